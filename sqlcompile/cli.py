@@ -1,0 +1,178 @@
+"""The `sqlcompile` command line. Heavy imports happen inside the commands that need them."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from sqlcompile import __version__
+
+if TYPE_CHECKING:
+    from sqlcompile.config import Config
+    from sqlcompile.render import Project, Rendered
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(error: Exception, code: int) -> None:
+    click.echo(f"error: {error}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: F) -> F:
+    """Turn our errors into a message on stderr and their exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kw: Any) -> Any:
+        from sqlcompile.errors import SqlcompileError
+
+        try:
+            return fn(*args, **kw)
+        except SqlcompileError as exc:
+            fail(exc, exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings(ctx: click.Context) -> Config:
+    from sqlcompile.config import load_config
+
+    opts = ctx.find_root().params
+    path = Path(opts["config"]) if opts.get("config") else None
+    return load_config(path, env=opts.get("env"), x_arguments=tuple(opts.get("x_arg") or ()))
+
+
+def project(ctx: click.Context) -> Project:
+    from sqlcompile.render import load_project
+
+    return load_project(settings(ctx))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sqlcompile")
+@click.option("--config", type=click.Path(dir_okay=False),
+              help="Config file (default: ./sqlcompile.toml or [tool.sqlcompile] in "
+                   "./pyproject.toml).")
+@click.option("--env", help="Environment from [tool.sqlcompile.environments.NAME].")
+@click.option("-x", "x_arg", multiple=True, help="KEY=VALUE for context.get_x_argument().")
+def cli(config: str | None, env: str | None, x_arg: tuple[str, ...]) -> None:
+    """Compile an Alembic-format migration history into plain, guarded, validated SQL."""
+
+
+def _report(rendered: list[Rendered], verbose: bool) -> bool:
+    """Print validation findings and one summary line per dialect; True when all passed."""
+    ok = True
+    for result in rendered:
+        report = result.report
+        for problem in report.errors:
+            ok = False
+            click.echo(f"{problem.file}: statement failed validation ({problem.detail}):\n"
+                       f"    {problem.sql.strip()[:500]}", err=True)
+        if verbose:
+            for problem in report.unvalidated_items:
+                click.echo(f"{problem.file}: unvalidated ({problem.detail}): "
+                           f"{problem.sql.splitlines()[0][:120]}", err=True)
+        click.echo(report.summary(), err=True)
+    return ok
+
+
+def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
+    from sqlcompile.config import _coerce
+
+    if not chosen:
+        return list(config.dialects)
+    return list(_coerce("dialects", list(chosen), "--dialect"))
+
+
+@cli.command()
+@click.option("--dialect", "dialects", multiple=True, help="Target dialect (repeatable).")
+@click.option("--from", "from_rev", help="With --stdout: start of the range.")
+@click.option("--to", "to_rev", help="With --stdout: end of the range.")
+@click.option("--downgrade", is_flag=True, help="With --stdout: downgrade stream.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print one SQL stream instead of files.")
+@click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
+@click.pass_context
+@handle_errors
+def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
+           to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool) -> None:
+    """Compile every revision to SQL files (or one stream with --stdout)."""
+    from sqlcompile.errors import SqlcompileError
+    from sqlcompile.output import write_outputs
+    from sqlcompile.render import render_files, render_stream
+
+    proj = project(ctx)
+    names = _dialects(proj.config, dialects)
+    if not to_stdout:
+        if from_rev or to_rev or downgrade:
+            raise SqlcompileError("--from, --to and --downgrade only apply with --stdout",
+                                  hint="files are always written for every revision")
+        results = [render_files(proj, name) for name in names]
+        if not _report(results, verbose):
+            click.echo("error: validation failed; no files were written", err=True)
+            sys.exit(1)
+        files = {path: text for r in results for path, text in r.files.items()}
+        written, removed = write_outputs(files, [proj.config.output_path / n for n in names])
+        click.echo(f"wrote {written} changed file(s), removed {removed} stale file(s) under "
+                   f"{proj.config.output_dir}/", err=True)
+        return
+    if len(names) != 1:
+        raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",
+                              hint="pick one with --dialect")
+    graph = proj.graph
+    if downgrade:
+        start = graph.resolve(from_rev or "heads")
+        target = graph.resolve(to_rev or "base")
+        steps = graph.downgrade_steps(start, target)
+        description = f"downgrade {from_rev or 'heads'} -> {to_rev or 'base'}"
+    else:
+        start = graph.resolve(from_rev or "base")
+        target = graph.resolve(to_rev or "heads")
+        steps = graph.upgrade_steps(start, target)
+        description = f"upgrade {from_rev or 'base'} -> {to_rev or 'heads'}"
+    result = render_stream(proj, names[0], steps, description)
+    if not _report([result], verbose):
+        click.echo("error: validation failed; nothing was printed", err=True)
+        sys.exit(1)
+    sys.stdout.write(next(iter(result.files.values())))
+
+
+@cli.command()
+@click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
+@click.pass_context
+@handle_errors
+def check(ctx: click.Context, verbose: bool) -> None:
+    """Check the graph, that every script compiles, and that the SQL files are up to date."""
+    from sqlcompile.output import compare_outputs
+    from sqlcompile.render import render_files
+
+    proj = project(ctx)
+    results = [render_files(proj, name) for name in proj.config.dialects]
+    ok = _report(results, verbose)
+    root = proj.config.root
+    for result in results:
+        stale, missing, extra = compare_outputs(
+            result.files, [proj.config.output_path / result.dialect]
+        )
+        for label, paths in (("stale", stale), ("missing", missing), ("extra", extra)):
+            for path in paths:
+                ok = False
+                click.echo(f"{label}: {path.relative_to(root).as_posix()}", err=True)
+    if not ok:
+        click.echo("check failed: run `sqlcompile render` and review the diff", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date", err=True)
+
+
+from sqlcompile.commands import register  # noqa: E402  (commands beyond render/check)
+
+register(cli)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="sqlcompile")

@@ -1,0 +1,151 @@
+"""DDL elements SQLAlchemy lacks (ALTER TABLE forms), with their standard-SQL compilation.
+
+Dialect modules override a form with ``@compiles(Element, "<dialect>")``; the text always comes
+from a compiler, using its identifier preparer and type compiler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import ExecutableDDLElement
+from sqlalchemy.sql.compiler import DDLCompiler
+
+
+class AlterTable(ExecutableDDLElement):
+    """Base of `ALTER TABLE <table> ...` statements."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.table = table
+
+
+class RenameTable(AlterTable):
+    """ALTER TABLE old RENAME TO new."""
+
+    def __init__(self, table: sa.Table, new_name: str) -> None:
+        super().__init__(table)
+        self.new_name = new_name
+
+
+class AddColumn(AlterTable):
+    """ALTER TABLE t ADD COLUMN <column specification>."""
+
+    def __init__(self, table: sa.Table, column: sa.Column[Any], if_not_exists: bool = False):
+        super().__init__(table)
+        self.column = column
+        self.if_not_exists = if_not_exists
+
+
+class DropColumn(AlterTable):
+    """ALTER TABLE t DROP COLUMN c."""
+
+    def __init__(self, table: sa.Table, column_name: str, if_exists: bool = False) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+        self.if_exists = if_exists
+
+
+class AlterColumn(AlterTable):
+    """Base of ALTER TABLE t ALTER COLUMN c ... forms."""
+
+    def __init__(self, table: sa.Table, column_name: str) -> None:
+        super().__init__(table)
+        self.column_name = column_name
+
+
+class ColumnType(AlterColumn):
+    """ALTER COLUMN c TYPE t [USING expr]."""
+
+    def __init__(
+        self, table: sa.Table, column_name: str, type_: Any, using: str | None = None
+    ) -> None:
+        super().__init__(table, column_name)
+        self.type_ = sa.types.to_instance(type_)
+        self.using = using
+
+
+class ColumnNullable(AlterColumn):
+    """ALTER COLUMN c SET NOT NULL / DROP NOT NULL."""
+
+    def __init__(self, table: sa.Table, column_name: str, nullable: bool) -> None:
+        super().__init__(table, column_name)
+        self.nullable = nullable
+
+
+class ColumnDefault(AlterColumn):
+    """ALTER COLUMN c SET DEFAULT expr / DROP DEFAULT (``column`` carries the new default)."""
+
+    def __init__(self, table: sa.Table, column: sa.Column[Any]) -> None:
+        super().__init__(table, column.name)
+        self.column = column
+
+
+class RenameColumn(AlterColumn):
+    """ALTER TABLE t RENAME COLUMN old TO new."""
+
+    def __init__(self, table: sa.Table, column_name: str, new_name: str) -> None:
+        super().__init__(table, column_name)
+        self.new_name = new_name
+
+
+def alter_table(compiler: DDLCompiler, table: sa.Table) -> str:
+    """`ALTER TABLE <quoted, qualified name>`."""
+    return f"ALTER TABLE {compiler.preparer.format_table(table)}"
+
+
+def alter_column(compiler: DDLCompiler, element: AlterColumn) -> str:
+    """`ALTER TABLE t ALTER COLUMN c`."""
+    column = compiler.preparer.quote(element.column_name)
+    return f"{alter_table(compiler, element.table)} ALTER COLUMN {column}"
+
+
+def type_sql(compiler: DDLCompiler, type_: Any) -> str:
+    """The dialect's spelling of a type."""
+    return str(compiler.dialect.type_compiler_instance.process(type_))
+
+
+@compiles(RenameTable)
+def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"{alter_table(compiler, element.table)} RENAME TO {compiler.preparer.quote(element.new_name)}"
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    exists = " IF NOT EXISTS" if element.if_not_exists else ""
+    spec = compiler.get_column_specification(element.column)
+    return f"{alter_table(compiler, element.table)} ADD COLUMN{exists} {spec}"
+
+
+@compiles(DropColumn)
+def _drop_column(element: DropColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    exists = " IF EXISTS" if element.if_exists else ""
+    column = compiler.preparer.quote(element.column_name)
+    return f"{alter_table(compiler, element.table)} DROP COLUMN{exists} {column}"
+
+
+@compiles(ColumnType)
+def _column_type(element: ColumnType, compiler: DDLCompiler, **kw: Any) -> str:
+    using = f" USING {element.using}" if element.using else ""
+    return f"{alter_column(compiler, element)} TYPE {type_sql(compiler, element.type_)}{using}"
+
+
+@compiles(ColumnNullable)
+def _column_nullable(element: ColumnNullable, compiler: DDLCompiler, **kw: Any) -> str:
+    action = "DROP NOT NULL" if element.nullable else "SET NOT NULL"
+    return f"{alter_column(compiler, element)} {action}"
+
+
+@compiles(ColumnDefault)
+def _column_default(element: ColumnDefault, compiler: DDLCompiler, **kw: Any) -> str:
+    default = compiler.get_column_default_string(element.column)
+    action = f"SET DEFAULT {default}" if default is not None else "DROP DEFAULT"
+    return f"{alter_column(compiler, element)} {action}"
+
+
+@compiles(RenameColumn)
+def _rename_column(element: RenameColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    old = compiler.preparer.quote(element.column_name)
+    new = compiler.preparer.quote(element.new_name)
+    return f"{alter_table(compiler, element.table)} RENAME COLUMN {old} TO {new}"

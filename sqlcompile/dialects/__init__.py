@@ -1,0 +1,40 @@
+"""Target dialects: the only package where dialect names appear. One module per dialect."""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+
+# name -> module under sqlcompile.dialects; modules are imported only when used.
+_MODULES = {
+    "postgresql": "postgresql",
+    "sqlite": "sqlite",
+}
+
+
+def known_dialects() -> list[str]:
+    """Names accepted by `--dialect` and the `dialects` setting, sorted."""
+    return sorted(_MODULES)
+
+
+@cache
+def get_dialect(name: str) -> DialectSupport:
+    """The support object for dialect ``name`` (imported on first use)."""
+    from sqlcompile.errors import ConfigError
+
+    if name not in _MODULES:
+        raise ConfigError(
+            f"unknown dialect {name!r}", hint=f"known dialects: {', '.join(known_dialects())}"
+        )
+    module = importlib.import_module(f"sqlcompile.dialects.{_MODULES[name]}")
+    support: DialectSupport = module.DIALECT
+    return support
+
+
+def dialect_for_sqlalchemy_name(sa_name: str) -> DialectSupport:
+    """The support object for a SQLAlchemy dialect name (as in a database URL)."""
+    return get_dialect(sa_name)

@@ -1,0 +1,57 @@
+"""SQLite: transactional DDL, `sqlite3 -bail`, the ops SQLite can perform in place."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Dialect
+
+from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.ops.base import Op
+from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint
+from sqlcompile.ops.table_ops import AddColumn, AlterColumn
+
+_REBUILD = "SQLite cannot do this in place; it needs a table rebuild"
+
+
+class SQLite(DialectSupport):
+    """SQLite 3.35+ (DROP COLUMN); the json1 functions are used by the guard."""
+
+    name: ClassVar[str] = "sqlite"
+    sqlglot_name: ClassVar[str] = "sqlite"
+    title: ClassVar[str] = "SQLite"
+    supports_comments: ClassVar[bool] = False
+    apply_command: ClassVar[str] = "sqlite3 -bail app.db < {file}"
+
+    def make_sa_dialect(self) -> Dialect:
+        return sqlite.dialect(paramstyle="named")
+
+    def raise_error(self, message_sql: str) -> str:
+        # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement
+        # and its error message quotes the path, which carries our message.
+        return f"json_extract('{{}}', {message_sql})"
+
+    def string_agg(self, column: str, separator_sql: str) -> str:
+        return f"group_concat({column}, {separator_sql})"
+
+    def unsupported_reason(self, op: Op) -> str | None:
+        if isinstance(op, AlterColumn):
+            changes = [c for c in op.changes() if c not in ("name", "comment")]
+            if changes:
+                return f"changing a column's {', '.join(changes)}: {_REBUILD}"
+        if isinstance(op, AddConstraintOp | DropConstraint):
+            return f"adding or dropping a constraint on an existing table: {_REBUILD}"
+        if isinstance(op, AddColumn):
+            column = op.column
+            if column.primary_key or column.unique or column.foreign_keys:
+                return f"adding a key or unique column: {_REBUILD}"
+            if not column.nullable and column.server_default is None:
+                return ("adding a NOT NULL column needs a server_default on SQLite "
+                        "(existing rows need a value)")
+        return None
+
+
+DIALECT = SQLite()
+
+

@@ -1,0 +1,66 @@
+"""Errors that carry their exit code and, where known, the file and line at fault."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class SqlcompileError(Exception):
+    """Base error: a message for the user, an exit code and an optional location.
+
+    The message says what is wrong; ``hint`` says what to do about it.
+    """
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.hint = hint
+
+    def location(self) -> str:
+        """`file:line: ` prefix, or an empty string when the error has no location."""
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+
+    def __str__(self) -> str:
+        text = f"{self.location()}{self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class ConfigError(SqlcompileError):
+    """A configuration key is unknown or has a bad value."""
+
+
+class ScriptError(SqlcompileError):
+    """A migration script cannot be loaded or run."""
+
+
+class GraphError(SqlcompileError):
+    """The revision graph is broken: cycles, duplicates, missing parents, ambiguous heads."""
+
+
+class CompileError(SqlcompileError):
+    """An operation cannot be expressed for the target dialect."""
+
+
+class LiveDatabaseRequired(ScriptError):
+    """A script tried to read from the database, which offline compilation cannot do."""
+
+
+class Findings(SqlcompileError):
+    """Checks found problems (validation failures, stale files): exit code 1."""
+
+    exit_code = 1

@@ -1,0 +1,9 @@
+"""Dialect-free operation dataclasses; importing this package fills the registry `OPS`."""
+
+from __future__ import annotations
+
+from sqlcompile.ops import constraint_ops, data_ops, table_ops
+from sqlcompile.ops.base import OPS, IrreversibleOperation, Op, RenderContext
+
+__all__ = ["OPS", "IrreversibleOperation", "Op", "RenderContext", "constraint_ops", "data_ops",
+           "table_ops"]

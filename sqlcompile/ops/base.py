@@ -1,0 +1,142 @@
+"""The operation base class, its registry, and the context operations render in.
+
+An operation is plain data recorded from one `op.*` call. Each class declares:
+
+* ``op_name``: the `op.*` method it is recorded from, and ``record()``, that method's
+  Alembic-compatible signature;
+* ``elements()``: the SQLAlchemy statements (DDL elements or Core statements) that express it,
+  compiled later by SQLAlchemy's own compiler for the target dialect;
+* ``reverse()``: the operation that undoes it, or :class:`IrreversibleOperation`.
+
+Registering is automatic (subclassing), so the `op` proxy, the batch proxy and the test that
+every op has a renderer and a reverse all read the same table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+
+from sqlcompile.errors import CompileError
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.sources.recorder import Recorder
+
+OPS: dict[str, type[Op]] = {}
+
+
+class IrreversibleOperation(Exception):
+    """The operation carries too little to be undone (e.g. raw SQL, or a drop without its def)."""
+
+
+@dataclass(frozen=True)
+class RawSQL:
+    """SQL text taken verbatim from the script author, never parsed for bind parameters."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A comment line placed above the next statement (e.g. a feature stated, not rendered)."""
+
+    text: str
+
+
+Element = Any  # an SQLAlchemy ClauseElement / ExecutableDDLElement, RawSQL or Note
+
+
+@dataclass
+class RenderContext:
+    """What an operation needs to render: the dialect and where the op came from."""
+
+    dialect: DialectSupport
+    where: str  # "revision abc123 (upgrade)", for messages
+    hand_written: str = ""  # where hand-written SQL for this revision would go
+
+    def fail(self, op: Op, reason: str, hint: str | None = None) -> CompileError:
+        """A compile error naming the revision and the operation."""
+        return CompileError(
+            f"{self.where}: {op.describe()} cannot be compiled for {self.dialect.title}: {reason}",
+            hint=hint or (
+                "skip or replace it for this dialect (branch on "
+                "op.get_context().dialect.name), or write this revision's SQL by hand in "
+                f"{self.hand_written}"
+            ),
+        )
+
+
+def table_for(
+    name: str, *items: Any, schema: str | None = None, **kw: Any
+) -> sa.Table:
+    """A throwaway Table in its own MetaData, to give DDL elements a table to name."""
+    return sa.Table(name, sa.MetaData(), *items, schema=schema, **kw)
+
+
+def ensure_fk_targets(table: sa.Table) -> sa.Table:
+    """Give every foreign key of ``table`` a stand-in referenced table in the same MetaData.
+
+    Scripts name FK targets as strings ("authors.id"); the referenced table is not part of the
+    op, but SQLAlchemy's compiler needs a table to resolve the column against.
+    """
+    metadata = table.metadata
+    for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
+        if not isinstance(fk._colspec, str):
+            continue
+        parts = fk._colspec.split(".")
+        column = parts[-1]
+        name = parts[-2]
+        schema = ".".join(parts[:-2]) or None
+        key = f"{schema}.{name}" if schema else name
+        target = metadata.tables.get(key)
+        if target is None:
+            target = sa.Table(name, metadata, schema=schema)
+        if column not in target.c:
+            target.append_column(sa.Column(column, sa.types.NULLTYPE))
+    return table
+
+
+def qualified(name: str, schema: str | None) -> str:
+    """`schema.name` or `name`, for messages."""
+    return f"{schema}.{name}" if schema else name
+
+
+class Op:
+    """Base of all operations (see the module docstring)."""
+
+    op_name: ClassVar[str]
+    #: False for ops recorded by other means than an `op.<op_name>` call.
+    public: ClassVar[bool] = True
+    #: Position of the table name among `record()`'s positional arguments, for batch mode;
+    #: None when the op cannot be used inside batch_alter_table.
+    batch_table_arg: ClassVar[int | None] = None
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        name = cls.__dict__.get("op_name")
+        if name is not None:
+            OPS[name] = cls
+
+    @classmethod
+    def record(cls, recorder: Recorder, *args: Any, **kw: Any) -> Any:
+        """Build the op from an `op.*` call and hand it to ``recorder``."""
+        raise NotImplementedError
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        """The statements expressing this op for ``ctx.dialect``."""
+        raise NotImplementedError
+
+    def reverse(self) -> Op:
+        """The op that undoes this one."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Short human description: `op_name target`."""
+        return self.op_name
+
+    def dialect_options(self) -> dict[str, Any]:
+        """Dialect-prefixed keyword options (`<dialect>_<option>`) the op was given."""
+        return {}

@@ -1,0 +1,386 @@
+"""Operations on indexes and constraints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+
+from sqlcompile.ops.base import (
+    Element,
+    IrreversibleOperation,
+    Op,
+    RenderContext,
+    qualified,
+    table_for,
+)
+
+if TYPE_CHECKING:
+    from sqlcompile.sources.recorder import Recorder
+
+
+def _columns_table(name: str, columns: Sequence[Any], schema: str | None) -> sa.Table:
+    """A table carrying the named columns (expressions are left out)."""
+    names = [c for c in columns if isinstance(c, str)]
+    return table_for(name, *[sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(names)],
+                     schema=schema)
+
+
+def _expression(table: sa.Table, column: Any) -> Any:
+    """A column name becomes the table's column; text and expressions stay as given."""
+    if isinstance(column, str):
+        return table.c[column]
+    return column
+
+
+@dataclass
+class CreateIndex(Op):
+    """Create an index (unique, on expressions, partial, with dialect options)."""
+
+    op_name: ClassVar[str] = "create_index"
+    batch_table_arg: ClassVar[int | None] = 1
+    index_name: str | None
+    table_name: str
+    columns: Sequence[Any]
+    schema: str | None = None
+    unique: bool = False
+    if_not_exists: bool | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        index_name: str | None,
+        table_name: str,
+        columns: Sequence[Any] | str,
+        *,
+        schema: str | None = None,
+        unique: bool = False,
+        if_not_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        recorder.add(cls(index_name, table_name, cols, schema, unique, if_not_exists, kw))
+
+    def describe(self) -> str:
+        return f"create_index {self.index_name} on {qualified(self.table_name, self.schema)}"
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def index(self) -> sa.Index:
+        """The index as an SQLAlchemy object on a throwaway table."""
+        table = _columns_table(self.table_name, self.columns, self.schema)
+        exprs = [_expression(table, c) for c in self.columns]
+        index = sa.Index(self.index_name, *exprs, unique=self.unique, **self.kw)
+        if index.table is None:
+            index._set_parent(table)
+        return index
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        wheres = sorted(k for k in self.kw if k.endswith("_where"))
+        if wheres and f"{ctx.dialect.name}_where" not in self.kw:
+            raise ctx.fail(
+                self,
+                f"it is a partial index ({', '.join(wheres)}) with no {ctx.dialect.name}_where; "
+                "creating it without its WHERE clause would index different rows",
+                hint=f"pass {ctx.dialect.name}_where=... as well, or branch on the dialect",
+            )
+        return [sa_schema.CreateIndex(self.index(), if_not_exists=bool(self.if_not_exists))]
+
+    def reverse(self) -> Op:
+        return DropIndex(self.index_name or "", self.table_name, self.schema, definition=self)
+
+
+@dataclass
+class DropIndex(Op):
+    """Drop an index."""
+
+    op_name: ClassVar[str] = "drop_index"
+    batch_table_arg: ClassVar[int | None] = 1
+    index_name: str
+    table_name: str | None = None
+    schema: str | None = None
+    if_exists: bool | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+    definition: CreateIndex | None = None
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        index_name: str,
+        table_name: str | None = None,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        recorder.add(cls(index_name, table_name, schema, if_exists, kw))
+
+    def describe(self) -> str:
+        return f"drop_index {self.index_name}"
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.table_name or "_", sa.Column("_", sa.Integer), schema=self.schema)
+        index = sa.Index(self.index_name, table.c["_"], **self.kw)
+        return [sa_schema.DropIndex(index, if_exists=bool(self.if_exists))]
+
+    def reverse(self) -> Op:
+        if self.definition is None:
+            raise IrreversibleOperation(f"{self.describe()}: the index's definition is unknown")
+        return self.definition
+
+
+class AddConstraintOp(Op):
+    """Base of the create_*_constraint operations: render `ALTER TABLE ADD CONSTRAINT`."""
+
+    constraint_type: ClassVar[str]
+    constraint_name: str | None
+    table_name: str
+    schema: str | None
+
+    def constraint(self) -> sa.Constraint:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.op_name} {self.constraint_name} on {qualified(self.table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        return [sa_schema.AddConstraint(self.constraint())]
+
+    def reverse(self) -> Op:
+        return DropConstraint(
+            self.constraint_name or "", self.table_name, self.constraint_type, self.schema,
+            definition=self,
+        )
+
+
+@dataclass
+class CreatePrimaryKey(AddConstraintOp):
+    """Add a primary key."""
+
+    op_name: ClassVar[str] = "create_primary_key"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_type: ClassVar[str] = "primary"
+    constraint_name: str | None
+    table_name: str
+    columns: Sequence[str]
+    schema: str | None = None
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, constraint_name: str | None, table_name: str,
+        columns: Sequence[str], *, schema: str | None = None,
+    ) -> None:
+        recorder.add(cls(constraint_name, table_name, list(columns), schema))
+
+    def constraint(self) -> sa.Constraint:
+        table = _columns_table(self.table_name, self.columns, self.schema)
+        pk = sa.PrimaryKeyConstraint(*[table.c[c] for c in self.columns], name=self.constraint_name)
+        table.append_constraint(pk)
+        return pk
+
+
+@dataclass
+class CreateForeignKey(AddConstraintOp):
+    """Add a foreign key."""
+
+    op_name: ClassVar[str] = "create_foreign_key"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_type: ClassVar[str] = "foreignkey"
+    constraint_name: str | None
+    table_name: str
+    referent_table: str
+    local_cols: Sequence[str]
+    remote_cols: Sequence[str]
+    schema: str | None = None
+    referent_schema: str | None = None
+    onupdate: str | None = None
+    ondelete: str | None = None
+    deferrable: bool | None = None
+    initially: str | None = None
+    match: str | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        constraint_name: str | None,
+        source_table: str,
+        referent_table: str,
+        local_cols: Sequence[str],
+        remote_cols: Sequence[str],
+        *,
+        onupdate: str | None = None,
+        ondelete: str | None = None,
+        deferrable: bool | None = None,
+        initially: str | None = None,
+        match: str | None = None,
+        source_schema: str | None = None,
+        referent_schema: str | None = None,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        recorder.add(
+            cls(
+                constraint_name, source_table, referent_table, list(local_cols),
+                list(remote_cols), source_schema or schema, referent_schema, onupdate,
+                ondelete, deferrable, initially, match, kw,
+            )
+        )
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def constraint(self) -> sa.Constraint:
+        metadata = sa.MetaData()
+        source = sa.Table(
+            self.table_name, metadata,
+            *[sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(self.local_cols)],
+            schema=self.schema,
+        )
+        if (self.referent_table, self.referent_schema) == (self.table_name, self.schema):
+            referent = source
+            for c in self.remote_cols:
+                if c not in referent.c:
+                    referent.append_column(sa.Column(c, sa.types.NULLTYPE))
+        else:
+            referent = sa.Table(
+                self.referent_table, metadata,
+                *[sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(self.remote_cols)],
+                schema=self.referent_schema,
+            )
+        fk = sa.ForeignKeyConstraint(
+            [source.c[c] for c in self.local_cols],
+            [referent.c[c] for c in self.remote_cols],
+            name=self.constraint_name,
+            onupdate=self.onupdate,
+            ondelete=self.ondelete,
+            deferrable=self.deferrable,
+            initially=self.initially,
+            match=self.match,
+            **self.kw,
+        )
+        source.append_constraint(fk)
+        return fk
+
+
+@dataclass
+class CreateUniqueConstraint(AddConstraintOp):
+    """Add a unique constraint."""
+
+    op_name: ClassVar[str] = "create_unique_constraint"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_type: ClassVar[str] = "unique"
+    constraint_name: str | None
+    table_name: str
+    columns: Sequence[str]
+    schema: str | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, constraint_name: str | None, table_name: str,
+        columns: Sequence[str], *, schema: str | None = None, **kw: Any,
+    ) -> None:
+        recorder.add(cls(constraint_name, table_name, list(columns), schema, kw))
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def constraint(self) -> sa.Constraint:
+        table = _columns_table(self.table_name, self.columns, self.schema)
+        unique = sa.UniqueConstraint(
+            *[table.c[c] for c in self.columns], name=self.constraint_name, **self.kw
+        )
+        table.append_constraint(unique)
+        return unique
+
+
+@dataclass
+class CreateCheckConstraint(AddConstraintOp):
+    """Add a check constraint."""
+
+    op_name: ClassVar[str] = "create_check_constraint"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_type: ClassVar[str] = "check"
+    constraint_name: str | None
+    table_name: str
+    condition: Any
+    schema: str | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, constraint_name: str | None, table_name: str, condition: Any,
+        *, schema: str | None = None, **kw: Any,
+    ) -> None:
+        recorder.add(cls(constraint_name, table_name, condition, schema, kw))
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def constraint(self) -> sa.Constraint:
+        table = table_for(self.table_name, schema=self.schema)
+        condition = sa.text(self.condition) if isinstance(self.condition, str) else self.condition
+        check = sa.CheckConstraint(condition, name=self.constraint_name, **self.kw)
+        table.append_constraint(check)
+        return check
+
+
+_CONSTRAINT_CLASSES: dict[str | None, Any] = {
+    "foreignkey": lambda name: sa.ForeignKeyConstraint([], [], name=name),
+    "primary": lambda name: sa.PrimaryKeyConstraint(name=name),
+    "unique": lambda name: sa.UniqueConstraint(name=name),
+    "check": lambda name: sa.CheckConstraint("", name=name),
+    None: lambda name: sa.schema.Constraint(name=name),
+}
+
+
+@dataclass
+class DropConstraint(Op):
+    """Drop a named constraint (``type_`` is foreignkey, primary, unique or check)."""
+
+    op_name: ClassVar[str] = "drop_constraint"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_name: str
+    table_name: str
+    type_: str | None = None
+    schema: str | None = None
+    if_exists: bool | None = None
+    definition: AddConstraintOp | None = None
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, constraint_name: str, table_name: str,
+        type_: str | None = None, *, schema: str | None = None, if_exists: bool | None = None,
+    ) -> None:
+        if type_ not in _CONSTRAINT_CLASSES:
+            from sqlcompile.errors import ScriptError
+
+            known = ", ".join(sorted(k for k in _CONSTRAINT_CLASSES if k))
+            raise ScriptError(f"drop_constraint: unknown type_ {type_!r} (known: {known})")
+        recorder.add(cls(constraint_name, table_name, type_, schema, if_exists))
+
+    def describe(self) -> str:
+        return f"drop_constraint {self.constraint_name} on {qualified(self.table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.table_name, schema=self.schema)
+        constraint = _CONSTRAINT_CLASSES[self.type_](self.constraint_name)
+        table.append_constraint(constraint)
+        return [sa_schema.DropConstraint(constraint, if_exists=bool(self.if_exists))]
+
+    def reverse(self) -> Op:
+        if self.definition is None:
+            raise IrreversibleOperation(f"{self.describe()}: the constraint's definition is unknown")
+        return self.definition

@@ -1,0 +1,131 @@
+"""Operations that carry SQL or data: execute, bulk_insert, and the commit boundary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.sql import sqltypes, visitors
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+
+from sqlcompile.ops.base import Element, IrreversibleOperation, Op, RawSQL, RenderContext
+
+if TYPE_CHECKING:
+    from sqlcompile.sources.recorder import Recorder
+
+
+def typed_binds(statement: ClauseElement) -> ClauseElement:
+    """Give every untyped bound value the type its Python value implies.
+
+    `sa.column('confirmed')` has no type, so its bound values have no literal renderer;
+    resolving the type from the value (as a driver would when binding) lets the dialect render
+    them as literals instead of failing.
+    """
+
+    def replace(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.type._isnull:
+            value = element.effective_value
+            if value is not None:
+                return element._with_binary_element_type(sqltypes._resolve_value_to_type(value))
+        return None
+
+    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[no-any-return]
+
+
+def statement_text(sql: str) -> str:
+    """Raw SQL from a script without surrounding blank space and one trailing `;`."""
+    text = sql.strip()
+    if text.endswith(";"):
+        text = text[:-1].rstrip()
+    return text
+
+
+@dataclass
+class Execute(Op):
+    """Run SQL: a string verbatim, or a `text()`/Core/DDL statement with literal bound values."""
+
+    op_name: ClassVar[str] = "execute"
+    sql: Any
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, sqltext: Any, *, execution_options: Any = None
+    ) -> None:
+        recorder.add(cls(sqltext))
+
+    def describe(self) -> str:
+        return "execute"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        if isinstance(self.sql, str):
+            return [RawSQL(statement_text(self.sql))]
+        if isinstance(self.sql, ClauseElement):
+            return [typed_binds(self.sql)]
+        return [self.sql]
+
+    def reverse(self) -> Op:
+        raise IrreversibleOperation("execute: raw SQL has no known reverse")
+
+
+@dataclass
+class BulkInsert(Op):
+    """Insert rows into a table, one INSERT per row, values rendered as literals."""
+
+    op_name: ClassVar[str] = "bulk_insert"
+    table: sa.Table | sa.TableClause
+    rows: Sequence[Mapping[str, Any]]
+    multiinsert: bool = True
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        table: sa.Table | sa.TableClause,
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        multiinsert: bool = True,
+    ) -> None:
+        recorder.add(cls(table, [dict(r) for r in rows], multiinsert))
+
+    def describe(self) -> str:
+        return f"bulk_insert {self.table.name}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        out: list[Element] = []
+        for row in self.rows:
+            unknown = sorted(set(row) - set(self.table.c.keys()))
+            if unknown:
+                raise ctx.fail(self, f"row names columns the table does not have: {unknown}")
+            values = {
+                key: value if isinstance(value, ClauseElement)
+                else sa.literal(value, self.table.c[key].type)
+                for key, value in row.items()
+            }
+            out.append(typed_binds(self.table.insert().values(values)))
+        return out
+
+    def reverse(self) -> Op:
+        raise IrreversibleOperation("bulk_insert: inserted rows have no recorded reverse")
+
+
+@dataclass
+class TransactionBreak(Op):
+    """`op.get_bind().commit()`: end the current transaction and start a new one."""
+
+    op_name: ClassVar[str] = "commit"
+    public: ClassVar[bool] = False
+
+    @classmethod
+    def record(cls, recorder: Recorder, *args: Any, **kw: Any) -> None:
+        recorder.add(cls())
+
+    def describe(self) -> str:
+        return "commit"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        return []
+
+    def reverse(self) -> Op:
+        return TransactionBreak()

@@ -1,0 +1,412 @@
+"""Operations on tables and columns: create/drop/rename table, add/drop/alter column, comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+
+from sqlcompile import ddl
+from sqlcompile.ops.base import (
+    Element,
+    IrreversibleOperation,
+    Note,
+    Op,
+    RenderContext,
+    ensure_fk_targets,
+    qualified,
+    table_for,
+)
+
+if TYPE_CHECKING:
+    from sqlcompile.sources.recorder import Recorder
+
+_UNCHANGED: Any = False  # Alembic's marker for "not given" on server_default / comment
+
+
+def comment_elements(ctx: RenderContext, table: sa.Table) -> list[Element]:
+    """COMMENT ON statements for a table and its columns, or a note where comments don't exist."""
+    commented = [c for c in table.columns if c.comment is not None]
+    if table.comment is None and not commented:
+        return []
+    dialect = ctx.dialect.sa_dialect
+    if not ctx.dialect.supports_comments:
+        lines = [f"table {table.name}: {table.comment}"] if table.comment is not None else []
+        lines += [f"column {table.name}.{c.name}: {c.comment}" for c in commented]
+        return [Note(f"{ctx.dialect.title} has no comments; stated here instead: {line}")
+                for line in lines]
+    if dialect.inline_comments:
+        return []
+    out: list[Element] = []
+    if table.comment is not None:
+        out.append(sa_schema.SetTableComment(table))
+    out.extend(sa_schema.SetColumnComment(c) for c in commented)
+    return out
+
+
+@dataclass
+class CreateTable(Op):
+    """Create a table with its columns, constraints, indexes and comments."""
+
+    op_name: ClassVar[str] = "create_table"
+    table: sa.Table
+
+    @classmethod
+    def record(cls, recorder: Recorder, table_name: str, *columns: Any, **kw: Any) -> sa.Table:
+        table = ensure_fk_targets(sa.Table(table_name, sa.MetaData(), *columns, **kw))
+        recorder.fire_table_events(table, "before_create")
+        recorder.add(cls(table))
+        return table
+
+    def describe(self) -> str:
+        return f"create_table {qualified(self.table.name, self.table.schema)}"
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.table.kwargs)
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        out: list[Element] = [sa_schema.CreateTable(self.table)]
+        out += comment_elements(ctx, self.table)
+        indexes = sorted(self.table.indexes, key=lambda ix: str(ix.name))
+        out += [sa_schema.CreateIndex(ix) for ix in indexes]
+        return out
+
+    def reverse(self) -> Op:
+        return DropTable(self.table.name, self.table.schema, table=self.table)
+
+
+@dataclass
+class DropTable(Op):
+    """Drop a table."""
+
+    op_name: ClassVar[str] = "drop_table"
+    table_name: str
+    schema: str | None = None
+    if_exists: bool | None = None
+    table: sa.Table | None = None  # its definition, when known (makes the op reversible)
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        table_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        recorder.add(cls(table_name, schema, if_exists))
+
+    def describe(self) -> str:
+        return f"drop_table {qualified(self.table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.table_name, schema=self.schema)
+        return [sa_schema.DropTable(table, if_exists=bool(self.if_exists))]
+
+    def reverse(self) -> Op:
+        if self.table is None:
+            raise IrreversibleOperation(f"{self.describe()}: the table's definition is unknown")
+        return CreateTable(self.table)
+
+
+@dataclass
+class RenameTable(Op):
+    """Rename a table."""
+
+    op_name: ClassVar[str] = "rename_table"
+    batch_table_arg: ClassVar[int | None] = None
+    old_table_name: str
+    new_table_name: str
+    schema: str | None = None
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, old_table_name: str, new_table_name: str, *,
+        schema: str | None = None,
+    ) -> None:
+        recorder.add(cls(old_table_name, new_table_name, schema))
+
+    def describe(self) -> str:
+        return f"rename_table {qualified(self.old_table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.old_table_name, schema=self.schema)
+        return [ddl.RenameTable(table, self.new_table_name)]
+
+    def reverse(self) -> Op:
+        return RenameTable(self.new_table_name, self.old_table_name, self.schema)
+
+
+@dataclass
+class AddColumn(Op):
+    """Add a column, with the foreign keys, index and comment it declares."""
+
+    op_name: ClassVar[str] = "add_column"
+    batch_table_arg: ClassVar[int | None] = 0
+    table_name: str
+    column: sa.Column[Any]
+    schema: str | None = None
+    if_not_exists: bool | None = None
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        table_name: str,
+        column: sa.Column[Any],
+        *,
+        schema: str | None = None,
+        if_not_exists: bool | None = None,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
+    ) -> None:
+        # insert_before/insert_after only order columns in a table rebuild; ADD COLUMN appends.
+        ensure_fk_targets(table_for(table_name, column, schema=schema))
+        recorder.add(cls(table_name, column, schema, if_not_exists))
+
+    def describe(self) -> str:
+        return f"add_column {qualified(self.table_name, self.schema)}.{self.column.name}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = self.column.table
+        out: list[Element] = [ddl.AddColumn(table, self.column, bool(self.if_not_exists))]
+        fks = sorted(self.column.foreign_keys, key=lambda fk: str(fk.constraint.name))
+        out += [sa_schema.AddConstraint(fk.constraint) for fk in fks if fk.constraint is not None]
+        uniques = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        out += [sa_schema.AddConstraint(c) for c in uniques]
+        checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+        out += [sa_schema.AddConstraint(c) for c in checks]
+        out += [sa_schema.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: str(i.name))]
+        if self.column.comment is not None:
+            out += comment_elements(ctx, table)
+        return out
+
+    def reverse(self) -> Op:
+        return DropColumn(self.table_name, self.column.name, self.schema, column=self.column)
+
+
+@dataclass
+class DropColumn(Op):
+    """Drop a column."""
+
+    op_name: ClassVar[str] = "drop_column"
+    batch_table_arg: ClassVar[int | None] = 0
+    table_name: str
+    column_name: str
+    schema: str | None = None
+    column: sa.Column[Any] | None = None  # its definition, when known
+    if_exists: bool | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        table_name: str,
+        column_name: str,
+        *,
+        schema: str | None = None,
+        if_exists: bool | None = None,
+        **kw: Any,
+    ) -> None:
+        recorder.add(cls(table_name, column_name, schema, None, if_exists, kw))
+
+    def describe(self) -> str:
+        return f"drop_column {qualified(self.table_name, self.schema)}.{self.column_name}"
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.table_name, schema=self.schema)
+        return [ddl.DropColumn(table, self.column_name, bool(self.if_exists))]
+
+    def reverse(self) -> Op:
+        if self.column is None:
+            raise IrreversibleOperation(f"{self.describe()}: the column's definition is unknown")
+        return AddColumn(self.table_name, self.column.copy(), self.schema)
+
+
+@dataclass
+class AlterColumn(Op):
+    """Change a column's type, nullability, server default or comment, or rename it."""
+
+    op_name: ClassVar[str] = "alter_column"
+    batch_table_arg: ClassVar[int | None] = 0
+    table_name: str
+    column_name: str
+    schema: str | None = None
+    nullable: bool | None = None
+    server_default: Any = _UNCHANGED
+    new_column_name: str | None = None
+    type_: Any = None
+    comment: Any = _UNCHANGED
+    existing_type: Any = None
+    existing_server_default: Any = _UNCHANGED
+    existing_nullable: bool | None = None
+    existing_comment: str | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls,
+        recorder: Recorder,
+        table_name: str,
+        column_name: str,
+        *,
+        nullable: bool | None = None,
+        comment: Any = _UNCHANGED,
+        server_default: Any = _UNCHANGED,
+        new_column_name: str | None = None,
+        type_: Any = None,
+        existing_type: Any = None,
+        existing_server_default: Any = _UNCHANGED,
+        existing_nullable: bool | None = None,
+        existing_comment: str | None = None,
+        schema: str | None = None,
+        **kw: Any,
+    ) -> None:
+        recorder.add(
+            cls(
+                table_name, column_name, schema, nullable, server_default, new_column_name,
+                type_, comment, existing_type, existing_server_default, existing_nullable,
+                existing_comment, kw,
+            )
+        )
+
+    def describe(self) -> str:
+        return f"alter_column {qualified(self.table_name, self.schema)}.{self.column_name}"
+
+    def dialect_options(self) -> dict[str, Any]:
+        return dict(self.kw)
+
+    def changes(self) -> list[str]:
+        """Names of the properties this call changes, in rendering order."""
+        wanted = [
+            ("type", self.type_ is not None),
+            ("nullable", self.nullable is not None),
+            ("server_default", self.server_default is not _UNCHANGED),
+            ("comment", self.comment is not _UNCHANGED),
+            ("name", self.new_column_name is not None),
+        ]
+        return [name for name, changed in wanted if changed]
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        table = table_for(self.table_name, schema=self.schema)
+        out: list[Element] = []
+        name = self.column_name
+        option = f"{ctx.dialect.name}_using"
+        if self.type_ is not None:
+            out.append(ddl.ColumnType(table, name, self.type_, self.kw.get(option)))
+        if self.nullable is not None:
+            out.append(ddl.ColumnNullable(table, name, self.nullable))
+        if self.server_default is not _UNCHANGED:
+            type_ = self.type_ if self.type_ is not None else self.existing_type
+            column = sa.Column(name, type_ or sa.types.NULLTYPE, server_default=self.server_default)
+            table_for(self.table_name, column, schema=self.schema)
+            out.append(ddl.ColumnDefault(column.table, column))
+        if self.comment is not _UNCHANGED:
+            column = sa.Column(name, sa.types.NULLTYPE, comment=self.comment)
+            commented = table_for(self.table_name, column, schema=self.schema)
+            if self.comment is None:
+                out.append(sa_schema.DropColumnComment(column))
+            else:
+                out += comment_elements(ctx, commented)
+        if self.new_column_name is not None:
+            out.append(ddl.RenameColumn(table, name, self.new_column_name))
+        return out
+
+    def reverse(self) -> Op:
+        if self.type_ is not None and self.existing_type is None:
+            raise IrreversibleOperation(f"{self.describe()}: existing_type is not given")
+        if self.server_default is not _UNCHANGED and self.existing_server_default is _UNCHANGED:
+            raise IrreversibleOperation(f"{self.describe()}: existing_server_default is not given")
+        return AlterColumn(
+            self.table_name,
+            self.new_column_name or self.column_name,
+            self.schema,
+            nullable=self.existing_nullable if self.nullable is not None else None,
+            server_default=(
+                self.existing_server_default if self.server_default is not _UNCHANGED
+                else _UNCHANGED
+            ),
+            new_column_name=self.column_name if self.new_column_name else None,
+            type_=self.existing_type if self.type_ is not None else None,
+            comment=self.existing_comment if self.comment is not _UNCHANGED else _UNCHANGED,
+            existing_type=self.type_ or self.existing_type,
+            existing_server_default=(
+                self.server_default if self.server_default is not _UNCHANGED
+                else self.existing_server_default
+            ),
+            existing_nullable=self.nullable if self.nullable is not None
+            else self.existing_nullable,
+            existing_comment=self.comment if self.comment is not _UNCHANGED
+            else self.existing_comment,
+            kw=dict(self.kw),
+        )
+
+
+@dataclass
+class CreateTableComment(Op):
+    """Set a table's comment."""
+
+    op_name: ClassVar[str] = "create_table_comment"
+    batch_table_arg: ClassVar[int | None] = 0
+    table_name: str
+    comment: str
+    existing_comment: str | None = None
+    schema: str | None = None
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, table_name: str, comment: str, *,
+        existing_comment: str | None = None, schema: str | None = None,
+    ) -> None:
+        recorder.add(cls(table_name, comment, existing_comment, schema))
+
+    def describe(self) -> str:
+        return f"create_table_comment {qualified(self.table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        return comment_elements(ctx, table_for(self.table_name, schema=self.schema,
+                                               comment=self.comment))
+
+    def reverse(self) -> Op:
+        if self.existing_comment is None:
+            return DropTableComment(self.table_name, self.comment, self.schema)
+        return CreateTableComment(self.table_name, self.existing_comment, self.comment, self.schema)
+
+
+@dataclass
+class DropTableComment(Op):
+    """Remove a table's comment."""
+
+    op_name: ClassVar[str] = "drop_table_comment"
+    batch_table_arg: ClassVar[int | None] = 0
+    table_name: str
+    existing_comment: str | None = None
+    schema: str | None = None
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, table_name: str, *, existing_comment: str | None = None,
+        schema: str | None = None,
+    ) -> None:
+        recorder.add(cls(table_name, existing_comment, schema))
+
+    def describe(self) -> str:
+        return f"drop_table_comment {qualified(self.table_name, self.schema)}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        if not ctx.dialect.supports_comments:
+            return [Note(f"{ctx.dialect.title} has no comments; table {self.table_name}'s "
+                         "comment removal has nothing to do")]
+        return [sa_schema.DropTableComment(table_for(self.table_name, schema=self.schema))]
+
+    def reverse(self) -> Op:
+        if self.existing_comment is None:
+            raise IrreversibleOperation(f"{self.describe()}: existing_comment is not given")
+        return CreateTableComment(self.table_name, self.existing_comment, None, self.schema)

@@ -1,0 +1,140 @@
+"""Framing compiled migrations: transactions, the version table, and the guard.
+
+Every migration is framed the same way, per file or in a stream::
+
+    BEGIN;                      -- the version table is created here on first use
+    <guard>                     -- abort unless the version table holds exactly `before`
+    <the migration's statements>
+    <version rows: before -> after>
+    COMMIT;
+
+An autocommit block closes the transaction, runs its statements alone, then opens a new
+transaction that repeats the guard; `op.get_bind().commit()` does the same without the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+
+from sqlcompile.compiler import Body, Statement, compile_element
+
+if TYPE_CHECKING:
+    from sqlcompile.config import Config
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.sources.graph import Step
+
+VERSION_LENGTH = 32  # Alembic's width, so `alembic_version` tables are shared as they are
+
+
+def version_table(config: Config) -> sa.Table:
+    """The version table, shaped as Alembic's (one row per applied head)."""
+    return sa.Table(
+        config.version_table,
+        sa.MetaData(),
+        sa.Column("version_num", sa.String(VERSION_LENGTH), nullable=False),
+        sa.PrimaryKeyConstraint("version_num", name=f"{config.version_table}_pkc"),
+        schema=config.version_table_schema,
+    )
+
+
+def revisions_text(revs: Sequence[str]) -> str:
+    return ", ".join(revs) if revs else "(none)"
+
+
+@dataclass
+class Framer:
+    """Accumulates framed statements for one output (a file or a stream)."""
+
+    dialect: DialectSupport
+    config: Config
+    transaction_per_migration: bool = True
+    statements: list[Statement] = field(default_factory=list)
+    in_transaction: bool = False
+    table_created: bool = False
+
+    def __post_init__(self) -> None:
+        self.table = version_table(self.config)
+
+    def add(self, sql: str, *comments: str, shape: str | None = None) -> None:
+        self.statements.append(Statement(sql, list(comments), shape))
+
+    def session_setup(self) -> None:
+        for sql in self.dialect.session_setup():
+            self.add(sql)
+
+    def begin(self) -> None:
+        if self.in_transaction:
+            return
+        self.add(self.dialect.begin())
+        self.in_transaction = True
+        if not self.table_created:
+            create = sa_schema.CreateTable(self.table, if_not_exists=True)
+            self.add(compile_element(create, self.dialect),
+                     f"version table {self.config.version_table} (created on first use)")
+            self.table_created = True
+
+    def commit(self) -> None:
+        if self.in_transaction:
+            self.add(self.dialect.commit())
+            self.in_transaction = False
+
+    def guard(self, step: Step) -> None:
+        label = f"{step.direction} of {step.position:04d} {step.script.revision}"
+        self.add(
+            self.dialect.guard(self.table, step.before, label),
+            f"guard: stop unless {self.config.version_table} holds exactly "
+            f"[{revisions_text(step.before)}]",
+            shape=f"guard:{len(step.before)}",
+        )
+
+    def version_rows(self, step: Step) -> None:
+        removed = sorted(set(step.before) - set(step.after))
+        added = sorted(set(step.after) - set(step.before))
+        comment = f"version: [{revisions_text(step.before)}] -> [{revisions_text(step.after)}]"
+        column = self.table.c.version_num
+        if removed:
+            delete = self.table.delete().where(column.in_(removed))
+            self.add(compile_element(delete, self.dialect), comment,
+                     shape=f"delete:{len(removed)}")
+            comment = ""
+        for rev in added:
+            insert = self.table.insert().values(version_num=rev)
+            self.add(compile_element(insert, self.dialect), *([comment] if comment else []),
+                     shape="insert")
+            comment = ""
+
+    def migration(self, step: Step, body: Body) -> None:
+        """Frame one migration (see the module docstring)."""
+        self.begin()
+        self.guard(step)
+        for segment in body.segments:
+            if segment.kind == "autocommit":
+                self.commit()
+                first, *rest = segment.statements
+                marked = Statement(first.sql, [
+                    "autocommit block: the statements below run outside any transaction",
+                    *first.comments,
+                ], first.shape)
+                self.statements.append(marked)
+                self.statements.extend(rest)
+                self.add("", "end of autocommit block")
+                self.begin()
+                self.guard(step)
+            elif segment.kind == "break":
+                self.commit()
+                self.begin()
+                self.guard(step)
+            else:
+                self.statements.extend(segment.statements)
+        self.version_rows(step)
+        if self.transaction_per_migration:
+            self.commit()
+
+    def finish(self) -> list[Statement]:
+        self.commit()
+        return self.statements

@@ -1,0 +1,147 @@
+"""The compile pipeline: project -> bodies per dialect -> framed files or stream -> validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlcompile import __version__
+from sqlcompile.compiler import Body, Statement, compile_body
+from sqlcompile.config import Config
+from sqlcompile.dialects import get_dialect
+from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.errors import GraphError
+from sqlcompile.output import format_statements, header, slug
+from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
+from sqlcompile.sources.graph import RevisionGraph, Step
+from sqlcompile.sources.scripts import load_scripts
+from sqlcompile.validate import Report, Validator
+
+
+@dataclass
+class Project:
+    """A loaded history: settings, scripts and their graph, with compiled bodies cached."""
+
+    config: Config
+    graph: RevisionGraph
+    _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
+
+    def body(self, step: Step, dialect: DialectSupport) -> Body:
+        key = (step.script.revision, step.direction, dialect.name)
+        body = self._bodies.get(key)
+        if body is None:
+            body = self._bodies[key] = compile_body(step.script, step.direction, dialect,
+                                                    self.config)
+        return body
+
+
+def load_project(config: Config) -> Project:
+    """Load every script and check the graph."""
+    scripts = load_scripts(config.scripts_dir, config.root)
+    graph = RevisionGraph(scripts)
+    for script in scripts:
+        if len(script.revision) > VERSION_LENGTH:
+            raise GraphError(
+                f"revision id {script.revision!r} is longer than the version table's "
+                f"{VERSION_LENGTH} characters",
+                path=script.rel_path,
+                hint="use a shorter revision id",
+            )
+    return project_from(config, graph)
+
+
+def project_from(config: Config, graph: RevisionGraph) -> Project:
+    return Project(config, graph)
+
+
+@dataclass
+class Rendered:
+    """Files (path -> text) or a stream for one dialect, with its validation report."""
+
+    dialect: str
+    files: dict[Path, str]
+    report: Report
+
+
+def _file_header(project: Project, step: Step, dialect: DialectSupport, name: str,
+                 body: Body) -> str:
+    script = step.script
+    total = len(project.graph.order)
+    parents = ", ".join(script.down_revisions) or "(none: first revision)"
+    fields = [
+        ("revision", f"{script.revision} ({step.position} of {total})"),
+        ("message", script.message or "(no message)"),
+        ("parents", parents),
+    ]
+    if script.depends_on:
+        fields.append(("depends on", ", ".join(script.depends_on)))
+    fields += [
+        ("dialect", dialect.name),
+        ("direction", step.direction),
+        ("source", f"{script.rel_path} (sha256 {script.sha256})"),
+    ]
+    if body.hand_written:
+        fields.append(("hand-written", f"{body.hand_written} replaces the script's "
+                                       f"{step.direction}()"))
+    fields += [
+        ("expects", f"{project.config.version_table} holds [{revisions_text(step.before)}]; "
+                    f"leaves [{revisions_text(step.after)}]"),
+        ("tool", f"sqlcompile {__version__}"),
+        ("apply with", dialect.apply_command.format(file=name)),
+    ]
+    return header(fields)
+
+
+def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
+           per_migration: bool) -> list[Statement]:
+    framer = Framer(dialect, project.config, transaction_per_migration=per_migration)
+    framer.session_setup()
+    for step in steps:
+        framer.statements.append(Statement("", [
+            f"{step.direction} {step.position:04d} {step.script.revision}: "
+            f"{step.script.message}"
+        ]))
+        framer.migration(step, project.body(step, dialect))
+    return framer.finish()
+
+
+def render_files(project: Project, dialect_name: str) -> Rendered:
+    """Every revision's upgrade and downgrade file for one dialect, validated."""
+    dialect = get_dialect(dialect_name)
+    validator = Validator(dialect)
+    base = project.config.output_path / dialect.name
+    width = max(4, len(str(len(project.graph.order))))
+    files: dict[Path, str] = {}
+    for pair in project.graph.file_steps():
+        for step in pair:
+            script = step.script
+            name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
+            statements = _frame(project, dialect, [step], True)
+            path = base / step.direction / name
+            rel = path.relative_to(project.config.root).as_posix()
+            for statement in statements:
+                validator.statement(rel, statement)
+            head = _file_header(project, step, dialect, name, project.body(step, dialect))
+            files[path] = head + format_statements(statements)
+    validator.report.files = len(files)
+    return Rendered(dialect.name, files, validator.report)
+
+
+def render_stream(project: Project, dialect_name: str, steps: list[Step],
+                  description: str) -> Rendered:
+    """One SQL stream applying ``steps`` in order, for piping into the database client."""
+    dialect = get_dialect(dialect_name)
+    validator = Validator(dialect)
+    statements = _frame(project, dialect, steps, project.config.transaction_per_migration)
+    for statement in statements:
+        validator.statement("<stdout>", statement)
+    fields = [
+        ("range", description),
+        ("migrations", str(len(steps))),
+        ("dialect", dialect.name),
+        ("tool", f"sqlcompile {__version__}"),
+        ("apply with", dialect.apply_command.format(file="-")),
+    ]
+    text = header(fields) + format_statements(statements)
+    validator.report.files = 1
+    return Rendered(dialect.name, {Path("-"): text}, validator.report)

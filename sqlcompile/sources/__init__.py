@@ -1,0 +1,1 @@
+"""Where revisions come from: script files, the recording `op`, the revision graph."""

@@ -1,0 +1,314 @@
+"""The recording `op`: runs a script's upgrade()/downgrade() for one dialect, with no database.
+
+Every `op.*` call becomes an operation dataclass. `op.get_bind()` is a write-only connection:
+statements executed on it are recorded; reading rows raises :class:`LiveDatabaseRequired`
+naming the script line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy import inspection
+from sqlalchemy.sql.elements import ClauseElement, conv
+
+from sqlcompile.errors import LiveDatabaseRequired, ScriptError
+from sqlcompile.ops import OPS, Op
+from sqlcompile.ops.data_ops import Execute, TransactionBreak
+
+if TYPE_CHECKING:
+    from sqlcompile.config import Config
+    from sqlcompile.dialects.base import DialectSupport
+
+
+@dataclass
+class Recorded:
+    """One recorded operation; ``autocommit`` when recorded inside an autocommit_block()."""
+
+    op: Op
+    autocommit: bool
+
+
+def script_line(path: Path) -> int | None:
+    """Line of the innermost active frame running ``path`` (the script line being executed)."""
+    frame = sys._getframe(1)
+    target = str(path)
+    while frame is not None:
+        if frame.f_code.co_filename == target:
+            return frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+class Recorder:
+    """The object behind `op` while one script runs for one dialect and direction."""
+
+    def __init__(
+        self, dialect: DialectSupport, config: Config, path: Path, hand_written_hint: Path
+    ) -> None:
+        self.dialect = dialect
+        self.config = config
+        self.path = path
+        self.hand_written_hint = hand_written_hint
+        self.ops: list[Recorded] = []
+        self.autocommit = False
+        self._memo: dict[str, Any] = {}
+
+    # -- recording -----------------------------------------------------------------------
+    def add(self, op: Op) -> None:
+        """Append an op (called by each op class's ``record``)."""
+        self.ops.append(Recorded(op, self.autocommit))
+
+    def __getattr__(self, name: str) -> Any:
+        cls = OPS.get(name)
+        if cls is None or not cls.public:
+            raise AttributeError(f"op has no operation {name!r}")
+        return functools.partial(cls.record, self)
+
+    def live_database_error(self, what: str) -> LiveDatabaseRequired:
+        """The error for an attempt to read from the database."""
+        return LiveDatabaseRequired(
+            f"{what} needs a live database; offline compilation cannot read rows or the schema",
+            path=self.path,
+            line=script_line(self.path),
+            hint=f"write this revision's SQL by hand in {self.hand_written_hint} "
+            "(it replaces running the script for that dialect and direction)",
+        )
+
+    # -- Alembic's Operations API beyond the op classes --------------------------------------
+    def get_bind(self) -> WriteOnlyConnection:
+        return WriteOnlyConnection(self)
+
+    def get_context(self) -> OfflineContext:
+        return OfflineContext(self)
+
+    def f(self, name: str) -> conv:
+        """Mark a name as final: naming conventions leave it as it is."""
+        return conv(name)
+
+    def inline_literal(self, value: Any, type_: Any = None) -> Any:
+        """A value rendered inline as a literal in the compiled SQL."""
+        return sa.literal(value, type_)
+
+    @contextlib.contextmanager
+    def batch_alter_table(
+        self, table_name: str, schema: str | None = None, **kw: Any
+    ) -> Iterator[BatchOperations]:
+        """Alembic's batch mode: each call becomes the matching op on ``table_name``."""
+        yield BatchOperations(self, table_name, schema)
+
+    def fire_table_events(self, table: sa.Table, event: str) -> None:
+        """Let column types create what they need first (e.g. PostgreSQL ENUM types)."""
+        getattr(table.dispatch, event)(
+            table, self.get_bind(), checkfirst=False, _ddl_runner=self,
+            _is_metadata_operation=False,
+        )
+
+    @property
+    def memo(self) -> dict[str, Any]:
+        """What SQLAlchemy's DDL runners remember between events (types already created)."""
+        return self._memo
+
+
+class BatchOperations:
+    """`batch_op` inside `with op.batch_alter_table(...)`: the same ops, table name implied."""
+
+    def __init__(self, recorder: Recorder, table_name: str, schema: str | None) -> None:
+        self._recorder = recorder
+        self._table_name = table_name
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Any:
+        cls = OPS.get(name)
+        if cls is None or cls.batch_table_arg is None:
+            raise AttributeError(f"batch_alter_table has no operation {name!r}")
+        position = cls.batch_table_arg
+
+        def call(*args: Any, **kw: Any) -> Any:
+            if self._schema:
+                kw.setdefault("schema", self._schema)
+            full = (*args[:position], self._table_name, *args[position:])
+            return cls.record(self._recorder, *full, **kw)
+
+        return call
+
+    def create_foreign_key(
+        self, constraint_name: str | None, referent_table: str, local_cols: list[str],
+        remote_cols: list[str], **kw: Any,
+    ) -> None:
+        if self._schema:
+            kw.setdefault("source_schema", self._schema)
+        OPS["create_foreign_key"].record(
+            self._recorder, constraint_name, self._table_name, referent_table, local_cols,
+            remote_cols, **kw,
+        )
+
+
+class RecordedResult:
+    """The result of a recorded statement: there are no rows offline."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+
+    def _read(self, what: str) -> Any:
+        raise self._recorder.live_database_error(f"reading rows ({what})")
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("rowcount", "lastrowid", "inserted_primary_key"):
+            raise self._recorder.live_database_error(f"result.{name}")
+        return lambda *a, **k: self._read(f"{name}()")
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._read("iterating a result")  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Closing a result reads nothing."""
+
+
+class WriteOnlyConnection:
+    """`op.get_bind()`: executes are recorded, reads fail with the script line."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+        self.dialect = recorder.dialect.sa_dialect
+        self.engine = self
+
+    def execute(self, statement: Any, parameters: Any = None, **kw: Any) -> RecordedResult:
+        if isinstance(statement, str):
+            if parameters:
+                statement = sa.text(statement)
+            else:
+                OPS["execute"].record(self._recorder, statement)
+                return RecordedResult(self._recorder)
+        if parameters is None:
+            OPS["execute"].record(self._recorder, statement)
+        else:
+            for params in parameters if isinstance(parameters, list | tuple) else [parameters]:
+                OPS["execute"].record(self._recorder, _bind(statement, params))
+        return RecordedResult(self._recorder)
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None, **kw: Any) -> RecordedResult:
+        if parameters:
+            raise ScriptError(
+                "exec_driver_sql() with parameters cannot be compiled offline; "
+                "use sa.text(...).bindparams(...)",
+                path=self._recorder.path,
+                line=script_line(self._recorder.path),
+            )
+        self._recorder.add(Execute(statement))
+        return RecordedResult(self._recorder)
+
+    def commit(self) -> None:
+        """Inside a script, commit() marks a transaction boundary in the compiled SQL."""
+        self._recorder.add(TransactionBreak())
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[WriteOnlyConnection]:
+        yield self
+
+    def connect(self) -> WriteOnlyConnection:
+        return self
+
+    def __enter__(self) -> WriteOnlyConnection:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def _run_ddl_visitor(self, visitorcallable: Any, element: Any, **kw: Any) -> None:
+        # SQLAlchemy's own DDL generators (Enum.create, Table.create) call back into execute().
+        visitorcallable(self.dialect, self, **kw).traverse_single(element)
+
+    def __getattr__(self, name: str) -> Any:
+        reads = ("scalar", "scalars", "get_isolation_level", "in_transaction", "info")
+        if name in reads or name.startswith("fetch"):
+            raise self._recorder.live_database_error(f"connection.{name}")
+        raise AttributeError(f"the offline connection has no attribute {name!r}")
+
+
+def _bind(statement: Any, params: dict[str, Any]) -> Any:
+    """Attach execute() parameters to a statement so they render as literals."""
+    if isinstance(statement, sa.TextClause):
+        return statement.bindparams(**params)
+    if hasattr(statement, "values"):
+        return statement.values(**params)
+    if isinstance(statement, ClauseElement):
+        return statement.params(**params)
+    return statement
+
+
+@inspection._inspects(WriteOnlyConnection)
+def _no_inspection(connection: WriteOnlyConnection) -> Any:
+    raise connection._recorder.live_database_error("sa.inspect(op.get_bind())")
+
+
+class ConfigView:
+    """`op.get_context().config` / `context.config`: answers from sqlcompile's settings."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self.config_file_name = str(config.source) if config.source else None
+        self.cmd_opts = None
+
+    def get_main_option(self, name: str, default: str | None = None) -> str | None:
+        return self._config.main_option(name, default)
+
+    def get_section_option(
+        self, section: str, name: str, default: str | None = None
+    ) -> str | None:
+        return self._config.main_option(name, default)
+
+    def get_section(self, name: str, default: Any = None) -> Any:
+        return dict(self._config.main_options) or default
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        return {}
+
+
+class OfflineContext:
+    """`op.get_context()`: the migration context of an offline (`--sql`) run."""
+
+    as_sql = True
+
+    def __init__(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+        self.dialect = recorder.dialect.sa_dialect
+        self.config = ConfigView(recorder.config)
+        self.opts: dict[str, Any] = {"as_sql": True}
+
+    @property
+    def bind(self) -> WriteOnlyConnection:
+        return self._recorder.get_bind()
+
+    @property
+    def connection(self) -> WriteOnlyConnection:
+        return self._recorder.get_bind()
+
+    @contextlib.contextmanager
+    def autocommit_block(self) -> Iterator[None]:
+        """Statements inside run outside any transaction (e.g. CREATE INDEX CONCURRENTLY)."""
+        if self._recorder.autocommit:
+            raise ScriptError("autocommit_block() cannot be nested", path=self._recorder.path,
+                              line=script_line(self._recorder.path))
+        self._recorder.autocommit = True
+        try:
+            yield
+        finally:
+            self._recorder.autocommit = False
+
+    def get_current_revision(self) -> Any:
+        raise self._recorder.live_database_error("get_current_revision()")
+
+    def get_current_heads(self) -> Any:
+        raise self._recorder.live_database_error("get_current_heads()")
+
+    def execute(self, sql: Any, execution_options: Any = None) -> None:
+        OPS["execute"].record(self._recorder, sql)

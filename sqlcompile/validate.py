@@ -1,0 +1,98 @@
+"""Validation: every emitted statement parsed by sqlglot in the target dialect.
+
+A parse error is a failure. A statement sqlglot only accepts as an opaque `Command` proves
+nothing, so it is counted as unvalidated, never as validated.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlcompile.compiler import Statement
+    from sqlcompile.dialects.base import DialectSupport
+
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
+
+VALID = "validated"
+UNVALIDATED = "unvalidated"
+
+
+@dataclass
+class Problem:
+    """A statement that failed validation or could not be validated."""
+
+    file: str
+    sql: str
+    status: str  # "error" or "unvalidated"
+    detail: str
+
+
+@dataclass
+class Report:
+    """Counts and problems for one dialect."""
+
+    dialect: str
+    files: int = 0
+    statements: int = 0
+    validated: int = 0
+    unvalidated: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    unvalidated_items: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.dialect}: {self.files} files, {self.statements} statements, "
+            f"{self.validated} validated, {self.unvalidated} unvalidated, "
+            f"{len(self.errors)} failed"
+        )
+
+
+class Validator:
+    """Parses statements for one dialect, remembering results by text and by shape."""
+
+    def __init__(self, dialect: DialectSupport) -> None:
+        import sqlglot
+        from sqlglot import exp
+
+        self._sqlglot = sqlglot
+        self._command = exp.Command
+        self.dialect = dialect
+        self.report = Report(dialect.name)
+        self._cache: dict[str, tuple[str, str]] = {}
+
+    def check(self, sql: str) -> tuple[str, str]:
+        """(status, detail) for one statement; status is validated, unvalidated or error."""
+        try:
+            trees = self._sqlglot.parse(sql, read=self.dialect.sqlglot_name)
+        except self._sqlglot.errors.SqlglotError as exc:
+            return "error", str(exc).splitlines()[0]
+        trees = [t for t in trees if t is not None]
+        if not trees:
+            return "error", "no statement found"
+        if len(trees) > 1:
+            return "error", f"{len(trees)} statements where one was expected"
+        if isinstance(trees[0], self._command):
+            return UNVALIDATED, "sqlglot parsed it only as an opaque command"
+        return VALID, ""
+
+    def statement(self, file: str, statement: Statement) -> None:
+        """Validate and count one statement of ``file``."""
+        if not statement.sql:
+            return
+        key = statement.shape or statement.sql
+        result = self._cache.get(key)
+        if result is None:
+            result = self._cache[key] = self.check(statement.sql)
+        status, detail = result
+        report = self.report
+        report.statements += 1
+        if status == VALID:
+            report.validated += 1
+        elif status == UNVALIDATED:
+            report.unvalidated += 1
+            report.unvalidated_items.append(Problem(file, statement.sql, status, detail))
+        else:
+            report.errors.append(Problem(file, statement.sql, status, detail))
