@@ -1,4 +1,4 @@
-"""Settings from `[tool.sqlcompile]` in pyproject.toml or from sqlcompile.toml, with environments."""
+"""Settings from `[tool.sqlcompile]` in pyproject.toml or sqlcompile.toml, with environments."""
 
 from __future__ import annotations
 
@@ -152,7 +152,7 @@ def load_config(
     cwd: Path | None = None,
     x_arguments: tuple[str, ...] = (),
 ) -> Config:
-    """Read settings from ``path`` (or the config found in ``cwd``) and apply environment ``env``."""
+    """Read settings from ``path`` (or the config found in ``cwd``), then environment ``env``."""
     cwd = cwd or Path.cwd()
     if path is not None and not path.is_file():
         raise ConfigError("config file not found", path=path)

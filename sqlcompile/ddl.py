@@ -108,7 +108,8 @@ def type_sql(compiler: DDLCompiler, type_: Any) -> str:
 
 @compiles(RenameTable)
 def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
-    return f"{alter_table(compiler, element.table)} RENAME TO {compiler.preparer.quote(element.new_name)}"
+    new_name = compiler.preparer.quote(element.new_name)
+    return f"{alter_table(compiler, element.table)} RENAME TO {new_name}"
 
 
 @compiles(AddColumn)

@@ -19,7 +19,7 @@ class PostgreSQL(DialectSupport):
     apply_command: ClassVar[str] = 'psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f {file}'
 
     def make_sa_dialect(self) -> Dialect:
-        dialect = postgresql.dialect(paramstyle="named")
+        dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
         # Files set standard_conforming_strings = on, so backslashes in literals stay single.
         dialect._backslash_escapes = False
         return dialect

@@ -372,7 +372,8 @@ class DropConstraint(Op):
         recorder.add(cls(constraint_name, table_name, type_, schema, if_exists))
 
     def describe(self) -> str:
-        return f"drop_constraint {self.constraint_name} on {qualified(self.table_name, self.schema)}"
+        table = qualified(self.table_name, self.schema)
+        return f"drop_constraint {self.constraint_name} on {table}"
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         table = table_for(self.table_name, schema=self.schema)
@@ -382,5 +383,7 @@ class DropConstraint(Op):
 
     def reverse(self) -> Op:
         if self.definition is None:
-            raise IrreversibleOperation(f"{self.describe()}: the constraint's definition is unknown")
+            raise IrreversibleOperation(
+                f"{self.describe()}: the constraint's definition is unknown"
+            )
         return self.definition

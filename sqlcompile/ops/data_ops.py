@@ -31,7 +31,7 @@ def typed_binds(statement: ClauseElement) -> ClauseElement:
                 return element._with_binary_element_type(sqltypes._resolve_value_to_type(value))
         return None
 
-    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[no-any-return]
+    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload,no-any-return]
 
 
 def statement_text(sql: str) -> str:

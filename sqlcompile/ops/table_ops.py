@@ -173,13 +173,14 @@ class AddColumn(Op):
     def elements(self, ctx: RenderContext) -> list[Element]:
         table = self.column.table
         out: list[Element] = [ddl.AddColumn(table, self.column, bool(self.if_not_exists))]
-        fks = sorted(self.column.foreign_keys, key=lambda fk: str(fk.constraint.name))
-        out += [sa_schema.AddConstraint(fk.constraint) for fk in fks if fk.constraint is not None]
+        fks = [fk.constraint for fk in self.column.foreign_keys if fk.constraint is not None]
+        out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
         uniques = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
         out += [sa_schema.AddConstraint(c) for c in uniques]
         checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
         out += [sa_schema.AddConstraint(c) for c in checks]
-        out += [sa_schema.CreateIndex(ix) for ix in sorted(table.indexes, key=lambda i: str(i.name))]
+        indexes = sorted(table.indexes, key=lambda i: str(i.name))
+        out += [sa_schema.CreateIndex(ix) for ix in indexes]
         if self.column.comment is not None:
             out += comment_elements(ctx, table)
         return out

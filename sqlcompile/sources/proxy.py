@@ -78,7 +78,8 @@ class _ContextModule(types.ModuleType):
         args = list(config.x_arguments) if config else []
         if not as_dictionary:
             return args
-        return dict(a.split("=", 1) if "=" in a else (a, "") for a in args)
+        pairs = (a.partition("=") for a in args)
+        return {key: value for key, _, value in pairs}
 
     def get_context(self) -> Any:
         return current_recorder().get_context()

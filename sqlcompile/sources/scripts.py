@@ -81,7 +81,7 @@ def load_script(path: Path, root: Path) -> Script:
         raise ScriptError(
             f"cannot parse the script: {exc.msg}", path=rel_path, line=exc.lineno
         ) from None
-    namespace: dict[str, Any] = {"__file__": str(path), "__name__": f"sqlcompile_script_{path.stem}"}
+    namespace: dict[str, Any] = {"__file__": str(path), "__name__": f"migration_{path.stem}"}
     try:
         exec(code, namespace)
     except Exception as exc:

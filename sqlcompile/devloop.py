@@ -1,0 +1,173 @@
+"""The dev loop: upgrade/downgrade/current/stamp against a database URL.
+
+The statements executed are the same compiled, framed statements the SQL files contain,
+sent one by one through SQLAlchemy in autocommit mode so the files' own BEGIN/COMMIT apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from sqlcompile.cli import handle_errors
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from sqlcompile.compiler import Statement
+    from sqlcompile.config import Config
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.render import Project
+
+DEFAULT_URL = "sqlite:///sqlcompile_dev.db"
+
+
+class ApplyFailed(Exception):
+    """A statement failed while applying migrations to a database."""
+
+
+def _engine(config: Config, url: str | None) -> tuple[sa.Engine, DialectSupport]:
+    import sqlalchemy as sa
+
+    from sqlcompile.dialects import get_dialect
+
+    chosen = url or config.url or DEFAULT_URL
+    if chosen.startswith("sqlite:///") and not chosen.startswith("sqlite:////"):
+        relative = chosen[len("sqlite:///"):]
+        if relative and relative != ":memory:":
+            chosen = f"sqlite:///{config.root / relative}"
+    engine = sa.create_engine(chosen)
+    return engine, get_dialect(engine.dialect.name)
+
+
+def current_heads(engine: sa.Engine, config: Config) -> list[str]:
+    """Rows of the version table (empty when it does not exist yet)."""
+    import sqlalchemy as sa
+
+    from sqlcompile.plan import version_table
+
+    table = version_table(config)
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+            return []
+        return sorted(conn.execute(sa.select(table.c.version_num)).scalars())
+
+
+def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
+    """Run statements in order on one autocommit connection; roll back an open transaction
+    and raise ApplyFailed naming the statement when one fails. Returns how many ran."""
+    count = 0
+    with engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        for statement in statements:
+            if not statement.sql:
+                continue
+            try:
+                cursor.execute(statement.sql)
+            except Exception as exc:
+                try:
+                    cursor.execute("ROLLBACK")
+                except Exception:  # noqa: BLE001  (nothing was open)
+                    pass
+                where = "; ".join(statement.comments) or statement.sql.splitlines()[0]
+                raise ApplyFailed(f"{where}: {exc}".strip()) from None
+            count += 1
+        cursor.close()
+    return count
+
+
+def _run(proj: Project, engine: sa.Engine, dialect: DialectSupport, steps: list[Any]) -> None:
+    from sqlcompile.plan import Framer
+
+    framer = Framer(dialect, proj.config)
+    framer.session_setup()
+    for step in steps:
+        framer.migration(step, proj.body(step, dialect))
+    statements = framer.finish()
+    try:
+        execute_statements(engine, statements)
+    except ApplyFailed as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    for step in steps:
+        click.echo(f"{step.direction} {step.position:04d} {step.script.revision}: "
+                   f"{step.script.message}", err=True)
+
+
+def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> None:
+    """Add upgrade, downgrade, current and stamp to the CLI."""
+    url_option = click.option("--url", help="Database URL (default: the environment's url, "
+                                            f"else {DEFAULT_URL}).")
+
+    def _project(ctx: click.Context) -> Project:
+        from sqlcompile.render import load_project
+
+        return load_project(settings(ctx))
+
+    @cli.command()
+    @click.argument("target", default="heads")
+    @url_option
+    @click.pass_context
+    @handle_errors
+    def upgrade(ctx: click.Context, target: str, url: str | None) -> None:
+        """Apply migrations up to TARGET (default: heads) to a database."""
+        proj = _project(ctx)
+        engine, dialect = _engine(proj.config, url)
+        steps = proj.graph.upgrade_steps(current_heads(engine, proj.config),
+                                         proj.graph.resolve(target))
+        _run(proj, engine, dialect, steps)
+        click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
+
+    @cli.command()
+    @click.argument("target")
+    @url_option
+    @click.pass_context
+    @handle_errors
+    def downgrade(ctx: click.Context, target: str, url: str | None) -> None:
+        """Undo migrations down to TARGET (`base` undoes all) on a database."""
+        proj = _project(ctx)
+        engine, dialect = _engine(proj.config, url)
+        steps = proj.graph.downgrade_steps(current_heads(engine, proj.config),
+                                           proj.graph.resolve(target))
+        _run(proj, engine, dialect, steps)
+        click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
+
+    @cli.command()
+    @url_option
+    @click.pass_context
+    @handle_errors
+    def current(ctx: click.Context, url: str | None) -> None:
+        """Print the revisions the database's version table holds."""
+        config = settings(ctx)
+        engine, _ = _engine(config, url)
+        heads = current_heads(engine, config)
+        click.echo("\n".join(heads) if heads else "base (no revision applied)")
+
+    @cli.command()
+    @click.argument("target")
+    @url_option
+    @click.pass_context
+    @handle_errors
+    def stamp(ctx: click.Context, target: str, url: str | None) -> None:
+        """Set the version table to TARGET without running migrations."""
+        from sqlcompile.plan import Framer
+
+        proj = _project(ctx)
+        engine, dialect = _engine(proj.config, url)
+        rows = proj.graph.resolve(target)
+        framer = Framer(dialect, proj.config)
+        framer.begin()
+        framer.add(str(framer.table.delete().compile(dialect=dialect.sa_dialect)))
+        for rev in rows:
+            insert = framer.table.insert().values(version_num=rev)
+            framer.add(str(insert.compile(dialect=dialect.sa_dialect,
+                                          compile_kwargs={"literal_binds": True})))
+        try:
+            execute_statements(engine, framer.finish())
+        except ApplyFailed as exc:
+            click.echo(f"error: {exc}", err=True)
+            raise SystemExit(1) from None
+        click.echo(f"stamped {', '.join(rows) or 'base'}", err=True)
