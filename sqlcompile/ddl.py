@@ -17,14 +17,14 @@ from sqlalchemy.sql.compiler import DDLCompiler
 class AlterTable(ExecutableDDLElement):
     """Base of `ALTER TABLE <table> ...` statements."""
 
-    def __init__(self, table: sa.Table) -> None:
+    def __init__(self, table: sa.TableClause) -> None:
         self.table = table
 
 
 class RenameTable(AlterTable):
     """ALTER TABLE old RENAME TO new."""
 
-    def __init__(self, table: sa.Table, new_name: str) -> None:
+    def __init__(self, table: sa.TableClause, new_name: str) -> None:
         super().__init__(table)
         self.new_name = new_name
 
@@ -32,7 +32,7 @@ class RenameTable(AlterTable):
 class AddColumn(AlterTable):
     """ALTER TABLE t ADD COLUMN <column specification>."""
 
-    def __init__(self, table: sa.Table, column: sa.Column[Any], if_not_exists: bool = False):
+    def __init__(self, table: sa.TableClause, column: sa.Column[Any], if_not_exists: bool = False):
         super().__init__(table)
         self.column = column
         self.if_not_exists = if_not_exists
@@ -41,7 +41,7 @@ class AddColumn(AlterTable):
 class DropColumn(AlterTable):
     """ALTER TABLE t DROP COLUMN c."""
 
-    def __init__(self, table: sa.Table, column_name: str, if_exists: bool = False) -> None:
+    def __init__(self, table: sa.TableClause, column_name: str, if_exists: bool = False) -> None:
         super().__init__(table)
         self.column_name = column_name
         self.if_exists = if_exists
@@ -50,7 +50,7 @@ class DropColumn(AlterTable):
 class AlterColumn(AlterTable):
     """Base of ALTER TABLE t ALTER COLUMN c ... forms."""
 
-    def __init__(self, table: sa.Table, column_name: str) -> None:
+    def __init__(self, table: sa.TableClause, column_name: str) -> None:
         super().__init__(table)
         self.column_name = column_name
 
@@ -59,7 +59,7 @@ class ColumnType(AlterColumn):
     """ALTER COLUMN c TYPE t [USING expr]."""
 
     def __init__(
-        self, table: sa.Table, column_name: str, type_: Any, using: str | None = None
+        self, table: sa.TableClause, column_name: str, type_: Any, using: str | None = None
     ) -> None:
         super().__init__(table, column_name)
         self.type_ = sa.types.to_instance(type_)
@@ -69,7 +69,7 @@ class ColumnType(AlterColumn):
 class ColumnNullable(AlterColumn):
     """ALTER COLUMN c SET NOT NULL / DROP NOT NULL."""
 
-    def __init__(self, table: sa.Table, column_name: str, nullable: bool) -> None:
+    def __init__(self, table: sa.TableClause, column_name: str, nullable: bool) -> None:
         super().__init__(table, column_name)
         self.nullable = nullable
 
@@ -77,7 +77,7 @@ class ColumnNullable(AlterColumn):
 class ColumnDefault(AlterColumn):
     """ALTER COLUMN c SET DEFAULT expr / DROP DEFAULT (``column`` carries the new default)."""
 
-    def __init__(self, table: sa.Table, column: sa.Column[Any]) -> None:
+    def __init__(self, table: sa.TableClause, column: sa.Column[Any]) -> None:
         super().__init__(table, column.name)
         self.column = column
 
@@ -85,12 +85,12 @@ class ColumnDefault(AlterColumn):
 class RenameColumn(AlterColumn):
     """ALTER TABLE t RENAME COLUMN old TO new."""
 
-    def __init__(self, table: sa.Table, column_name: str, new_name: str) -> None:
+    def __init__(self, table: sa.TableClause, column_name: str, new_name: str) -> None:
         super().__init__(table, column_name)
         self.new_name = new_name
 
 
-def alter_table(compiler: DDLCompiler, table: sa.Table) -> str:
+def alter_table(compiler: DDLCompiler, table: sa.TableClause) -> str:
     """`ALTER TABLE <quoted, qualified name>`."""
     return f"ALTER TABLE {compiler.preparer.format_table(table)}"
 

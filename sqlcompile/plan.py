@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 VERSION_LENGTH = 32  # Alembic's width, so `alembic_version` tables are shared as they are
 
 
+@cache
 def version_table(config: Config) -> sa.Table:
     """The version table, shaped as Alembic's (one row per applied head)."""
     return sa.Table(
@@ -40,6 +42,13 @@ def version_table(config: Config) -> sa.Table:
         sa.PrimaryKeyConstraint("version_num", name=f"{config.version_table}_pkc"),
         schema=config.version_table_schema,
     )
+
+
+@cache
+def create_version_table(dialect: DialectSupport, config: Config) -> str:
+    """`CREATE TABLE IF NOT EXISTS` for the version table, compiled once per dialect."""
+    create = sa_schema.CreateTable(version_table(config), if_not_exists=True)
+    return compile_element(create, dialect)
 
 
 def revisions_text(revs: Sequence[str]) -> str:
@@ -73,8 +82,7 @@ class Framer:
         self.add(self.dialect.begin())
         self.in_transaction = True
         if not self.table_created:
-            create = sa_schema.CreateTable(self.table, if_not_exists=True)
-            self.add(compile_element(create, self.dialect),
+            self.add(create_version_table(self.dialect, self.config),
                      f"version table {self.config.version_table} (created on first use)")
             self.table_created = True
 
@@ -93,19 +101,25 @@ class Framer:
         )
 
     def version_rows(self, step: Step) -> None:
+        """DELETE the rows this migration replaces, INSERT the ones it adds.
+
+        Built from the dialect's quoted names and literal renderer: these two shapes repeat in
+        every file, and compiling them through SQLAlchemy each time dominated render time.
+        """
         removed = sorted(set(step.before) - set(step.after))
         added = sorted(set(step.after) - set(step.before))
         comment = f"version: [{revisions_text(step.before)}] -> [{revisions_text(step.after)}]"
-        column = self.table.c.version_num
+        table = self.dialect.quote_table(self.table)
+        column = self.dialect.sa_dialect.identifier_preparer.quote("version_num")
+        literal = self.dialect.render_string
         if removed:
-            delete = self.table.delete().where(column.in_(removed))
-            self.add(compile_element(delete, self.dialect), comment,
+            listed = ", ".join(literal(rev) for rev in removed)
+            self.add(f"DELETE FROM {table} WHERE {column} IN ({listed})", comment,
                      shape=f"delete:{len(removed)}")
             comment = ""
         for rev in added:
-            insert = self.table.insert().values(version_num=rev)
-            self.add(compile_element(insert, self.dialect), *([comment] if comment else []),
-                     shape="insert")
+            self.add(f"INSERT INTO {table} ({column}) VALUES ({literal(rev)})",
+                     *([comment] if comment else []), shape="insert")
             comment = ""
 
     def migration(self, step: Step, body: Body) -> None:

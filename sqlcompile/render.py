@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlcompile import __version__
 from sqlcompile.compiler import Body, Statement, compile_body
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.errors import GraphError
+from sqlcompile.errors import GraphError, SqlcompileError
 from sqlcompile.output import format_statements, header, slug
 from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
 from sqlcompile.sources.graph import RevisionGraph, Step
@@ -105,26 +108,88 @@ def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
     return framer.finish()
 
 
-def render_files(project: Project, dialect_name: str) -> Rendered:
-    """Every revision's upgrade and downgrade file for one dialect, validated."""
+def _render_steps(project: Project, dialect_name: str, steps: list[Step]) -> Rendered:
+    """Frame, validate and format the files of ``steps`` (one file per step)."""
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
     base = project.config.output_path / dialect.name
     width = max(4, len(str(len(project.graph.order))))
     files: dict[Path, str] = {}
-    for pair in project.graph.file_steps():
-        for step in pair:
-            script = step.script
-            name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
-            statements = _frame(project, dialect, [step], True)
-            path = base / step.direction / name
-            rel = path.relative_to(project.config.root).as_posix()
-            for statement in statements:
-                validator.statement(rel, statement)
-            head = _file_header(project, step, dialect, name, project.body(step, dialect))
-            files[path] = head + format_statements(statements)
+    for step in steps:
+        script = step.script
+        name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
+        statements = _frame(project, dialect, [step], True)
+        path = base / step.direction / name
+        rel = path.relative_to(project.config.root).as_posix()
+        for statement in statements:
+            validator.statement(rel, statement)
+        head = _file_header(project, step, dialect, name, project.body(step, dialect))
+        files[path] = head + format_statements(statements)
     validator.report.files = len(files)
     return Rendered(dialect.name, files, validator.report)
+
+
+# Work handed to forked worker processes: (project, dialect name, chunks of steps).
+_forked: tuple[Project, str, list[list[Step]]] | None = None
+PARALLEL_THRESHOLD = 100  # revisions; below this a second process costs more than it saves
+
+
+def _jobs(revisions: int) -> int:
+    """How many processes render files: SQLCOMPILE_JOBS, else one per core (at most 4)."""
+    setting = os.environ.get("SQLCOMPILE_JOBS")
+    if setting:
+        return max(1, int(setting))
+    if revisions < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _render_chunk(index: int) -> tuple[str, Any]:
+    """Worker: render one chunk; errors come back as data (our exceptions don't pickle)."""
+    assert _forked is not None
+    project, dialect_name, chunks = _forked
+    try:
+        return "ok", _render_steps(project, dialect_name, chunks[index])
+    except SqlcompileError as exc:
+        return "error", (type(exc).__name__, exc.message, exc.path, exc.line, exc.hint,
+                         exc.exit_code)
+
+
+def render_files(project: Project, dialect_name: str) -> Rendered:
+    """Every revision's upgrade and downgrade file for one dialect, validated.
+
+    Large histories are split into contiguous chunks rendered by forked processes; results are
+    merged in order, so the output is the same bytes whatever the number of processes.
+    """
+    global _forked
+    pairs = project.graph.file_steps()
+    jobs = min(_jobs(len(pairs)), len(pairs)) or 1
+    if jobs == 1:
+        return _render_steps(project, dialect_name, [s for pair in pairs for s in pair])
+    size = -(-len(pairs) // jobs)
+    chunks = [[s for pair in pairs[i:i + size] for s in pair] for i in range(0, len(pairs), size)]
+    _forked = (project, dialect_name, chunks)
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            results = pool.map(_render_chunk, range(len(chunks)))
+    finally:
+        _forked = None
+    merged = Rendered(dialect_name, {}, Report(dialect_name))
+    for status, value in results:
+        if status == "error":
+            name, message, path, line, hint, code = value
+            error = SqlcompileError(message, path=path, line=line, hint=hint)
+            error.exit_code = code
+            raise error
+        merged.files.update(value.files)
+        report = merged.report
+        report.files += value.report.files
+        report.statements += value.report.statements
+        report.validated += value.report.validated
+        report.unvalidated += value.report.unvalidated
+        report.errors += value.report.errors
+        report.unvalidated_items += value.report.unvalidated_items
+    return merged
 
 
 def render_stream(project: Project, dialect_name: str, steps: list[Step],

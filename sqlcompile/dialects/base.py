@@ -42,10 +42,22 @@ class DialectSupport:
     def make_sa_dialect(self) -> Dialect:
         raise NotImplementedError
 
+    @cached_property
+    def _literal_compiler(self) -> SQLCompiler:
+        compiler: SQLCompiler = self.sa_dialect.statement_compiler(self.sa_dialect, None)
+        return compiler
+
     def render_string(self, value: str) -> str:
         """An SQL string literal for ``value``, as the dialect's compiler renders it."""
-        compiler: SQLCompiler = self.sa_dialect.statement_compiler(self.sa_dialect, None)
-        return compiler.render_literal_value(value, sa.String())
+        cached = self._literals.get(value)
+        if cached is None:
+            cached = self._literal_compiler.render_literal_value(value, sa.String())
+            self._literals[value] = cached
+        return cached
+
+    @cached_property
+    def _literals(self) -> dict[str, str]:
+        return {}
 
     def quote_table(self, table: sa.Table) -> str:
         """The table name, schema-qualified and quoted as the dialect requires."""

@@ -99,6 +99,11 @@ def ensure_fk_targets(table: sa.Table) -> sa.Table:
     return table
 
 
+def table_name_only(name: str, schema: str | None = None) -> sa.TableClause:
+    """A lightweight table reference for statements that only need its quoted name."""
+    return sa.table(name, schema=schema)
+
+
 def qualified(name: str, schema: str | None) -> str:
     """`schema.name` or `name`, for messages."""
     return f"{schema}.{name}" if schema else name

@@ -18,6 +18,7 @@ from sqlcompile.ops.base import (
     ensure_fk_targets,
     qualified,
     table_for,
+    table_name_only,
 )
 
 if TYPE_CHECKING:
@@ -103,8 +104,8 @@ class DropTable(Op):
         return f"drop_table {qualified(self.table_name, self.schema)}"
 
     def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.table_name, schema=self.schema)
-        return [sa_schema.DropTable(table, if_exists=bool(self.if_exists))]
+        table = table_name_only(self.table_name, self.schema)
+        return [sa_schema.DropTable(table, if_exists=bool(self.if_exists))]  # type: ignore[arg-type]
 
     def reverse(self) -> Op:
         if self.table is None:
@@ -133,7 +134,7 @@ class RenameTable(Op):
         return f"rename_table {qualified(self.old_table_name, self.schema)}"
 
     def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.old_table_name, schema=self.schema)
+        table = table_name_only(self.old_table_name, self.schema)
         return [ddl.RenameTable(table, self.new_table_name)]
 
     def reverse(self) -> Op:
@@ -222,7 +223,7 @@ class DropColumn(Op):
         return dict(self.kw)
 
     def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.table_name, schema=self.schema)
+        table = table_name_only(self.table_name, self.schema)
         return [ddl.DropColumn(table, self.column_name, bool(self.if_exists))]
 
     def reverse(self) -> Op:
@@ -296,7 +297,7 @@ class AlterColumn(Op):
         return [name for name, changed in wanted if changed]
 
     def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.table_name, schema=self.schema)
+        table = table_name_only(self.table_name, self.schema)
         out: list[Element] = []
         name = self.column_name
         option = f"{ctx.dialect.name}_using"

@@ -30,6 +30,6 @@ SELECT CAST('sqlcompile guard: downgrade of 0001 3f1c9a7e2b40 expects the versio
 DROP TABLE users;
 
 -- version: [3f1c9a7e2b40] -> [(none)]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('3f1c9a7e2b40');
+DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
 
 COMMIT;

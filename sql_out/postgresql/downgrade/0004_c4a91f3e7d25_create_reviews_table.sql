@@ -33,7 +33,7 @@ DROP INDEX ix_reviews_user_id;
 DROP TABLE reviews;
 
 -- version: [c4a91f3e7d25] -> [5b7e0c2d9f14]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('c4a91f3e7d25');
+DELETE FROM sqlcompile_version WHERE version_num IN ('c4a91f3e7d25');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('5b7e0c2d9f14');
 

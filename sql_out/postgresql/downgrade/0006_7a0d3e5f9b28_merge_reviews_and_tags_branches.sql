@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 SELECT CAST('sqlcompile guard: downgrade of 0006 7a0d3e5f9b28 expects the version table to hold [7a0d3e5f9b28] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('7a0d3e5f9b28') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 -- version: [7a0d3e5f9b28] -> [c4a91f3e7d25, e6f8a2b0c1d7]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('7a0d3e5f9b28');
+DELETE FROM sqlcompile_version WHERE version_num IN ('7a0d3e5f9b28');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('c4a91f3e7d25');
 

@@ -33,7 +33,7 @@ ALTER TABLE users DROP COLUMN loyalty_points;
 ALTER TABLE users DROP COLUMN phone;
 
 -- version: [2c6b8e4f0a17] -> [7a0d3e5f9b28]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('2c6b8e4f0a17');
+DELETE FROM sqlcompile_version WHERE version_num IN ('2c6b8e4f0a17');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('7a0d3e5f9b28');
 

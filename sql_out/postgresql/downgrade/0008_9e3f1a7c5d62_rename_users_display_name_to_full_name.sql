@@ -30,7 +30,7 @@ SELECT CAST('sqlcompile guard: downgrade of 0008 9e3f1a7c5d62 expects the versio
 ALTER TABLE users RENAME COLUMN full_name TO display_name;
 
 -- version: [9e3f1a7c5d62] -> [2c6b8e4f0a17]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('9e3f1a7c5d62');
+DELETE FROM sqlcompile_version WHERE version_num IN ('9e3f1a7c5d62');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('2c6b8e4f0a17');
 

@@ -30,7 +30,7 @@ SELECT CAST('sqlcompile guard: downgrade of 0010 b5c7d9e1f3a2 expects the versio
 ALTER TABLE users DROP CONSTRAINT ck_users_loyalty_points_non_negative;
 
 -- version: [b5c7d9e1f3a2] -> [4d8a0b2e6f31]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('b5c7d9e1f3a2');
+DELETE FROM sqlcompile_version WHERE version_num IN ('b5c7d9e1f3a2');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('4d8a0b2e6f31');
 

@@ -40,7 +40,7 @@ BEGIN;
 SELECT CAST('sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [f0e2c4a6b8d1] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 -- version: [f0e2c4a6b8d1] -> [b5c7d9e1f3a2]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('f0e2c4a6b8d1');
+DELETE FROM sqlcompile_version WHERE version_num IN ('f0e2c4a6b8d1');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('b5c7d9e1f3a2');
 

@@ -68,7 +68,7 @@ COMMENT ON COLUMN order_items.unit_price IS 'Price per copy at the time of purch
 CREATE INDEX ix_order_items_book_id ON order_items (book_id);
 
 -- version: [8d2e4b6a1c93] -> [5b7e0c2d9f14]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('8d2e4b6a1c93');
+DELETE FROM sqlcompile_version WHERE version_num IN ('8d2e4b6a1c93');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('5b7e0c2d9f14');
 

@@ -47,7 +47,7 @@ COMMENT ON COLUMN reviews.rating IS '1 (worst) to 5 (best) stars';
 CREATE INDEX ix_reviews_user_id ON reviews (user_id);
 
 -- version: [5b7e0c2d9f14] -> [c4a91f3e7d25]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('5b7e0c2d9f14');
+DELETE FROM sqlcompile_version WHERE version_num IN ('5b7e0c2d9f14');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('c4a91f3e7d25');
 

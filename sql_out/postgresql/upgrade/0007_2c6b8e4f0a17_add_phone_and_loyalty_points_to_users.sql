@@ -35,7 +35,7 @@ COMMENT ON COLUMN users.phone IS 'E.164 format';
 ALTER TABLE users ADD COLUMN loyalty_points INTEGER DEFAULT 0 NOT NULL;
 
 -- version: [7a0d3e5f9b28] -> [2c6b8e4f0a17]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('7a0d3e5f9b28');
+DELETE FROM sqlcompile_version WHERE version_num IN ('7a0d3e5f9b28');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('2c6b8e4f0a17');
 

@@ -30,7 +30,7 @@ SELECT CAST('sqlcompile guard: upgrade of 0008 9e3f1a7c5d62 expects the version 
 ALTER TABLE users RENAME COLUMN display_name TO full_name;
 
 -- version: [2c6b8e4f0a17] -> [9e3f1a7c5d62]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('2c6b8e4f0a17');
+DELETE FROM sqlcompile_version WHERE version_num IN ('2c6b8e4f0a17');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('9e3f1a7c5d62');
 

@@ -35,7 +35,7 @@ COMMENT ON COLUMN orders.internal_note IS 'Staff-only note, never shown to the c
 UPDATE orders SET internal_note = 'legacy: cancelled before the ''refund	policy'' (100% refund) took effect' WHERE status = 'cancelled' AND internal_note IS NULL;
 
 -- version: [9e3f1a7c5d62] -> [4d8a0b2e6f31]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('9e3f1a7c5d62');
+DELETE FROM sqlcompile_version WHERE version_num IN ('9e3f1a7c5d62');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('4d8a0b2e6f31');
 

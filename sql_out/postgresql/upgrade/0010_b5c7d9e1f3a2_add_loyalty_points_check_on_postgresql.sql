@@ -30,7 +30,7 @@ SELECT CAST('sqlcompile guard: upgrade of 0010 b5c7d9e1f3a2 expects the version 
 ALTER TABLE users ADD CONSTRAINT ck_users_loyalty_points_non_negative CHECK (loyalty_points >= 0);
 
 -- version: [4d8a0b2e6f31] -> [b5c7d9e1f3a2]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('4d8a0b2e6f31');
+DELETE FROM sqlcompile_version WHERE version_num IN ('4d8a0b2e6f31');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('b5c7d9e1f3a2');
 

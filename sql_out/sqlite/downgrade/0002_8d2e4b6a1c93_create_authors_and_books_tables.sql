@@ -35,7 +35,7 @@ DROP TABLE books;
 DROP TABLE authors;
 
 -- version: [8d2e4b6a1c93] -> [3f1c9a7e2b40]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('8d2e4b6a1c93');
+DELETE FROM sqlcompile_version WHERE version_num IN ('8d2e4b6a1c93');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('3f1c9a7e2b40');
 

@@ -35,7 +35,7 @@ DROP INDEX ix_orders_pending_placed_at;
 DROP TABLE orders;
 
 -- version: [5b7e0c2d9f14] -> [8d2e4b6a1c93]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('5b7e0c2d9f14');
+DELETE FROM sqlcompile_version WHERE version_num IN ('5b7e0c2d9f14');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('8d2e4b6a1c93');
 

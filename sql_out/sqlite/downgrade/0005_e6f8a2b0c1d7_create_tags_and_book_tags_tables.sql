@@ -35,6 +35,6 @@ DROP INDEX ix_tags_slug;
 DROP TABLE tags;
 
 -- version: [c4a91f3e7d25, e6f8a2b0c1d7] -> [c4a91f3e7d25]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('e6f8a2b0c1d7');
+DELETE FROM sqlcompile_version WHERE version_num IN ('e6f8a2b0c1d7');
 
 COMMIT;

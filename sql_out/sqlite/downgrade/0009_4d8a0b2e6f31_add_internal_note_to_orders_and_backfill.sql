@@ -26,7 +26,7 @@ SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0009 4d8a0b2e6f31 expe
 ALTER TABLE orders DROP COLUMN internal_note;
 
 -- version: [4d8a0b2e6f31] -> [9e3f1a7c5d62]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('4d8a0b2e6f31');
+DELETE FROM sqlcompile_version WHERE version_num IN ('4d8a0b2e6f31');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('9e3f1a7c5d62');
 

@@ -36,7 +36,7 @@ BEGIN;
 SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [f0e2c4a6b8d1] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 -- version: [f0e2c4a6b8d1] -> [b5c7d9e1f3a2]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('f0e2c4a6b8d1');
+DELETE FROM sqlcompile_version WHERE version_num IN ('f0e2c4a6b8d1');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('b5c7d9e1f3a2');
 

@@ -57,7 +57,7 @@ CREATE INDEX ix_books_author_id ON books (author_id);
 CREATE INDEX ix_books_title ON books (title);
 
 -- version: [3f1c9a7e2b40] -> [8d2e4b6a1c93]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('3f1c9a7e2b40');
+DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('8d2e4b6a1c93');
 

@@ -43,7 +43,7 @@ CREATE TABLE reviews (
 CREATE INDEX ix_reviews_user_id ON reviews (user_id);
 
 -- version: [5b7e0c2d9f14] -> [c4a91f3e7d25]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('5b7e0c2d9f14');
+DELETE FROM sqlcompile_version WHERE version_num IN ('5b7e0c2d9f14');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('c4a91f3e7d25');
 

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0006 7a0d3e5f9b28 expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
 
 -- version: [c4a91f3e7d25, e6f8a2b0c1d7] -> [7a0d3e5f9b28]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7');
+DELETE FROM sqlcompile_version WHERE version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('7a0d3e5f9b28');
 

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0010 b5c7d9e1f3a2 expects the version table to hold [4d8a0b2e6f31] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('4d8a0b2e6f31') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 -- version: [4d8a0b2e6f31] -> [b5c7d9e1f3a2]
-DELETE FROM sqlcompile_version WHERE sqlcompile_version.version_num IN ('4d8a0b2e6f31');
+DELETE FROM sqlcompile_version WHERE version_num IN ('4d8a0b2e6f31');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('b5c7d9e1f3a2');
 

@@ -1,0 +1,1 @@
+ALTER TABLE accounts ALTER COLUMN note SET DEFAULT 'n/a';

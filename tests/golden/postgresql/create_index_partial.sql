@@ -1,0 +1,1 @@
+CREATE INDEX ix_accounts_active_email ON accounts (email) WHERE active;

@@ -1,0 +1,5 @@
+CREATE TABLE moods (
+	id INTEGER NOT NULL, 
+	mood VARCHAR(7) NOT NULL, 
+	PRIMARY KEY (id)
+);

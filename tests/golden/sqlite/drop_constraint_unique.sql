@@ -1,0 +1,1 @@
+ERROR: revision aaaaaaaaaaaa (upgrade): drop_constraint uq_accounts_email on accounts cannot be compiled for SQLite: adding or dropping a constraint on an existing table: SQLite cannot do this in place; it needs a table rebuild

@@ -1,0 +1,311 @@
+"""A history full of hostile identifiers and literals, applied up and down on real databases.
+
+Tables `user`, `order`, `select` and "MixedCase" (column "CamelCol"), columns `from`, `group`,
+`desc`; values with quotes, backslashes, control characters, paramstyle and psql look-alikes,
+dollar quotes, comment markers and 4-byte characters, inserted by op.bulk_insert and by
+op.execute(text().bindparams()), and a raw op.execute string that must come out verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import dbs
+import pytest
+import sqlc_project as sp
+
+HOSTILE = [
+    "it's",
+    "'",
+    "''",
+    "back\\slash",
+    "ends with a backslash \\",
+    "\\'",
+    "\\\\server\\share \\n \\t \\x41",
+    "tab\there",
+    "new\nline",
+    "crlf\r\nline",
+    "bare\rcr",
+    "50%",
+    "%s",
+    "%%",
+    "%(x)s",
+    "%(name)s and %s and %%s",
+    ":name",
+    ":'name'",
+    ':"name"',
+    "x::text",
+    "$$",
+    "$$ dollar body $$",
+    "$tag$ tagged $tag$",
+    "$1",
+    "-- not a comment",
+    "/* not a comment",
+    "*/",
+    "?",
+    "??",
+    ";",
+    '"double"',
+    "é✓🙂",
+    "\U0001f642\U0001d11e four-byte only",
+    "",
+    "  leading and trailing  ",
+    "\x01\x1b\x7f controls \x0b\x0c",
+    "\u2028 line separator \x85",
+    "psql meta-commands inside a literal:\n\\q\n\\! echo oops\n\\.\n;\n",
+    "mix: it's 50% \\ :name $$ -- /* ? \r\n é✓🙂",
+]
+COMMENT = "note: it's 50% :name $$ -- /* ? \\ é✓🙂\nsecond line */ DROP TABLE x;"
+DEFAULT = "it's a \\ default: %s %(x)s :name $$ -- /* ?"
+RAW_SQL = (
+    "INSERT INTO \"select\" (id, \"from\", \"group\", \"desc\") "
+    "VALUES (1000, ':name', '50%', '%s %(x)s ? :x::y $$ \\n -- /* not a comment')"
+)
+RAW_ROW = (1000, ":name", "50%", "%s %(x)s ? :x::y $$ \\n -- /* not a comment")
+
+HEADER = '''"""{message}
+
+Revision ID: {revision}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "{revision}"
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+HOSTILE = {hostile!r}
+'''
+
+SCRIPT_1 = '''
+def upgrade() -> None:
+    op.create_table(
+        "user",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("from", sa.Text(), nullable=True),
+        sa.Column("group", sa.Text(), nullable=True),
+        sa.Column("desc", sa.Text(), nullable=True),
+    )
+    op.create_table(
+        "order",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("user.id", name="fk_order_user"),
+                  nullable=True),
+        sa.Column("select", sa.Text(), nullable=True),
+    )
+    op.create_index("ix_order_select", "order", ["select"])
+    op.create_table(
+        "select",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("from", sa.Text(), nullable=True),
+        sa.Column("group", sa.Text(), nullable=True),
+        sa.Column("desc", sa.Text(), nullable=True),
+    )
+    op.create_table(
+        "MixedCase",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("CamelCol", sa.Text(), nullable=True),
+    )
+    op.create_index("IxMixedCamel", "MixedCase", ["CamelCol"])
+
+
+def downgrade() -> None:
+    op.drop_index("IxMixedCamel", table_name="MixedCase")
+    op.drop_table("MixedCase")
+    op.drop_table("select")
+    op.drop_index("ix_order_select", table_name="order")
+    op.drop_table("order")
+    op.drop_table("user")
+'''
+
+SCRIPT_2 = '''
+def upgrade() -> None:
+    user = sa.table(
+        "user", sa.column("id", sa.Integer), sa.column("from", sa.Text),
+        sa.column("group", sa.Text), sa.column("desc", sa.Text),
+    )
+    op.bulk_insert(user, [
+        {"id": i, "from": v, "group": "g" + v, "desc": v + "d"}
+        for i, v in enumerate(HOSTILE, 1)
+    ])
+    mixed = sa.table("MixedCase", sa.column("id"), sa.column("CamelCol"))
+    op.bulk_insert(mixed, [{"id": i, "CamelCol": v} for i, v in enumerate(HOSTILE, 1)])
+
+
+def downgrade() -> None:
+    op.execute('DELETE FROM "MixedCase"')
+    op.execute('DELETE FROM "user"')
+'''
+
+SCRIPT_3 = '''
+RAW_SQL = {raw!r}
+
+
+def upgrade() -> None:
+    for i, v in enumerate(HOSTILE, 1):
+        op.execute(
+            sa.text(
+                'INSERT INTO "select" (id, "from", "group", "desc") '
+                "VALUES (:id, :from, :group, :desc)"
+            ).bindparams(**{{"id": i, "from": v, "group": "g" + v, "desc": v + "d"}})
+        )
+        op.execute(
+            sa.text('INSERT INTO "order" (id, user_id, "select") VALUES (:id, :uid, :sel)')
+            .bindparams(id=i, uid=i, sel=v)
+        )
+    op.execute(RAW_SQL)
+
+
+def downgrade() -> None:
+    op.execute('DELETE FROM "select" WHERE id = 1000')
+    for v in HOSTILE:
+        op.execute(sa.text('DELETE FROM "select" WHERE "from" = :v').bindparams(v=v))
+        op.execute(sa.text('DELETE FROM "order" WHERE "select" = :v').bindparams(v=v))
+'''
+
+SCRIPT_4 = '''
+COMMENT = {comment!r}
+DEFAULT = {default!r}
+
+
+def upgrade() -> None:
+    op.add_column(
+        "MixedCase",
+        sa.Column("desc", sa.Text(), nullable=True, server_default=DEFAULT, comment=COMMENT),
+    )
+    op.alter_column("user", "desc", new_column_name="order")
+
+
+def downgrade() -> None:
+    op.alter_column("user", "order", new_column_name="desc")
+    op.drop_column("MixedCase", "desc")
+'''
+
+MESSAGES = [
+    "create `user`, `order`, `select` and MixedCase: it's 50% :name $$ -- /* ?",
+    "seed user and MixedCase with bulk_insert",
+    "seed select and order with text().bindparams() and raw SQL",
+    'add "MixedCase"."desc" with a hostile default and comment; rename user.desc',
+]
+REVISIONS = ["h0001aa", "h0002bb", "h0003cc", "h0004dd"]
+HOSTILE_TABLES = ["MixedCase", "order", "select", "user"]
+
+
+def write_hostile_history(root: Path) -> Path:
+    bodies = [
+        SCRIPT_1,
+        SCRIPT_2,
+        SCRIPT_3.format(raw=RAW_SQL),
+        SCRIPT_4.format(comment=COMMENT, default=DEFAULT),
+    ]
+    scripts = {}
+    for i, (rev, message, body) in enumerate(zip(REVISIONS, MESSAGES, bodies, strict=True)):
+        down = REVISIONS[i - 1] if i else None
+        head = HEADER.format(message=message, revision=rev, down=down, hostile=HOSTILE)
+        scripts[f"{rev}_hostile.py"] = head + body
+    return sp.write_history(root, scripts)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_hostile_history(tmp_path_factory.mktemp("hostile"))
+
+
+def assert_exact(found: list[tuple[Any, ...]], expected: list[tuple[Any, ...]]) -> None:
+    """Equal rows, and every string equal byte for byte in UTF-8."""
+    assert found == expected
+    for got_row, want_row in zip(found, expected, strict=True):
+        for got, want in zip(got_row, want_row, strict=True):
+            if isinstance(want, str):
+                assert isinstance(got, str) and got.encode("utf-8") == want.encode("utf-8")
+
+
+def expected_people() -> list[tuple[Any, ...]]:
+    return [(i, v, "g" + v, v + "d") for i, v in enumerate(HOSTILE, 1)]
+
+
+def column_comment(db: dbs.ScratchDB) -> str | None:
+    found = db.query(
+        "SELECT col_description('\"MixedCase\"'::regclass, attnum) FROM pg_attribute"
+        " WHERE attrelid = '\"MixedCase\"'::regclass AND attname = 'desc'"
+    )
+    assert len(found) == 1
+    value: str | None = found[0][0]
+    return value
+
+
+def check_upgraded(db: dbs.ScratchDB) -> None:
+    assert db.tables() == sorted([*HOSTILE_TABLES, sp.VERSION_TABLE])
+    assert sp.version_rows(db) == [REVISIONS[-1]]
+    people = db.query('SELECT id, "from", "group", "order" FROM "user" ORDER BY id')
+    assert_exact(people, expected_people())
+    mixed = db.query('SELECT id, "CamelCol", "desc" FROM "MixedCase" ORDER BY id')
+    assert_exact(mixed, [(i, v, DEFAULT) for i, v in enumerate(HOSTILE, 1)])
+    selected = db.query('SELECT id, "from", "group", "desc" FROM "select" ORDER BY id')
+    assert_exact(selected, [*expected_people(), RAW_ROW])
+    orders = db.query('SELECT id, user_id, "select" FROM "order" ORDER BY id')
+    assert_exact(orders, [(i, i, v) for i, v in enumerate(HOSTILE, 1)])
+    if isinstance(db, dbs.PostgresDB):
+        assert column_comment(db) == COMMENT
+
+
+def check_empty(db: dbs.ScratchDB) -> None:
+    assert db.tables() == [sp.VERSION_TABLE]
+    assert sp.version_rows(db) == []
+
+
+DBS = [("pg_db", "postgresql"), ("sqlite_db", "sqlite")]
+
+
+@pytest.mark.parametrize("dialect", sp.DIALECTS)
+def test_raw_sql_is_verbatim(project: Path, dialect: str) -> None:
+    files = sp.render(project, dialect)
+    text = sp.sql_text(files.upgrade[2])
+    statement = re.compile("^" + re.escape(RAW_SQL) + "\n?;$", re.MULTILINE)
+    assert statement.search(text)
+    assert statement.search(sp.render_stream(project, dialect))
+
+
+@pytest.mark.parametrize("db_fixture, dialect", DBS)
+def test_files_up_then_down(project: Path, db_fixture: str, dialect: str,
+                            request: pytest.FixtureRequest) -> None:
+    db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
+    files = sp.render(project, dialect)
+    assert [sp.revision_of(p) for p in files.upgrade] == REVISIONS
+    for path in files.upgrade:
+        sp.apply_ok(db, path)
+    check_upgraded(db)
+
+    down4, down3, down2, down1 = reversed(files.downgrade)
+    sp.apply_ok(db, down4)
+    assert sp.version_rows(db) == [REVISIONS[2]]
+    people = db.query('SELECT id, "from", "group", "desc" FROM "user" ORDER BY id')
+    assert_exact(people, expected_people())
+    mixed = db.query('SELECT * FROM "MixedCase" ORDER BY id')
+    assert_exact(mixed, [(i, v) for i, v in enumerate(HOSTILE, 1)])
+
+    sp.apply_ok(db, down3)  # deletes each row by its hostile value, bound in a WHERE
+    assert sp.version_rows(db) == [REVISIONS[1]]
+    assert db.query('SELECT * FROM "select"') == []
+    assert db.query('SELECT * FROM "order"') == []
+    assert len(db.query('SELECT * FROM "user"')) == len(HOSTILE)
+
+    sp.apply_ok(db, down2)
+    assert sp.version_rows(db) == [REVISIONS[0]]
+    assert db.query('SELECT * FROM "user"') == []
+    assert db.query('SELECT * FROM "MixedCase"') == []
+
+    sp.apply_ok(db, down1)
+    check_empty(db)
+
+
+@pytest.mark.parametrize("db_fixture, dialect", DBS)
+def test_stream_up_then_down(project: Path, db_fixture: str, dialect: str,
+                             request: pytest.FixtureRequest) -> None:
+    db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
+    sp.apply_ok(db, sp.render_stream(project, dialect))
+    check_upgraded(db)
+    sp.apply_ok(db, sp.render_stream(project, dialect, "--downgrade"))
+    check_empty(db)
