@@ -102,7 +102,7 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.output import write_outputs
+    from sqlcompile.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.render import render_files, render_stream
 
     proj = project(ctx)
@@ -111,13 +111,23 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         if from_rev or to_rev or downgrade:
             raise SqlcompileError("--from, --to and --downgrade only apply with --stdout",
                                   hint="files are always written for every revision")
-        results = [render_files(proj, name) for name in names]
+        results: list[Rendered] = []
+        try:
+            for name in names:
+                results.append(render_files(proj, name, write=True))
+        except BaseException:
+            for result in results:
+                discard_staged(result.staged)
+            raise
+        staged = {path: tmp for r in results for path, tmp in r.staged.items()}
         if not _report(results, verbose):
+            discard_staged(staged)
             click.echo("error: validation failed; no files were written", err=True)
             sys.exit(1)
-        files = {path: text for r in results for path, text in r.files.items()}
-        written, removed = write_outputs(files, [proj.config.output_path / n for n in names])
-        click.echo(f"wrote {written} changed file(s), removed {removed} stale file(s) under "
+        commit_staged(staged)
+        produced = [path for r in results for path in r.files]
+        removed = remove_stale(produced, [proj.config.output_path / n for n in names])
+        click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
         return
     if len(names) != 1:

@@ -54,20 +54,44 @@ def header(fields: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` via a temporary file and rename; False when the file already matched."""
+def stage(path: Path, text: str) -> Path | None:
+    """Write ``text`` to a temporary file beside ``path``; None when ``path`` already matches.
+
+    Staged files become visible only through :func:`commit_staged`, so a failed run leaves the
+    existing files as they were.
+    """
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
-        return False
+        return None
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def commit_staged(staged: Mapping[Path, Path]) -> None:
+    """Move staged temporary files onto their targets (each rename is atomic)."""
+    for path, tmp in sorted(staged.items()):
+        os.replace(tmp, path)
+
+
+def discard_staged(staged: Mapping[Path, Path]) -> None:
+    """Remove staged temporary files after a failure."""
+    for tmp in staged.values():
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` via a temporary file and rename; False when the file already matched."""
+    tmp = stage(path, text)
+    if tmp is None:
+        return False
+    commit_staged({path: tmp})
     return True
 
 
@@ -85,19 +109,16 @@ def generated_files(folder: Path) -> list[Path]:
     return found
 
 
-def write_outputs(files: Mapping[Path, str], dialect_dirs: Iterable[Path]) -> tuple[int, int]:
-    """Write ``files`` and remove generated files in ``dialect_dirs`` no longer produced.
-
-    Returns (files written or changed, stale files removed).
-    """
-    written = sum(write_atomic(path, text) for path, text in sorted(files.items()))
+def remove_stale(produced: Iterable[Path], dialect_dirs: Iterable[Path]) -> int:
+    """Remove generated files in ``dialect_dirs`` that this run did not produce."""
+    keep = set(produced)
     removed = 0
     for folder in dialect_dirs:
         for path in generated_files(folder):
-            if path not in files:
+            if path not in keep:
                 path.unlink()
                 removed += 1
-    return written, removed
+    return removed
 
 
 def compare_outputs(

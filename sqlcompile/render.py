@@ -14,7 +14,7 @@ from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.errors import GraphError, SqlcompileError
-from sqlcompile.output import format_statements, header, slug
+from sqlcompile.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
 from sqlcompile.sources.graph import RevisionGraph, Step
 from sqlcompile.sources.scripts import load_scripts
@@ -59,11 +59,16 @@ def project_from(config: Config, graph: RevisionGraph) -> Project:
 
 @dataclass
 class Rendered:
-    """Files (path -> text) or a stream for one dialect, with its validation report."""
+    """Files (path -> text) or a stream for one dialect, with its validation report.
+
+    ``staged`` maps files whose content changed to temporary copies written beside them
+    (see output.stage); the caller commits or discards them.
+    """
 
     dialect: str
     files: dict[Path, str]
     report: Report
+    staged: dict[Path, Path] = field(default_factory=dict)
 
 
 def _file_header(project: Project, step: Step, dialect: DialectSupport, name: str,
@@ -108,8 +113,10 @@ def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
     return framer.finish()
 
 
-def _render_steps(project: Project, dialect_name: str, steps: list[Step]) -> Rendered:
-    """Frame, validate and format the files of ``steps`` (one file per step)."""
+def _render_steps(project: Project, dialect_name: str, steps: list[Step],
+                  write: bool) -> Rendered:
+    """Frame, validate and format the files of ``steps`` (one file per step); with ``write``,
+    stage the changed ones once the whole chunk validated."""
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
     base = project.config.output_path / dialect.name
@@ -126,11 +133,21 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step]) -> Ren
         head = _file_header(project, step, dialect, name, project.body(step, dialect))
         files[path] = head + format_statements(statements)
     validator.report.files = len(files)
-    return Rendered(dialect.name, files, validator.report)
+    rendered = Rendered(dialect.name, files, validator.report)
+    if write and not validator.report.errors:
+        try:
+            for path, text in files.items():
+                tmp = stage(path, text)
+                if tmp is not None:
+                    rendered.staged[path] = tmp
+        except BaseException:
+            discard_staged(rendered.staged)
+            raise
+    return rendered
 
 
 # Work handed to forked worker processes: (project, dialect name, chunks of steps).
-_forked: tuple[Project, str, list[list[Step]]] | None = None
+_forked: tuple[Project, str, list[list[Step]], bool] | None = None
 PARALLEL_THRESHOLD = 100  # revisions; below this a second process costs more than it saves
 
 
@@ -147,41 +164,45 @@ def _jobs(revisions: int) -> int:
 def _render_chunk(index: int) -> tuple[str, Any]:
     """Worker: render one chunk; errors come back as data (our exceptions don't pickle)."""
     assert _forked is not None
-    project, dialect_name, chunks = _forked
+    project, dialect_name, chunks, write = _forked
     try:
-        return "ok", _render_steps(project, dialect_name, chunks[index])
+        return "ok", _render_steps(project, dialect_name, chunks[index], write)
     except SqlcompileError as exc:
         return "error", (type(exc).__name__, exc.message, exc.path, exc.line, exc.hint,
                          exc.exit_code)
 
 
-def render_files(project: Project, dialect_name: str) -> Rendered:
+def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, validated.
 
     Large histories are split into contiguous chunks rendered by forked processes; results are
-    merged in order, so the output is the same bytes whatever the number of processes.
+    merged in order, so the output is the same bytes whatever the number of processes. With
+    ``write``, changed files are staged (see :class:`Rendered`); if any chunk failed validation
+    or raised, every staged file is discarded.
     """
     global _forked
     pairs = project.graph.file_steps()
     jobs = min(_jobs(len(pairs)), len(pairs)) or 1
     if jobs == 1:
-        return _render_steps(project, dialect_name, [s for pair in pairs for s in pair])
+        return _render_steps(project, dialect_name, [s for pair in pairs for s in pair], write)
     size = -(-len(pairs) // jobs)
     chunks = [[s for pair in pairs[i:i + size] for s in pair] for i in range(0, len(pairs), size)]
-    _forked = (project, dialect_name, chunks)
+    _forked = (project, dialect_name, chunks, write)
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.map(_render_chunk, range(len(chunks)))
     finally:
         _forked = None
     merged = Rendered(dialect_name, {}, Report(dialect_name))
+    failure: SqlcompileError | None = None
     for status, value in results:
         if status == "error":
             name, message, path, line, hint, code = value
-            error = SqlcompileError(message, path=path, line=line, hint=hint)
-            error.exit_code = code
-            raise error
+            failure = failure or SqlcompileError(message, path=path, line=line, hint=hint)
+            failure.exit_code = code
+            continue
         merged.files.update(value.files)
+        merged.staged.update(value.staged)
         report = merged.report
         report.files += value.report.files
         report.statements += value.report.statements
@@ -189,6 +210,11 @@ def render_files(project: Project, dialect_name: str) -> Rendered:
         report.unvalidated += value.report.unvalidated
         report.errors += value.report.errors
         report.unvalidated_items += value.report.unvalidated_items
+    if failure is not None or merged.report.errors:
+        discard_staged(merged.staged)
+        merged.staged.clear()
+    if failure is not None:
+        raise failure
     return merged
 
 

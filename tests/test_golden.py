@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 import pytest
-from helpers import compile_ops
+from helpers import compile_body_of, compile_ops
 
 from sqlcompile.errors import CompileError
 
@@ -276,6 +276,13 @@ CASES: dict[str, str] = {
 }
 
 
+#: (case, dialect) pairs whose output is wrong today: no golden file, the test is skipped, and
+#: an xfail test below shows the bug. When it is fixed, drop the entry and run `make golden`.
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    ("alter_column_comment_drop", "sqlite"): "test_sqlite_comment_removal_emits_no_comment_on",
+}
+
+
 def render(body_src: str, dialect: str, tmp_path: Path) -> str:
     """The golden text for one case and dialect."""
     try:
@@ -287,8 +294,17 @@ def render(body_src: str, dialect: str, tmp_path: Path) -> str:
     return ";\n\n".join(statements) + ";\n"
 
 
-@pytest.mark.parametrize("dialect", DIALECTS)
-@pytest.mark.parametrize("case", sorted(CASES))
+def golden_params() -> list[object]:
+    params: list[object] = []
+    for case in sorted(CASES):
+        for dialect in DIALECTS:
+            bug = KNOWN_BUGS.get((case, dialect))
+            marks = [pytest.mark.skip(reason=f"known sqlcompile bug, see {bug}")] if bug else []
+            params.append(pytest.param(case, dialect, marks=marks, id=f"{dialect}-{case}"))
+    return params
+
+
+@pytest.mark.parametrize(("case", "dialect"), golden_params())
 def test_golden(case: str, dialect: str, tmp_path: Path) -> None:
     actual = render(CASES[case], dialect, tmp_path)
     path = GOLDEN / dialect / f"{case}.sql"
@@ -302,10 +318,101 @@ def test_golden(case: str, dialect: str, tmp_path: Path) -> None:
 
 def test_no_stale_golden_files() -> None:
     """Every golden file belongs to a case (a renamed case leaves no orphan behind)."""
-    expected = {f"{dialect}/{case}.sql" for dialect in DIALECTS for case in CASES}
+    expected = {
+        f"{dialect}/{case}.sql"
+        for dialect in DIALECTS
+        for case in CASES
+        if (case, dialect) not in KNOWN_BUGS
+    }
     found = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("*/*.sql")}
     if REGEN:
         for orphan in found - expected:
             (GOLDEN / orphan).unlink()
         return
     assert found == expected
+
+
+# -- what the golden files cannot show ----------------------------------------------------------
+
+
+def test_concurrent_index_is_in_an_autocommit_segment(tmp_path: Path) -> None:
+    body = compile_body_of(CASES["create_index_concurrently"], "postgresql", tmp_path=tmp_path)
+    assert [s.kind for s in body.segments] == ["autocommit"]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("create_table", ["table accounts: customer accounts", "column accounts.email: login"]),
+        ("create_table_comment", ["table accounts: customer's accounts"]),
+        ("add_column_comment", ["column accounts.nickname: what friends call them"]),
+        ("alter_column_comment", ["column accounts.note: free text, it's optional"]),
+        ("drop_table_comment", ["comment removal has nothing to do"]),
+    ],
+)
+def test_sqlite_states_comments_it_cannot_store(
+    case: str, expected: list[str], tmp_path: Path
+) -> None:
+    """SQLite has no comments: each one is stated as a comment line, never silently lost."""
+    body = compile_body_of(CASES[case], "sqlite", tmp_path=tmp_path)
+    comments = [c for seg in body.segments for s in seg.statements for c in s.comments]
+    for text in expected:
+        assert any("SQLite has no comments" in c and text in c for c in comments), comments
+
+
+def test_every_op_has_a_golden_case() -> None:
+    from sqlcompile.ops import OPS
+
+    public = {name for name, cls in OPS.items() if cls.public}
+    used = {name for name in public if any(f"op.{name}(" in src or f"batch_op.{name}(" in src
+                                           for src in CASES.values())}
+    assert used == public
+
+
+# -- bugs found reviewing the golden files ------------------------------------------------------
+
+
+@pytest.mark.xfail(strict=True, reason="sqlcompile bug: alter_column(comment=None) emits "
+                   "COMMENT ON COLUMN ... IS NULL on SQLite, which has no COMMENT statement")
+def test_sqlite_comment_removal_emits_no_comment_on(tmp_path: Path) -> None:
+    try:
+        statements = compile_ops(CASES["alter_column_comment_drop"], "sqlite", tmp_path=tmp_path)
+    except CompileError:
+        return  # refusing is acceptable too
+    assert not [s for s in statements if s.startswith("COMMENT")]
+
+
+@pytest.mark.xfail(strict=True, reason="sqlcompile bug: a CheckConstraint given to the Column "
+                   "in add_column is silently dropped")
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_add_column_keeps_its_column_check(dialect: str, tmp_path: Path) -> None:
+    src = """
+        op.add_column("accounts", sa.Column("points", sa.Integer(),
+                                            sa.CheckConstraint("points >= 0", name="ck_points")))
+    """
+    try:
+        statements = compile_ops(src, dialect, tmp_path=tmp_path)
+    except CompileError:
+        return  # refusing is acceptable; dropping the CHECK is not
+    assert "CHECK (points >= 0)" in "\n".join(statements)
+
+
+@pytest.mark.xfail(strict=True, reason="sqlcompile bug: add_column(Column(primary_key=True)) "
+                   "drops PRIMARY KEY on PostgreSQL (SQLite refuses it as a key column)")
+def test_add_column_primary_key_is_not_dropped(tmp_path: Path) -> None:
+    src = 'op.add_column("accounts", sa.Column("id", sa.Integer(), primary_key=True))'
+    try:
+        statements = compile_ops(src, "postgresql", tmp_path=tmp_path)
+    except CompileError:
+        return  # refusing is acceptable; a column that silently is no key is not
+    assert "PRIMARY KEY" in "\n".join(statements)
+
+
+@pytest.mark.xfail(strict=True, reason="sqlcompile bug: create_index(postgresql_include=[...]) "
+                   "fails with KeyError: the included columns are not on the index's table")
+def test_create_index_postgresql_include(tmp_path: Path) -> None:
+    src = 'op.create_index("ix_accounts_owner", "accounts", ["owner_id"], ' \
+          'postgresql_include=["email"])'
+    assert compile_ops(src, "postgresql", tmp_path=tmp_path) == [
+        "CREATE INDEX ix_accounts_owner ON accounts (owner_id) INCLUDE (email)"
+    ]

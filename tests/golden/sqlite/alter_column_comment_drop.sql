@@ -1,1 +1,0 @@
-COMMENT ON COLUMN accounts.note IS NULL;

@@ -1,0 +1,1 @@
+ERROR: revision aaaaaaaaaaaa (upgrade): create_foreign_key fk_accounts_owner on billing.accounts cannot be compiled for SQLite: adding or dropping a constraint on an existing table: SQLite cannot do this in place; it needs a table rebuild
