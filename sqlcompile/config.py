@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from sqlcompile.dialects import DEFAULT_DIALECT
 from sqlcompile.errors import ConfigError
 
 CONFIG_FILE = "sqlcompile.toml"
@@ -21,7 +22,7 @@ class Config:
     source: Path | None = None
     script_location: str = "migrations"
     output_dir: str = "sql_out"
-    dialects: tuple[str, ...] = ("postgresql",)
+    dialects: tuple[str, ...] = (DEFAULT_DIALECT,)
     version_table: str = "sqlcompile_version"
     version_table_schema: str | None = None
     transaction_per_migration: bool = True

@@ -21,9 +21,6 @@ if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.render import Project
 
-DEFAULT_URL = "sqlite:///sqlcompile_dev.db"
-
-
 class ApplyFailed(Exception):
     """A statement failed while applying migrations to a database."""
 
@@ -31,15 +28,12 @@ class ApplyFailed(Exception):
 def _engine(config: Config, url: str | None) -> tuple[sa.Engine, DialectSupport]:
     import sqlalchemy as sa
 
-    from sqlcompile.dialects import get_dialect
+    from sqlcompile.dialects import DEFAULT_DEV_URL, get_dialect
 
-    chosen = url or config.url or DEFAULT_URL
-    if chosen.startswith("sqlite:///") and not chosen.startswith("sqlite:////"):
-        relative = chosen[len("sqlite:///"):]
-        if relative and relative != ":memory:":
-            chosen = f"sqlite:///{config.root / relative}"
-    engine = sa.create_engine(chosen)
-    return engine, get_dialect(engine.dialect.name)
+    parsed = sa.make_url(url or config.url or DEFAULT_DEV_URL)
+    dialect = get_dialect(parsed.get_backend_name())
+    engine = sa.create_engine(dialect.project_url(parsed, config.root))
+    return engine, dialect
 
 
 def current_heads(engine: sa.Engine, config: Config) -> list[str]:
@@ -99,8 +93,10 @@ def _run(proj: Project, engine: sa.Engine, dialect: DialectSupport, steps: list[
 
 def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> None:
     """Add upgrade, downgrade, current and stamp to the CLI."""
+    from sqlcompile.dialects import DEFAULT_DEV_URL
+
     url_option = click.option("--url", help="Database URL (default: the environment's url, "
-                                            f"else {DEFAULT_URL}).")
+                                            f"else {DEFAULT_DEV_URL}).")
 
     def _project(ctx: click.Context) -> Project:
         from sqlcompile.render import load_project

@@ -16,6 +16,12 @@ _MODULES = {
 }
 
 
+#: The dialect a new project targets, and the database the dev loop uses when none is configured
+#: (a file beside the config, so `sqlcompile upgrade` works out of the box).
+DEFAULT_DIALECT = "postgresql"
+DEFAULT_DEV_URL = "sqlite:///sqlcompile_dev.db"
+
+
 def known_dialects() -> list[str]:
     """Names accepted by `--dialect` and the `dialects` setting, sorted."""
     return sorted(_MODULES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import sqlalchemy as sa
@@ -62,6 +63,10 @@ class DialectSupport:
     def quote_table(self, table: sa.Table) -> str:
         """The table name, schema-qualified and quoted as the dialect requires."""
         return self.sa_dialect.identifier_preparer.format_table(table)
+
+    def project_url(self, url: sa.URL, root: Path) -> sa.URL:
+        """The dev-loop URL with any project-relative part resolved against ``root``."""
+        return url
 
     def session_setup(self) -> list[str]:
         """Statements at the top of every file that make literals read back exactly."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
+import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
@@ -26,6 +28,13 @@ class SQLite(DialectSupport):
 
     def make_sa_dialect(self) -> Dialect:
         return sqlite.dialect(paramstyle="named")
+
+    def project_url(self, url: sa.URL, root: Path) -> sa.URL:
+        """A relative database file lives beside the project's config."""
+        database = url.database
+        if database and database != ":memory:" and not Path(database).is_absolute():
+            return url.set(database=str(root / database))
+        return url
 
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement

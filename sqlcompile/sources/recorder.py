@@ -105,7 +105,7 @@ class Recorder:
         yield BatchOperations(self, table_name, schema)
 
     def fire_table_events(self, table: sa.Table, event: str) -> None:
-        """Let column types create what they need first (e.g. PostgreSQL ENUM types)."""
+        """Let column types create what they need first (e.g. native ENUM types)."""
         getattr(table.dispatch, event)(
             table, self.get_bind(), checkfirst=False, _ddl_runner=self,
             _is_metadata_operation=False,
