@@ -148,7 +148,9 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     if not _report([result], verbose):
         click.echo("error: validation failed; nothing was printed", err=True)
         sys.exit(1)
-    sys.stdout.write(next(iter(result.files.values())))
+    # The stream is UTF-8 bytes whatever the locale (the PostgreSQL session says so too).
+    sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
+    sys.stdout.flush()
 
 
 @cli.command()

@@ -126,12 +126,14 @@ def compile_body(
     hand_written = config.hand_written_sql(dialect.name, script.revision, direction)
     if hand_written.is_file():
         rel = hand_written.relative_to(config.root).as_posix()
-        statements = split_sql(hand_written.read_text(encoding="utf-8"), dialect)
+        # Decode bytes as they are: read_text() would turn CRLF inside literals into LF.
+        statements = split_sql(hand_written.read_bytes().decode("utf-8"), dialect)
         for statement in statements:
             statement.comments = [f"hand-written: {rel}"]
         return Body([Segment("transaction", statements)], hand_written=rel)
 
-    recorder = Recorder(dialect, config, script.path, hand_written.relative_to(config.root))
+    recorder = Recorder(dialect, config, script.path, script.rel_path,
+                        hand_written.relative_to(config.root))
     function = script.function(direction)
     try:
         with alembic_compat(), configured(config), recording(recorder):

@@ -54,6 +54,12 @@ def header(fields: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def stage(path: Path, text: str) -> Path | None:
     """Write ``text`` to a temporary file beside ``path``; None when ``path`` already matches.
 
@@ -68,6 +74,9 @@ def stage(path: Path, text: str) -> Path | None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp creates 0600; keep the mode a plain write would give (or the file had).
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -143,6 +143,7 @@ class Framer:
                 self.commit()
                 self.begin()
                 self.guard(step)
+                self.statements.extend(segment.statements)
             else:
                 self.statements.extend(segment.statements)
         self.version_rows(step)

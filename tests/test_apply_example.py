@@ -91,3 +91,24 @@ def test_stream_up_then_down(example: Path, db_fixture: str, dialect: str,
     check_head(db, parents)
     sp.apply_ok(db, sp.render_stream(example, dialect, "--downgrade"))
     check_empty(db)
+
+
+@pytest.mark.parametrize("db_fixture, dialect", [("pg_db", "postgresql"),
+                                                 ("sqlite_db", "sqlite")])
+def test_stream_in_ranges(example: Path, db_fixture: str, dialect: str,
+                          request: pytest.FixtureRequest) -> None:
+    """Streams split at the branch point and at the merge chain up and down like one stream."""
+    db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
+    parents = sp.parents_by_revision(example / "migrations" / "versions")
+    merge = next(rev for rev, ps in parents.items() if len(ps) == 2)
+    (fork,) = set(parents[parents[merge][0]]) & set(parents[parents[merge][1]])
+    ranges = [("--to", fork), ("--from", fork, "--to", merge), ("--from", merge)]
+    for args, rows in zip(ranges, [[fork], [merge], sp.heads_of(parents, parents)], strict=True):
+        sp.apply_ok(db, sp.render_stream(example, dialect, *args))
+        assert sp.version_rows(db) == rows, args
+    check_head(db, parents)
+    ranges = [("--to", merge), ("--from", merge, "--to", fork), ("--from", fork)]
+    for args, rows in zip(ranges, [[merge], [fork], []], strict=True):
+        sp.apply_ok(db, sp.render_stream(example, dialect, "--downgrade", *args))
+        assert sp.version_rows(db) == rows, args
+    check_empty(db)

@@ -64,6 +64,12 @@ RAW_SQL = (
     "VALUES (1000, ':name', '50%', '%s %(x)s ? :x::y $$ \\n -- /* not a comment')"
 )
 RAW_ROW = (1000, ":name", "50%", "%s %(x)s ? :x::y $$ \\n -- /* not a comment")
+# In text() a backslash-escaped colon is a plain colon; percent signs are plain text.
+TEXT_SQL = (
+    "INSERT INTO \"select\" (id, \"from\", \"group\", \"desc\") "
+    "VALUES (1001, '100% %s %% %(x)s', '\\:escaped x\\:y', :v)"
+)
+TEXT_ROW = (1001, "100% %s %% %(x)s", ":escaped x:y", "it's :v")
 
 HEADER = '''"""{message}
 
@@ -141,6 +147,7 @@ def downgrade() -> None:
 
 SCRIPT_3 = '''
 RAW_SQL = {raw!r}
+TEXT_SQL = {text!r}
 
 
 def upgrade() -> None:
@@ -156,10 +163,11 @@ def upgrade() -> None:
             .bindparams(id=i, uid=i, sel=v)
         )
     op.execute(RAW_SQL)
+    op.execute(sa.text(TEXT_SQL).bindparams(v="it's :v"))
 
 
 def downgrade() -> None:
-    op.execute('DELETE FROM "select" WHERE id = 1000')
+    op.execute('DELETE FROM "select" WHERE id IN (1000, 1001)')
     for v in HOSTILE:
         op.execute(sa.text('DELETE FROM "select" WHERE "from" = :v').bindparams(v=v))
         op.execute(sa.text('DELETE FROM "order" WHERE "select" = :v').bindparams(v=v))
@@ -197,7 +205,7 @@ def write_hostile_history(root: Path) -> Path:
     bodies = [
         SCRIPT_1,
         SCRIPT_2,
-        SCRIPT_3.format(raw=RAW_SQL),
+        SCRIPT_3.format(raw=RAW_SQL, text=TEXT_SQL),
         SCRIPT_4.format(comment=COMMENT, default=DEFAULT),
     ]
     scripts = {}
@@ -244,7 +252,7 @@ def check_upgraded(db: dbs.ScratchDB) -> None:
     mixed = db.query('SELECT id, "CamelCol", "desc" FROM "MixedCase" ORDER BY id')
     assert_exact(mixed, [(i, v, DEFAULT) for i, v in enumerate(HOSTILE, 1)])
     selected = db.query('SELECT id, "from", "group", "desc" FROM "select" ORDER BY id')
-    assert_exact(selected, [*expected_people(), RAW_ROW])
+    assert_exact(selected, [*expected_people(), RAW_ROW, TEXT_ROW])
     orders = db.query('SELECT id, user_id, "select" FROM "order" ORDER BY id')
     assert_exact(orders, [(i, i, v) for i, v in enumerate(HOSTILE, 1)])
     if isinstance(db, dbs.PostgresDB):

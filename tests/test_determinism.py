@@ -96,3 +96,13 @@ def test_stdout_is_deterministic(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert outputs[0].startswith(b"-- ") and b"COMMIT;" in outputs[0]
     assert all(out == outputs[0] for out in outputs[1:])
     assert not (root / "sql_out").exists()  # --stdout writes no files
+
+
+def test_stdout_is_utf8_whatever_the_io_encoding(tmp_path: Path) -> None:
+    """The stream says `SET client_encoding = 'UTF8'`; its bytes must be UTF-8, as files are."""
+    root = make_project(tmp_path / "project")
+    argv = [sys.executable, "-m", "sqlcompile", "render", "--stdout", "--dialect", "postgresql"]
+    env = env_for("0", "UTC")
+    jobs = [(argv, root, {**env, "PYTHONIOENCODING": codec}) for codec in ("utf-8", "latin-1")]
+    utf8, latin1 = run_all(jobs)
+    assert latin1 == utf8

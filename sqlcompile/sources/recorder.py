@@ -51,11 +51,17 @@ class Recorder:
     """The object behind `op` while one script runs for one dialect and direction."""
 
     def __init__(
-        self, dialect: DialectSupport, config: Config, path: Path, hand_written_hint: Path
+        self,
+        dialect: DialectSupport,
+        config: Config,
+        path: Path,
+        rel_path: str,
+        hand_written_hint: Path,
     ) -> None:
         self.dialect = dialect
         self.config = config
-        self.path = path
+        self.path = path  # as executed (frames are matched on it)
+        self.rel_path = rel_path  # as shown in messages
         self.hand_written_hint = hand_written_hint
         self.ops: list[Recorded] = []
         self.autocommit = False
@@ -76,7 +82,7 @@ class Recorder:
         """The error for an attempt to read from the database."""
         return LiveDatabaseRequired(
             f"{what} needs a live database; offline compilation cannot read rows or the schema",
-            path=self.path,
+            path=self.rel_path,
             line=script_line(self.path),
             hint=f"write this revision's SQL by hand in {self.hand_written_hint} "
             "(it replaces running the script for that dialect and direction)",
@@ -199,7 +205,7 @@ class WriteOnlyConnection:
             raise ScriptError(
                 "exec_driver_sql() with parameters cannot be compiled offline; "
                 "use sa.text(...).bindparams(...)",
-                path=self._recorder.path,
+                path=self._recorder.rel_path,
                 line=script_line(self._recorder.path),
             )
         self._recorder.add(Execute(statement))
@@ -296,7 +302,7 @@ class OfflineContext:
     def autocommit_block(self) -> Iterator[None]:
         """Statements inside run outside any transaction (e.g. CREATE INDEX CONCURRENTLY)."""
         if self._recorder.autocommit:
-            raise ScriptError("autocommit_block() cannot be nested", path=self._recorder.path,
+            raise ScriptError("autocommit_block() cannot be nested", path=self._recorder.rel_path,
                               line=script_line(self._recorder.path))
         self._recorder.autocommit = True
         try:

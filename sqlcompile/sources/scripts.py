@@ -51,16 +51,18 @@ def _tuple(value: Any, name: str, rel_path: str) -> tuple[str, ...]:
 
 def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) -> ScriptError:
     """A ScriptError at the innermost traceback line inside the script file."""
-    if isinstance(exc, SqlcompileError):
-        if exc.path is None:
-            exc.path = rel_path
-        return exc if isinstance(exc, ScriptError) else ScriptError(
-            exc.message, path=exc.path, line=exc.line, hint=exc.hint
-        )
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == str(path):
             line = frame.lineno
+    if isinstance(exc, SqlcompileError):
+        if exc.path is None:
+            exc.path = rel_path
+        if exc.line is None:
+            exc.line = line
+        return exc if isinstance(exc, ScriptError) else ScriptError(
+            exc.message, path=exc.path, line=exc.line, hint=exc.hint
+        )
     kind = type(exc).__name__
     return ScriptError(f"{what} failed: {kind}: {exc}", path=rel_path, line=line)
 
@@ -120,6 +122,12 @@ def script_files(folder: Path) -> list[Path]:
 def load_scripts(folder: Path, root: Path) -> list[Script]:
     """Load every script in ``folder`` (Alembic compatibility imports active)."""
     from sqlcompile.sources.proxy import alembic_compat
+
+    if not folder.is_dir():
+        raise ScriptError(
+            f"no migration scripts folder at {folder}",
+            hint="run `sqlcompile init`, or set script_location in the config",
+        )
 
     with alembic_compat():
         return [load_script(path, root) for path in script_files(folder)]
