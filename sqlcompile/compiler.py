@@ -88,7 +88,7 @@ def _segments(recorded: list[Recorded], ctx: RenderContext) -> list[Segment]:
         if (current.kind == "autocommit") != item.autocommit:
             current = Segment(kind)
             segments.append(current)
-        reason = ctx.dialect.unsupported_reason(op)
+        reason = ctx.dialect.unsupported_reason(op, item.autocommit)
         if reason:
             raise ctx.fail(op, reason)
         try:

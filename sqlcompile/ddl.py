@@ -32,10 +32,19 @@ class RenameTable(AlterTable):
 class AddColumn(AlterTable):
     """ALTER TABLE t ADD COLUMN <column specification>."""
 
-    def __init__(self, table: sa.TableClause, column: sa.Column[Any], if_not_exists: bool = False):
+    def __init__(
+        self,
+        table: sa.TableClause,
+        column: sa.Column[Any],
+        if_not_exists: bool = False,
+        inline_references: bool = False,
+        inline_primary_key: bool = False,
+    ) -> None:
         super().__init__(table)
         self.column = column
         self.if_not_exists = if_not_exists
+        self.inline_references = inline_references
+        self.inline_primary_key = inline_primary_key
 
 
 class DropColumn(AlterTable):
@@ -116,6 +125,13 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
 def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
     exists = " IF NOT EXISTS" if element.if_not_exists else ""
     spec = compiler.get_column_specification(element.column)
+    if element.inline_primary_key:
+        spec += " PRIMARY KEY"
+    if element.inline_references:
+        for fk in sorted(element.column.foreign_keys, key=lambda f: f.target_fullname):
+            target = fk.column
+            spec += (f" REFERENCES {compiler.preparer.format_table(target.table)} "
+                     f"({compiler.preparer.quote(target.name)})")
     return f"{alter_table(compiler, element.table)} ADD COLUMN{exists} {spec}"
 
 

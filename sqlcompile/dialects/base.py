@@ -116,6 +116,7 @@ class DialectSupport:
             f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
         )
 
-    def unsupported_reason(self, op: Op) -> str | None:
-        """Why this dialect cannot express ``op`` (None when it can)."""
+    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
+        """Why this dialect cannot express ``op`` (None when it can); ``autocommit`` tells
+        whether the op was recorded inside an autocommit_block()."""
         return None

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from sqlalchemy import schema as sa_schema
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.ops.base import Op
+from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 
 
 class PostgreSQL(DialectSupport):
@@ -30,12 +35,32 @@ class PostgreSQL(DialectSupport):
             "SET standard_conforming_strings = on",
         ]
 
+    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
+        if isinstance(op, CreateIndex | DropIndex) and op.kw.get("postgresql_concurrently"):
+            if not autocommit:
+                return ("CONCURRENTLY cannot run inside a transaction block; put the op in "
+                        "`with op.get_context().autocommit_block():`")
+        return None
+
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.
         return f"CAST({message_sql} AS INTEGER)"
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql} ORDER BY {column})"
+
+
+# PostgreSQL drops a comment set to NULL or to an empty string alike; sqlglot parses only the
+# second form, so it is the one emitted and every comment removal is validated.
+@compiles(sa_schema.DropColumnComment, "postgresql")
+def _drop_column_comment(element: Any, compiler: DDLCompiler, **kw: Any) -> str:
+    column = compiler.preparer.format_column(element.element, use_table=True)
+    return f"COMMENT ON COLUMN {column} IS ''"
+
+
+@compiles(sa_schema.DropTableComment, "postgresql")
+def _drop_table_comment(element: Any, compiler: DDLCompiler, **kw: Any) -> str:
+    return f"COMMENT ON TABLE {compiler.preparer.format_table(element.element)} IS ''"
 
 
 DIALECT = PostgreSQL()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -12,7 +13,10 @@ from sqlalchemy.engine import Dialect
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.ops.base import Op
 from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint
-from sqlcompile.ops.table_ops import AddColumn, AlterColumn
+from sqlcompile.ops.table_ops import AddColumn, AlterColumn, DropColumn
+
+# What SQLite's ALTER TABLE ADD COLUMN accepts as a default: a literal, not an expression.
+_CONSTANT = re.compile(r"(?is)[-+]?\d+(\.\d+)?([eE][-+]?\d+)?|'([^']|'')*'|NULL|TRUE|FALSE")
 
 _REBUILD = "SQLite cannot do this in place; it needs a table rebuild"
 
@@ -36,6 +40,13 @@ class SQLite(DialectSupport):
             return url.set(database=str(root / database))
         return url
 
+    def _default_sql(self, column: sa.Column[Any]) -> str:
+        compiler = self.sa_dialect.ddl_compiler(self.sa_dialect, None)  # type: ignore[arg-type]
+        return str(compiler.get_column_default_string(column))
+
+    def _constant_default(self, column: sa.Column[Any]) -> bool:
+        return _CONSTANT.fullmatch(self._default_sql(column).strip()) is not None
+
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement
         # and its error message quotes the path, which carries our message.
@@ -44,15 +55,23 @@ class SQLite(DialectSupport):
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"group_concat({column}, {separator_sql})"
 
-    def unsupported_reason(self, op: Op) -> str | None:
+    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         if isinstance(op, AlterColumn):
             changes = [c for c in op.changes() if c not in ("name", "comment")]
             if changes:
                 return f"changing a column's {', '.join(changes)}: {_REBUILD}"
         if isinstance(op, AddConstraintOp | DropConstraint):
             return f"adding or dropping a constraint on an existing table: {_REBUILD}"
+        if isinstance(op, AddColumn | DropColumn) and (
+            getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None)
+        ):
+            return "SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS"
         if isinstance(op, AddColumn):
             column = op.column
+            default = column.server_default
+            if default is not None and not self._constant_default(column):
+                return ("SQLite cannot ADD COLUMN with a non-constant default "
+                        f"({self._default_sql(column)}); it needs a table rebuild")
             if column.primary_key or column.unique or column.foreign_keys:
                 return f"adding a key or unique column: {_REBUILD}"
             if not column.nullable and column.server_default is None:

@@ -12,6 +12,7 @@ from sqlalchemy import schema as sa_schema
 from sqlcompile.ops.base import (
     Element,
     IrreversibleOperation,
+    Note,
     Op,
     RenderContext,
     qualified,
@@ -74,7 +75,9 @@ class CreateIndex(Op):
 
     def index(self) -> sa.Index:
         """The index as an SQLAlchemy object on a throwaway table."""
-        table = _columns_table(self.table_name, self.columns, self.schema)
+        included = [c for k, v in sorted(self.kw.items()) if k.endswith("_include")
+                    for c in ([v] if isinstance(v, str) else v)]
+        table = _columns_table(self.table_name, [*self.columns, *included], self.schema)
         exprs = [_expression(table, c) for c in self.columns]
         index = sa.Index(self.index_name, *exprs, unique=self.unique, **self.kw)
         if index.table is None:
@@ -90,10 +93,18 @@ class CreateIndex(Op):
                 "creating it without its WHERE clause would index different rows",
                 hint=f"pass {ctx.dialect.name}_where=... as well, or branch on the dialect",
             )
-        return [sa_schema.CreateIndex(self.index(), if_not_exists=bool(self.if_not_exists))]
+        notes: list[Element] = [
+            Note(f"{ctx.dialect.title} has one kind of index here; {key}={value!r} does not apply")
+            for key, value in sorted(self.kw.items())
+            if key.endswith("_using") and key != f"{ctx.dialect.name}_using"
+        ]
+        create = sa_schema.CreateIndex(self.index(), if_not_exists=bool(self.if_not_exists))
+        return [*notes, create]
 
     def reverse(self) -> Op:
-        return DropIndex(self.index_name or "", self.table_name, self.schema, definition=self)
+        options = {k: v for k, v in self.kw.items() if k.endswith("_concurrently")}
+        return DropIndex(self.index_name or "", self.table_name, self.schema, None, options,
+                         definition=self)
 
 
 @dataclass

@@ -53,12 +53,16 @@ class CreateTable(Op):
 
     op_name: ClassVar[str] = "create_table"
     table: sa.Table
+    if_not_exists: bool | None = None
 
     @classmethod
-    def record(cls, recorder: Recorder, table_name: str, *columns: Any, **kw: Any) -> sa.Table:
+    def record(
+        cls, recorder: Recorder, table_name: str, *columns: Any,
+        if_not_exists: bool | None = None, **kw: Any,
+    ) -> sa.Table:
         table = ensure_fk_targets(sa.Table(table_name, sa.MetaData(), *columns, **kw))
         recorder.fire_table_events(table, "before_create")
-        recorder.add(cls(table))
+        recorder.add(cls(table, if_not_exists))
         return table
 
     def describe(self) -> str:
@@ -68,7 +72,9 @@ class CreateTable(Op):
         return dict(self.table.kwargs)
 
     def elements(self, ctx: RenderContext) -> list[Element]:
-        out: list[Element] = [sa_schema.CreateTable(self.table)]
+        out: list[Element] = [
+            sa_schema.CreateTable(self.table, if_not_exists=bool(self.if_not_exists))
+        ]
         out += comment_elements(ctx, self.table)
         indexes = sorted(self.table.indexes, key=lambda ix: str(ix.name))
         out += [sa_schema.CreateIndex(ix) for ix in indexes]
@@ -151,6 +157,8 @@ class AddColumn(Op):
     column: sa.Column[Any]
     schema: str | None = None
     if_not_exists: bool | None = None
+    inline_references: bool = False  # REFERENCES in the column definition, not a constraint
+    inline_primary_key: bool = False  # PRIMARY KEY in the column definition
 
     @classmethod
     def record(
@@ -161,24 +169,34 @@ class AddColumn(Op):
         *,
         schema: str | None = None,
         if_not_exists: bool | None = None,
+        inline_references: bool | None = None,
+        inline_primary_key: bool | None = None,
         insert_before: str | None = None,
         insert_after: str | None = None,
     ) -> None:
         # insert_before/insert_after only order columns in a table rebuild; ADD COLUMN appends.
         ensure_fk_targets(table_for(table_name, column, schema=schema))
-        recorder.add(cls(table_name, column, schema, if_not_exists))
+        recorder.add(cls(table_name, column, schema, if_not_exists, bool(inline_references),
+                         bool(inline_primary_key)))
 
     def describe(self) -> str:
         return f"add_column {qualified(self.table_name, self.schema)}.{self.column.name}"
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         table = self.column.table
-        out: list[Element] = [ddl.AddColumn(table, self.column, bool(self.if_not_exists))]
-        fks = [fk.constraint for fk in self.column.foreign_keys if fk.constraint is not None]
-        out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
-        uniques = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+        out: list[Element] = [ddl.AddColumn(
+            table, self.column, bool(self.if_not_exists), self.inline_references,
+            self.inline_primary_key,
+        )]
+        if not self.inline_references:
+            fks = [fk.constraint for fk in self.column.foreign_keys if fk.constraint is not None]
+            out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
+        if self.column.primary_key and not self.inline_primary_key:
+            out.append(sa_schema.AddConstraint(table.primary_key))
+        constraints = [*table.constraints, *self.column.constraints]
+        uniques = [c for c in constraints if isinstance(c, sa.UniqueConstraint)]
         out += [sa_schema.AddConstraint(c) for c in uniques]
-        checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+        checks = [c for c in constraints if isinstance(c, sa.CheckConstraint)]
         out += [sa_schema.AddConstraint(c) for c in checks]
         indexes = sorted(table.indexes, key=lambda i: str(i.name))
         out += [sa_schema.CreateIndex(ix) for ix in indexes]
@@ -229,7 +247,7 @@ class DropColumn(Op):
     def reverse(self) -> Op:
         if self.column is None:
             raise IrreversibleOperation(f"{self.describe()}: the column's definition is unknown")
-        return AddColumn(self.table_name, self.column.copy(), self.schema)
+        return AddColumn(self.table_name, self.column._copy(), self.schema)
 
 
 @dataclass
@@ -313,10 +331,13 @@ class AlterColumn(Op):
         if self.comment is not _UNCHANGED:
             column = sa.Column(name, sa.types.NULLTYPE, comment=self.comment)
             commented = table_for(self.table_name, column, schema=self.schema)
-            if self.comment is None:
+            if self.comment is not None:
+                out += comment_elements(ctx, commented)
+            elif ctx.dialect.supports_comments:
                 out.append(sa_schema.DropColumnComment(column))
             else:
-                out += comment_elements(ctx, commented)
+                out.append(Note(f"{ctx.dialect.title} has no comments; removing the comment "
+                                f"of {self.table_name}.{name} has nothing to do"))
         if self.new_column_name is not None:
             out.append(ddl.RenameColumn(table, name, self.new_column_name))
         return out
@@ -324,6 +345,8 @@ class AlterColumn(Op):
     def reverse(self) -> Op:
         if self.type_ is not None and self.existing_type is None:
             raise IrreversibleOperation(f"{self.describe()}: existing_type is not given")
+        if self.nullable is not None and self.existing_nullable is None:
+            raise IrreversibleOperation(f"{self.describe()}: existing_nullable is not given")
         if self.server_default is not _UNCHANGED and self.existing_server_default is _UNCHANGED:
             raise IrreversibleOperation(f"{self.describe()}: existing_server_default is not given")
         return AlterColumn(

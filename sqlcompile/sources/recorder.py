@@ -145,6 +145,10 @@ class BatchOperations:
 
         return call
 
+    def execute(self, sqltext: Any, *, execution_options: Any = None) -> None:
+        """`batch_op.execute()`: runs in place, in order with the batch's other ops."""
+        OPS["execute"].record(self._recorder, sqltext)
+
     def create_foreign_key(
         self, constraint_name: str | None, referent_table: str, local_cols: list[str],
         remote_cols: list[str], **kw: Any,
@@ -227,6 +231,11 @@ class WriteOnlyConnection:
 
     def __exit__(self, *exc: Any) -> None:
         return None
+
+    def schema_for_object(self, obj: Any) -> str | None:
+        """The schema an object lives in (no schema translation offline)."""
+        schema: str | None = getattr(obj, "schema", None)
+        return schema
 
     def _run_ddl_visitor(self, visitorcallable: Any, element: Any, **kw: Any) -> None:
         # SQLAlchemy's own DDL generators (Enum.create, Table.create) call back into execute().

@@ -1,1 +1,1 @@
-COMMENT ON COLUMN accounts.note IS NULL;
+COMMENT ON COLUMN accounts.note IS '';

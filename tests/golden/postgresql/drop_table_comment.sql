@@ -1,1 +1,1 @@
-COMMENT ON TABLE accounts IS NULL;
+COMMENT ON TABLE accounts IS '';

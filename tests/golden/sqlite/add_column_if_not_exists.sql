@@ -1,1 +1,1 @@
-ALTER TABLE accounts ADD COLUMN IF NOT EXISTS nickname VARCHAR(50);
+ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.nickname cannot be compiled for SQLite: SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS

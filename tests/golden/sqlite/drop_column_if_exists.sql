@@ -1,1 +1,1 @@
-ALTER TABLE accounts DROP COLUMN IF EXISTS nickname;
+ERROR: revision aaaaaaaaaaaa (upgrade): drop_column accounts.nickname cannot be compiled for SQLite: SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS
