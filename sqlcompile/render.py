@@ -120,14 +120,19 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
     base = project.config.output_path / dialect.name
+    folders = {direction: base / direction for direction in ("upgrade", "downgrade")}
+    try:
+        rel_base = base.relative_to(project.config.root).as_posix()
+    except ValueError:
+        rel_base = base.as_posix()
     width = max(4, len(str(len(project.graph.order))))
     files: dict[Path, str] = {}
     for step in steps:
         script = step.script
         name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
         statements = _frame(project, dialect, [step], True)
-        path = base / step.direction / name
-        rel = path.relative_to(project.config.root).as_posix()
+        path = folders[step.direction] / name
+        rel = f"{rel_base}/{step.direction}/{name}"
         for statement in statements:
             validator.statement(rel, statement)
         head = _file_header(project, step, dialect, name, project.body(step, dialect))
@@ -189,8 +194,11 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     chunks = [[s for pair in pairs[i:i + size] for s in pair] for i in range(0, len(pairs), size)]
     _forked = (project, dialect_name, chunks, write)
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            results = pool.map(_render_chunk, range(len(chunks)))
+        # The parent renders the first chunk itself while the workers render the rest.
+        with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
+            pending = pool.map_async(_render_chunk, range(1, len(chunks)))
+            first = _render_chunk(0)
+            results = [first, *pending.get()]
     finally:
         _forked = None
     merged = Rendered(dialect_name, {}, Report(dialect_name))

@@ -59,6 +59,11 @@ class Validator:
 
         self._sqlglot = sqlglot
         self._command = exp.Command
+        # One tokenizer and parser for every statement: building them per call (as
+        # sqlglot.parse does) cost as much as parsing short statements.
+        sqlglot_dialect = sqlglot.Dialect.get_or_raise(dialect.sqlglot_name)
+        self._tokenizer = sqlglot_dialect.tokenizer()
+        self._parser = sqlglot_dialect.parser()
         self.dialect = dialect
         self.report = Report(dialect.name)
         self._cache: dict[str, tuple[str, str]] = {}
@@ -66,7 +71,7 @@ class Validator:
     def check(self, sql: str) -> tuple[str, str]:
         """(status, detail) for one statement; status is validated, unvalidated or error."""
         try:
-            trees = self._sqlglot.parse(sql, read=self.dialect.sqlglot_name)
+            trees = self._parser.parse(self._tokenizer.tokenize(sql), sql)
         except self._sqlglot.errors.SqlglotError as exc:
             return "error", str(exc).splitlines()[0]
         trees = [t for t in trees if t is not None]

@@ -325,9 +325,9 @@ class AlterColumn(Op):
             out.append(ddl.ColumnNullable(table, name, self.nullable))
         if self.server_default is not _UNCHANGED:
             type_ = self.type_ if self.type_ is not None else self.existing_type
+            # The compiler reads only the column's default here: no Table needed.
             column = sa.Column(name, type_ or sa.types.NULLTYPE, server_default=self.server_default)
-            table_for(self.table_name, column, schema=self.schema)
-            out.append(ddl.ColumnDefault(column.table, column))
+            out.append(ddl.ColumnDefault(table, column))
         if self.comment is not _UNCHANGED:
             column = sa.Column(name, sa.types.NULLTYPE, comment=self.comment)
             commented = table_for(self.table_name, column, schema=self.schema)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
+import os
+import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import CodeType
 from typing import Any
 
 from sqlcompile.errors import ScriptError, SqlcompileError
@@ -67,6 +72,37 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
     return ScriptError(f"{what} failed: {kind}: {exc}", path=rel_path, line=line)
 
 
+def compiled(path: Path, data: bytes, digest: str) -> CodeType:
+    """The script's code object, from a bytecode cache in __pycache__ when it is current.
+
+    Compiling source is most of the cost of loading a large history. The cache entry is keyed
+    by the source's sha256 and its path (tracebacks and line lookups use the path), so an edit
+    within the same second, or a moved project, never runs stale code.
+    """
+    tag = sys.implementation.cache_tag or "py"
+    cache = path.parent / "__pycache__" / f"{path.stem}.sqlcompile-{tag}.pyc"
+    key = f"{digest}\n{path}\n".encode()
+    try:
+        blob = cache.read_bytes()
+        if blob.startswith(key):
+            code = marshal.loads(blob[len(key):])
+            if isinstance(code, CodeType):
+                return code
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    code = compile(data.decode("utf-8"), str(path), "exec", dont_inherit=True)
+    if not sys.dont_write_bytecode:
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key + marshal.dumps(code))
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only checkout just compiles every time
+    return code
+
+
 def load_script(path: Path, root: Path) -> Script:
     """Execute one script file and read its revision identifiers."""
     try:
@@ -74,16 +110,17 @@ def load_script(path: Path, root: Path) -> Script:
     except ValueError:
         rel_path = path.as_posix()
     data = path.read_bytes()
+    module_name = f"migration_{path.stem}"
+    digest = hashlib.sha256(data).hexdigest()
     try:
-        source = data.decode("utf-8")
-        code = compile(source, str(path), "exec", dont_inherit=True)
+        code = compiled(path, data, digest)
     except UnicodeDecodeError as exc:
         raise ScriptError(f"not UTF-8 text: {exc}", path=rel_path) from None
     except SyntaxError as exc:
         raise ScriptError(
             f"cannot parse the script: {exc.msg}", path=rel_path, line=exc.lineno
         ) from None
-    namespace: dict[str, Any] = {"__file__": str(path), "__name__": f"migration_{path.stem}"}
+    namespace: dict[str, Any] = {"__file__": str(path), "__name__": module_name}
     try:
         exec(code, namespace)
     except Exception as exc:
@@ -107,7 +144,7 @@ def load_script(path: Path, root: Path) -> Script:
         branch_labels=_tuple(namespace.get("branch_labels"), "branch_labels", rel_path),
         depends_on=_tuple(namespace.get("depends_on"), "depends_on", rel_path),
         message=message,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=digest,
         namespace=namespace,
     )
 
