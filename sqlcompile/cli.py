@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -187,4 +188,7 @@ register(cli)
 
 def main() -> None:
     """Console-script entry point."""
+    # A short-lived compiler allocating many small objects: collect young objects far less
+    # often than the default (measured: about 6% of a 1000-revision render).
+    gc.set_threshold(50_000, 20, 100)
     cli(prog_name="sqlcompile")

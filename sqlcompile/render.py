@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from dataclasses import dataclass, field
@@ -193,6 +194,9 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     size = -(-len(pairs) // jobs)
     chunks = [[s for pair in pairs[i:i + size] for s in pair] for i in range(0, len(pairs), size)]
     _forked = (project, dialect_name, chunks, write)
+    # Objects alive now are shared with the workers; keeping the collector off them avoids
+    # copying their pages into every worker.
+    gc.freeze()
     try:
         # The parent renders the first chunk itself while the workers render the rest.
         with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
@@ -201,6 +205,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
             results = [first, *pending.get()]
     finally:
         _forked = None
+        gc.unfreeze()
     merged = Rendered(dialect_name, {}, Report(dialect_name))
     failure: SqlcompileError | None = None
     for status, value in results:
