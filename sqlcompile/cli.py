@@ -135,16 +135,12 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",
                               hint="pick one with --dialect")
     graph = proj.graph
-    if downgrade:
-        start = graph.resolve(from_rev or "heads")
-        target = graph.resolve(to_rev or "base")
-        steps = graph.downgrade_steps(start, target)
-        description = f"downgrade {from_rev or 'heads'} -> {to_rev or 'base'}"
-    else:
-        start = graph.resolve(from_rev or "base")
-        target = graph.resolve(to_rev or "heads")
-        steps = graph.upgrade_steps(start, target)
-        description = f"upgrade {from_rev or 'base'} -> {to_rev or 'heads'}"
+    direction, start, target = (
+        ("downgrade", from_rev or "heads", to_rev or "base") if downgrade
+        else ("upgrade", from_rev or "base", to_rev or "heads")
+    )
+    steps = graph.steps(direction, graph.resolve(start), graph.resolve(target))
+    description = f"{direction} {start} -> {target}"
     result = render_stream(proj, names[0], steps, description)
     if not _report([result], verbose):
         click.echo("error: validation failed; nothing was printed", err=True)

@@ -202,4 +202,4 @@ def register(cli: click.Group) -> None:
 
     from sqlcompile.devloop import register as register_devloop
 
-    register_devloop(cli, settings)
+    register_devloop(cli, settings, project)

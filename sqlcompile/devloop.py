@@ -7,7 +7,7 @@ sent one by one through SQLAlchemy in autocommit mode so the files' own BEGIN/CO
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -73,35 +73,43 @@ def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
     return count
 
 
-def _run(proj: Project, engine: sa.Engine, dialect: DialectSupport, steps: list[Any]) -> None:
-    from sqlcompile.plan import Framer
-
-    framer = Framer(dialect, proj.config)
-    framer.session_setup()
-    for step in steps:
-        framer.migration(step, proj.body(step, dialect))
-    statements = framer.finish()
+def _apply(engine: sa.Engine, statements: list[Statement]) -> None:
+    """Execute statements; a failing one ends the command with exit code 1."""
     try:
         execute_statements(engine, statements)
     except ApplyFailed as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
+
+
+def migrate(proj: Project, url: str | None, target: str, direction: str) -> None:
+    """Bring the database at ``url`` to ``target`` by upgrading or downgrading."""
+    from sqlcompile.plan import Framer
+
+    engine, dialect = _engine(proj.config, url)
+    graph = proj.graph
+    steps = graph.steps(direction, current_heads(engine, proj.config), graph.resolve(target))
+    framer = Framer(dialect, proj.config)
+    framer.session_setup()
+    for step in steps:
+        framer.migration(step, proj.body(step, dialect))
+    _apply(engine, framer.finish())
     for step in steps:
         click.echo(f"{step.direction} {step.position:04d} {step.script.revision}: "
                    f"{step.script.message}", err=True)
+    click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
 
 
-def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> None:
+def register(
+    cli: click.Group,
+    settings: Callable[[click.Context], Config],
+    project: Callable[[click.Context], Project],
+) -> None:
     """Add upgrade, downgrade, current and stamp to the CLI."""
     from sqlcompile.dialects import DEFAULT_DEV_URL
 
     url_option = click.option("--url", help="Database URL (default: the environment's url, "
                                             f"else {DEFAULT_DEV_URL}).")
-
-    def _project(ctx: click.Context) -> Project:
-        from sqlcompile.render import load_project
-
-        return load_project(settings(ctx))
 
     @cli.command()
     @click.argument("target", default="heads")
@@ -110,12 +118,7 @@ def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> N
     @handle_errors
     def upgrade(ctx: click.Context, target: str, url: str | None) -> None:
         """Apply migrations up to TARGET (default: heads) to a database."""
-        proj = _project(ctx)
-        engine, dialect = _engine(proj.config, url)
-        steps = proj.graph.upgrade_steps(current_heads(engine, proj.config),
-                                         proj.graph.resolve(target))
-        _run(proj, engine, dialect, steps)
-        click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
+        migrate(project(ctx), url, target, "upgrade")
 
     @cli.command()
     @click.argument("target")
@@ -124,12 +127,7 @@ def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> N
     @handle_errors
     def downgrade(ctx: click.Context, target: str, url: str | None) -> None:
         """Undo migrations down to TARGET (`base` undoes all) on a database."""
-        proj = _project(ctx)
-        engine, dialect = _engine(proj.config, url)
-        steps = proj.graph.downgrade_steps(current_heads(engine, proj.config),
-                                           proj.graph.resolve(target))
-        _run(proj, engine, dialect, steps)
-        click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
+        migrate(project(ctx), url, target, "downgrade")
 
     @cli.command()
     @url_option
@@ -151,7 +149,7 @@ def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> N
         """Set the version table to TARGET without running migrations."""
         from sqlcompile.plan import Framer
 
-        proj = _project(ctx)
+        proj = project(ctx)
         engine, dialect = _engine(proj.config, url)
         rows = proj.graph.resolve(target)
         framer = Framer(dialect, proj.config)
@@ -161,9 +159,5 @@ def register(cli: click.Group, settings: Callable[[click.Context], Config]) -> N
             insert = framer.table.insert().values(version_num=rev)
             framer.add(str(insert.compile(dialect=dialect.sa_dialect,
                                           compile_kwargs={"literal_binds": True})))
-        try:
-            execute_statements(engine, framer.finish())
-        except ApplyFailed as exc:
-            click.echo(f"error: {exc}", err=True)
-            raise SystemExit(1) from None
+        _apply(engine, framer.finish())
         click.echo(f"stamped {', '.join(rows) or 'base'}", err=True)

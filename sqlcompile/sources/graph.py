@@ -208,6 +208,12 @@ class RevisionGraph:
                                   state.rows()))
         return steps
 
+    def steps(self, direction: str, start: Iterable[str], target: Iterable[str]) -> list[Step]:
+        """Upgrade or downgrade steps from the heads ``start`` to ``target``."""
+        if direction == "upgrade":
+            return self.upgrade_steps(start, target)
+        return self.downgrade_steps(start, target)
+
     def file_steps(self) -> list[tuple[Step, Step]]:
         """(upgrade, downgrade) per revision, in order, each assuming all earlier files ran."""
         state = _VersionState(self, set())
