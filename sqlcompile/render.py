@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,8 @@ def _render_chunk(index: int) -> tuple[str, Any]:
     except SqlcompileError as exc:
         return "error", (type(exc).__name__, exc.message, exc.path, exc.line, exc.hint,
                          exc.exit_code)
+    except Exception:  # a bug: reported with its traceback once every chunk is accounted for
+        return "crash", traceback.format_exc()
 
 
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
@@ -207,12 +210,16 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
         _forked = None
         gc.unfreeze()
     merged = Rendered(dialect_name, {}, Report(dialect_name))
-    failure: SqlcompileError | None = None
+    failure: Exception | None = None
     for status, value in results:
+        if status == "crash":
+            failure = failure or RuntimeError(f"a render worker failed:\n{value}")
+            continue
         if status == "error":
             name, message, path, line, hint, code = value
-            failure = failure or SqlcompileError(message, path=path, line=line, hint=hint)
-            failure.exit_code = code
+            if failure is None:
+                failure = SqlcompileError(message, path=path, line=line, hint=hint)
+                failure.exit_code = code
             continue
         merged.files.update(value.files)
         merged.staged.update(value.staged)
