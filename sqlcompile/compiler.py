@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from sqlcompile.errors import CompileError, SqlcompileError
+from sqlcompile.errors import CompileError, ScriptError, SqlcompileError
 from sqlcompile.ops.base import Note, RawSQL, RenderContext
 from sqlcompile.ops.data_ops import TransactionBreak
 
@@ -127,7 +127,13 @@ def compile_body(
     if hand_written.is_file():
         rel = hand_written.relative_to(config.root).as_posix()
         # Decode bytes as they are: read_text() would turn CRLF inside literals into LF.
-        statements = split_sql(hand_written.read_bytes().decode("utf-8"), dialect)
+        from sqlglot.errors import SqlglotError
+
+        try:
+            statements = split_sql(hand_written.read_bytes().decode("utf-8"), dialect)
+        except (UnicodeDecodeError, SqlglotError) as exc:
+            raise ScriptError(f"cannot split the hand-written SQL into statements: {exc}",
+                              path=rel) from None
         for statement in statements:
             statement.comments = [f"hand-written: {rel}"]
         return Body([Segment("transaction", statements)], hand_written=rel)

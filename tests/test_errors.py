@@ -252,6 +252,18 @@ def test_reading_rows_needs_hand_written_sql(proj: Project) -> None:
         assert "INSERT INTO t (id) VALUES (1);" in text
 
 
+def test_unsplittable_hand_written_sql_is_named(proj: Project) -> None:
+    proj.write("a_first.py", GOOD_FIRST)
+    sql_dir = proj.root / "migrations" / "sql" / "postgresql"
+    sql_dir.mkdir(parents=True)
+    (sql_dir / f"{FIRST}.upgrade.sql").write_text("INSERT INTO t VALUES ('open;\n")
+    assert_failed(
+        proj.run("render"), 2,
+        f"migrations/sql/postgresql/{FIRST}.upgrade.sql: cannot split the hand-written SQL",
+    )
+    assert proj.outputs() == {}
+
+
 def test_live_database_error_uses_project_relative_path(proj: Project) -> None:
     proj.write("a_reads.py", READS_ROWS)
     line = line_of(READS_ROWS, ".fetchall()")
