@@ -79,36 +79,45 @@ def split_sql(text: str, dialect: DialectSupport) -> list[Statement]:
 def _segments(recorded: list[Recorded], ctx: RenderContext) -> list[Segment]:
     segments: list[Segment] = [Segment("transaction")]
     for item in recorded:
-        op = item.op
-        if isinstance(op, TransactionBreak):
-            segments.append(Segment("break"))
-            continue
-        kind = "autocommit" if item.autocommit else "transaction"
-        current = segments[-1]
-        if (current.kind == "autocommit") != item.autocommit:
-            current = Segment(kind)
-            segments.append(current)
-        reason = ctx.dialect.unsupported_reason(op, item.autocommit)
-        if reason:
-            raise ctx.fail(op, reason)
         try:
-            elements = op.elements(ctx)
-            comments: list[str] = [op.describe()]  # the op is named above its first statement
-            for element in elements:
-                if isinstance(element, Note):
-                    comments.append(element.text)
-                    continue
-                current.statements.append(
-                    Statement(compile_element(element, ctx.dialect), comments)
-                )
-                comments = []
-            if comments:
-                current.statements.append(Statement("", comments))
-        except SqlcompileError:
+            _compile_op(item, segments, ctx)
+        except CompileError as exc:
+            exc.line = exc.line or item.line
             raise
-        except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
-            raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
     return [s for s in segments if s.statements or s.kind == "break"]
+
+
+def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> None:
+    """Compile one recorded op into the current segment (opening a new one if needed)."""
+    op = item.op
+    if isinstance(op, TransactionBreak):
+        segments.append(Segment("break"))
+        return
+    kind = "autocommit" if item.autocommit else "transaction"
+    current = segments[-1]
+    if (current.kind == "autocommit") != item.autocommit:
+        current = Segment(kind)
+        segments.append(current)
+    reason = ctx.dialect.unsupported_reason(op, item.autocommit)
+    if reason:
+        raise ctx.fail(op, reason)
+    try:
+        elements = op.elements(ctx)
+        comments: list[str] = [op.describe()]  # the op is named above its first statement
+        for element in elements:
+            if isinstance(element, Note):
+                comments.append(element.text)
+                continue
+            current.statements.append(
+                Statement(compile_element(element, ctx.dialect), comments)
+            )
+            comments = []
+        if comments:
+            current.statements.append(Statement("", comments))
+    except SqlcompileError:
+        raise
+    except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
+        raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
 
 
 def compile_body(

@@ -280,6 +280,24 @@ def test_op_called_at_import_names_its_line(proj: Project) -> None:
 
 # -- operations a dialect cannot express -------------------------------------------------------
 
+def test_text_parameter_without_value_is_refused_not_nulled(proj: Project) -> None:
+    body = 'op.execute(sa.text("UPDATE t SET a = :v WHERE b = \'x:y\'"))'
+    text = script(FIRST, None, body)
+    proj.write("a_unbound.py", text)
+    line = line_of(text, "sa.text(")
+    assert_failed(proj.run("render"), 2, f"a_unbound.py:{line}:", ":v have no value",
+                  "would become NULL")
+    assert proj.outputs() == {}
+
+
+def test_compile_error_names_the_script_line_of_the_op(proj: Project) -> None:
+    text = script(FIRST, None, 'op.create_table("t", sa.Column("a", sa.Integer()))\n'
+                               'op.alter_column("t", "a", type_=sa.Text())')
+    proj.write("a_alter.py", text)
+    line = line_of(text, "op.alter_column")
+    assert_failed(proj.run("render"), 2, f"error: migrations/versions/a_alter.py:{line}: ")
+
+
 def test_sqlite_cannot_change_a_column_type(proj: Project) -> None:
     proj.write("a_alter.py", script(FIRST, None, 'op.alter_column("t", "c", type_=sa.Text())'))
     stderr = assert_failed(proj.run("render"), 2, f"revision {FIRST}", "alter_column", "SQLite",

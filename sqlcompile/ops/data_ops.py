@@ -34,6 +34,20 @@ def typed_binds(statement: ClauseElement) -> ClauseElement:
     return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload,no-any-return]
 
 
+def unbound_parameters(statement: ClauseElement) -> list[str]:
+    """Names of bound parameters that were never given a value.
+
+    Compiled with literal binds they would silently become NULL (what Alembic's offline mode
+    does with `:name` in text); sqlcompile refuses instead.
+    """
+    names = {
+        element.key for element in visitors.iterate(statement)
+        if isinstance(element, BindParameter) and element.required
+        and element.value is None and element.callable is None
+    }
+    return sorted(names)
+
+
 def statement_text(sql: str) -> str:
     """Raw SQL from a script without surrounding blank space and one trailing `;`."""
     text = sql.strip()
@@ -62,6 +76,14 @@ class Execute(Op):
         if isinstance(self.sql, str):
             return [RawSQL(statement_text(self.sql))]
         if isinstance(self.sql, ClauseElement):
+            missing = unbound_parameters(self.sql)
+            if missing:
+                listed = ", ".join(f":{name}" for name in missing)
+                raise ctx.fail(
+                    self, f"bound parameter(s) {listed} have no value and would become NULL",
+                    hint="give the values, e.g. sa.text(...).bindparams(name=value); to keep "
+                    "a literal colon in text(), escape it as \\:",
+                )
             return [typed_binds(self.sql)]
         return [self.sql]
 

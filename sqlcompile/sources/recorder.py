@@ -34,6 +34,7 @@ class Recorded:
 
     op: Op
     autocommit: bool
+    line: int | None = None  # the script line that recorded it, for compile errors
 
 
 def script_line(path: Path) -> int | None:
@@ -70,7 +71,7 @@ class Recorder:
     # -- recording -----------------------------------------------------------------------
     def add(self, op: Op) -> None:
         """Append an op (called by each op class's ``record``)."""
-        self.ops.append(Recorded(op, self.autocommit))
+        self.ops.append(Recorded(op, self.autocommit, script_line(self.path)))
 
     def __getattr__(self, name: str) -> Any:
         cls = OPS.get(name)
