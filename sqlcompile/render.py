@@ -52,10 +52,6 @@ def load_project(config: Config) -> Project:
                 path=script.rel_path,
                 hint="use a shorter revision id",
             )
-    return project_from(config, graph)
-
-
-def project_from(config: Config, graph: RevisionGraph) -> Project:
     return Project(config, graph)
 
 
@@ -223,13 +219,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
             continue
         merged.files.update(value.files)
         merged.staged.update(value.staged)
-        report = merged.report
-        report.files += value.report.files
-        report.statements += value.report.statements
-        report.validated += value.report.validated
-        report.unvalidated += value.report.unvalidated
-        report.errors += value.report.errors
-        report.unvalidated_items += value.report.unvalidated_items
+        merged.report.add(value.report)
     if failure is not None or merged.report.errors:
         discard_staged(merged.staged)
         merged.staged.clear()

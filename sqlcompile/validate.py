@@ -42,6 +42,15 @@ class Report:
     errors: list[Problem] = field(default_factory=list)
     unvalidated_items: list[Problem] = field(default_factory=list)
 
+    def add(self, other: Report) -> None:
+        """Fold in the counts and problems of another part of the same render."""
+        self.files += other.files
+        self.statements += other.statements
+        self.validated += other.validated
+        self.unvalidated += other.unvalidated
+        self.errors += other.errors
+        self.unvalidated_items += other.unvalidated_items
+
     def summary(self) -> str:
         return (
             f"{self.dialect}: {self.files} files, {self.statements} statements, "
