@@ -173,9 +173,11 @@ def load_config(
     if not isinstance(environments, dict):
         raise ConfigError("`environments` must be a table of tables", path=where)
     if env is not None:
-        if env not in environments or not isinstance(environments[env], dict):
+        if env not in environments:
             known = ", ".join(sorted(environments)) or "none defined"
             raise ConfigError(f"unknown environment {env!r}", path=where, hint=f"known: {known}")
+        if not isinstance(environments[env], dict):
+            raise ConfigError(f"environment {env!r} must be a table of settings", path=where)
         config = _apply(config, environments[env], f"{where} [environments.{env}]")
         config = replace(config, env=env)
     if x_arguments:
