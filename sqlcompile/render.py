@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlcompile import __version__
+from sqlcompile import __version__, parallel
 from sqlcompile.compiler import Body, Statement, compile_body
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
@@ -149,34 +146,6 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     return rendered
 
 
-# Work handed to forked worker processes: (project, dialect name, chunks of steps).
-_forked: tuple[Project, str, list[list[Step]], bool] | None = None
-PARALLEL_THRESHOLD = 100  # revisions; below this a second process costs more than it saves
-
-
-def _jobs(revisions: int) -> int:
-    """How many processes render files: SQLCOMPILE_JOBS, else one per core (at most 4)."""
-    setting = os.environ.get("SQLCOMPILE_JOBS")
-    if setting:
-        return max(1, int(setting))
-    if revisions < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def _render_chunk(index: int) -> tuple[str, Any]:
-    """Worker: render one chunk; errors come back as data (our exceptions don't pickle)."""
-    assert _forked is not None
-    project, dialect_name, chunks, write = _forked
-    try:
-        return "ok", _render_steps(project, dialect_name, chunks[index], write)
-    except SqlcompileError as exc:
-        return "error", (type(exc).__name__, exc.message, exc.path, exc.line, exc.hint,
-                         exc.exit_code)
-    except Exception:  # a bug: reported with its traceback once every chunk is accounted for
-        return "crash", traceback.format_exc()
-
-
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, validated.
 
@@ -185,26 +154,22 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     ``write``, changed files are staged (see :class:`Rendered`); if any chunk failed validation
     or raised, every staged file is discarded.
     """
-    global _forked
     pairs = project.graph.file_steps()
-    jobs = min(_jobs(len(pairs)), len(pairs)) or 1
-    if jobs == 1:
-        return _render_steps(project, dialect_name, [s for pair in pairs for s in pair], write)
-    size = -(-len(pairs) // jobs)
-    chunks = [[s for pair in pairs[i:i + size] for s in pair] for i in range(0, len(pairs), size)]
-    _forked = (project, dialect_name, chunks, write)
-    # Objects alive now are shared with the workers; keeping the collector off them avoids
-    # copying their pages into every worker.
-    gc.freeze()
-    try:
-        # The parent renders the first chunk itself while the workers render the rest.
-        with multiprocessing.get_context("fork").Pool(len(chunks) - 1) as pool:
-            pending = pool.map_async(_render_chunk, range(1, len(chunks)))
-            first = _render_chunk(0)
-            results = [first, *pending.get()]
-    finally:
-        _forked = None
-        gc.unfreeze()
+    count = parallel.jobs(len(pairs))
+    chunks = [[s for pair in part for s in pair] for part in parallel.split(pairs, count)]
+    if len(chunks) <= 1:
+        return _render_steps(project, dialect_name, [s for c in chunks for s in c], write)
+
+    def work(index: int) -> tuple[str, Any]:
+        """One chunk; errors come back as data (our exceptions don't pickle)."""
+        try:
+            return "ok", _render_steps(project, dialect_name, chunks[index], write)
+        except SqlcompileError as exc:
+            return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
+        except Exception:  # a bug: reported once every chunk's files are accounted for
+            return "crash", traceback.format_exc()
+
+    results = parallel.run_chunks(work, len(chunks))
     merged = Rendered(dialect_name, {}, Report(dialect_name))
     failure: Exception | None = None
     for status, value in results:
@@ -212,7 +177,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
             failure = failure or RuntimeError(f"a render worker failed:\n{value}")
             continue
         if status == "error":
-            name, message, path, line, hint, code = value
+            message, path, line, hint, code = value
             if failure is None:
                 failure = SqlcompileError(message, path=path, line=line, hint=hint)
                 failure.exit_code = code

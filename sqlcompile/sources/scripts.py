@@ -103,8 +103,8 @@ def compiled(path: Path, data: bytes, digest: str) -> CodeType:
     return code
 
 
-def load_script(path: Path, root: Path) -> Script:
-    """Execute one script file and read its revision identifiers."""
+def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
+    """Execute one script file and read its revision identifiers (``code``: precompiled)."""
     try:
         rel_path = path.resolve().relative_to(root).as_posix()
     except ValueError:
@@ -113,7 +113,7 @@ def load_script(path: Path, root: Path) -> Script:
     module_name = f"migration_{path.stem}"
     digest = hashlib.sha256(data).hexdigest()
     try:
-        code = compiled(path, data, digest)
+        code = code or compiled(path, data, digest)
     except UnicodeDecodeError as exc:
         raise ScriptError(f"not UTF-8 text: {exc}", path=rel_path) from None
     except SyntaxError as exc:
@@ -166,5 +166,33 @@ def load_scripts(folder: Path, root: Path) -> list[Script]:
             hint="run `sqlcompile init`, or set script_location in the config",
         )
 
+    paths = script_files(folder)
+    codes = precompile(paths)
     with alembic_compat():
-        return [load_script(path, root) for path in script_files(folder)]
+        return [load_script(path, root, code) for path, code in zip(paths, codes, strict=True)]
+
+
+def precompile(paths: list[Path]) -> list[CodeType | None]:
+    """Code objects for ``paths``, compiled by forked workers for large histories.
+
+    None where a file cannot be compiled: loading it again reports the error properly.
+    """
+    from sqlcompile import parallel
+
+    chunks = parallel.split(paths, parallel.jobs(len(paths)))
+    if len(chunks) <= 1:
+        return [None] * len(paths)
+
+    def work(index: int) -> list[bytes | None]:
+        out: list[bytes | None] = []
+        for path in chunks[index]:
+            try:
+                data = path.read_bytes()
+                code = compiled(path, data, hashlib.sha256(data).hexdigest())
+                out.append(marshal.dumps(code))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                out.append(None)
+        return out
+
+    return [None if blob is None else marshal.loads(blob)
+            for part in parallel.run_chunks(work, len(chunks)) for blob in part]

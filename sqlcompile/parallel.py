@@ -1,0 +1,61 @@
+"""Forked workers for large histories: chunk i of a job runs in its own process.
+
+The parent runs chunk 0 itself while workers run the rest; results come back in chunk order,
+so output never depends on how many processes ran. Work functions are inherited through
+fork (never pickled), and must return picklable values.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+#: Below this many items a second process costs more than it saves.
+THRESHOLD = 100
+
+_work: Callable[[int], Any] | None = None
+
+
+def jobs(items: int) -> int:
+    """How many processes to use: SQLCOMPILE_JOBS, else one per core (at most 4)."""
+    setting = os.environ.get("SQLCOMPILE_JOBS")
+    if setting:
+        return max(1, min(int(setting), items or 1))
+    if items < THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(4, os.cpu_count() or 1, items))
+
+
+def _run(index: int) -> Any:
+    assert _work is not None
+    return _work(index)
+
+
+def run_chunks(work: Callable[[int], T], count: int) -> list[T]:
+    """``[work(0), ..., work(count - 1)]``, chunks after the first in forked workers."""
+    global _work
+    if count <= 1:
+        return [work(0)] if count == 1 else []
+    _work = work
+    # Objects alive now are shared with the workers; keeping the collector off them avoids
+    # copying their pages into every worker.
+    gc.freeze()
+    try:
+        with multiprocessing.get_context("fork").Pool(count - 1) as pool:
+            pending = pool.map_async(_run, range(1, count))
+            first = work(0)
+            return [first, *pending.get()]
+    finally:
+        _work = None
+        gc.unfreeze()
+
+
+def split(items: list[T], count: int) -> list[list[T]]:
+    """``items`` in ``count`` contiguous, nearly equal chunks."""
+    size = -(-len(items) // count) if items else 1
+    return [items[i:i + size] for i in range(0, len(items), size)]
