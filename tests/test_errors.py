@@ -106,7 +106,7 @@ class Project:
         }
 
     def versions(self) -> list[str]:
-        return sorted(p.name for p in (self.root / VERSIONS).iterdir())
+        return sorted(p.name for p in (self.root / VERSIONS).glob("*.py"))
 
 
 @pytest.fixture
