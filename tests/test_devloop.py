@@ -30,6 +30,9 @@ def test_upgrade_downgrade_current_and_stamp(pg_db: dbs.PostgresDB, tmp_path: Pa
     run_cli(root, "downgrade", "base", *url)
     assert pg_db.tables() == ["sqlcompile_version"] and version_rows(pg_db) == []
     assert run_cli(root, "current", *url)[0].decode().strip() == "base (no revision applied)"
+    run_cli(root, "upgrade", *url)  # a database downgraded to base upgrades again
+    assert version_rows(pg_db) == [HEAD]
+    run_cli(root, "downgrade", "base", *url)
 
     run_cli(root, "stamp", "heads", *url)
     assert version_rows(pg_db) == [HEAD]
