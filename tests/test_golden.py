@@ -276,11 +276,6 @@ CASES: dict[str, str] = {
 }
 
 
-#: (case, dialect) pairs whose output is wrong today: no golden file, the test is skipped, and
-#: an xfail test below shows the bug. When it is fixed, drop the entry and run `make golden`.
-KNOWN_BUGS: dict[tuple[str, str], str] = {}
-
-
 def render(body_src: str, dialect: str, tmp_path: Path) -> str:
     """The golden text for one case and dialect."""
     try:
@@ -292,17 +287,13 @@ def render(body_src: str, dialect: str, tmp_path: Path) -> str:
     return ";\n\n".join(statements) + ";\n"
 
 
-def golden_params() -> list[object]:
-    params: list[object] = []
-    for case in sorted(CASES):
-        for dialect in DIALECTS:
-            bug = KNOWN_BUGS.get((case, dialect))
-            marks = [pytest.mark.skip(reason=f"known sqlcompile bug, see {bug}")] if bug else []
-            params.append(pytest.param(case, dialect, marks=marks, id=f"{dialect}-{case}"))
-    return params
+def case_params() -> list[object]:
+    """Every (case, dialect) pair, with a readable test id."""
+    return [pytest.param(case, dialect, id=f"{dialect}-{case}")
+            for case in sorted(CASES) for dialect in DIALECTS]
 
 
-@pytest.mark.parametrize(("case", "dialect"), golden_params())
+@pytest.mark.parametrize(("case", "dialect"), case_params())
 def test_golden(case: str, dialect: str, tmp_path: Path) -> None:
     actual = render(CASES[case], dialect, tmp_path)
     path = GOLDEN / dialect / f"{case}.sql"
@@ -320,7 +311,6 @@ def test_no_stale_golden_files() -> None:
         f"{dialect}/{case}.sql"
         for dialect in DIALECTS
         for case in CASES
-        if (case, dialect) not in KNOWN_BUGS
     }
     found = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.glob("*/*.sql")}
     if REGEN:
@@ -367,24 +357,7 @@ def test_every_op_has_a_golden_case() -> None:
     assert used == public
 
 
-def validation_params() -> list[object]:
-    params: list[object] = []
-    for case in sorted(CASES):
-        for dialect in DIALECTS:
-            marks = []
-            if (case, dialect) in KNOWN_BUGS:
-                marks.append(pytest.mark.skip(reason="known sqlcompile bug in the compiled SQL"))
-            if (case, dialect) in VALIDATOR_BUGS:
-                marks.append(pytest.mark.xfail(strict=True, raises=AssertionError,
-                                               reason=VALIDATOR_BUGS[case, dialect]))
-            params.append(pytest.param(case, dialect, marks=marks, id=f"{dialect}-{case}"))
-    return params
-
-
-VALIDATOR_BUGS: dict[tuple[str, str], str] = {}
-
-
-@pytest.mark.parametrize(("case", "dialect"), validation_params())
+@pytest.mark.parametrize(("case", "dialect"), case_params())
 def test_golden_sql_passes_validation(case: str, dialect: str, tmp_path: Path) -> None:
     """What the golden cases compile to is not rejected by sqlcompile's own validator."""
     from sqlcompile.dialects import get_dialect
