@@ -127,9 +127,24 @@ def main() -> int:
         revs,
         clean_output=True,
     )
+    # For a like-for-like view: sqlcompile writes both directions, so time Alembic's downgrade
+    # stream too; and a re-render with nothing changed (the everyday case) next to the full one.
+    alembic_down = Bench(
+        "alembic downgrade --sql",
+        [str(BIN / "alembic"), *url, "downgrade", "head:base", "--sql"],
+        revs,
+        stdout=args.out / f"alembic_downgrade.{args.dialect}.sql",
+    )
+    rerender = Bench(
+        "sqlcompile render (unchanged)",
+        [str(BIN / "sqlcompile"), "render", "--dialect", args.dialect],
+        revs,
+    )
     benches = [
         alembic,
+        alembic_down,
         render,
+        rerender,
         Bench("sqlcompile --help", [str(BIN / "sqlcompile"), "--help"]),
         Bench(
             "import sqlcompile.cli (importtime)",
