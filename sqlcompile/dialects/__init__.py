@@ -40,7 +40,3 @@ def get_dialect(name: str) -> DialectSupport:
     support: DialectSupport = module.DIALECT
     return support
 
-
-def dialect_for_sqlalchemy_name(sa_name: str) -> DialectSupport:
-    """The support object for a SQLAlchemy dialect name (as in a database URL)."""
-    return get_dialect(sa_name)

@@ -141,7 +141,3 @@ class Op:
     def describe(self) -> str:
         """Short human description: `op_name target`."""
         return self.op_name
-
-    def dialect_options(self) -> dict[str, Any]:
-        """Dialect-prefixed keyword options (`<dialect>_<option>`) the op was given."""
-        return {}

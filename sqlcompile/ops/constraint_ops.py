@@ -70,9 +70,6 @@ class CreateIndex(Op):
     def describe(self) -> str:
         return f"create_index {self.index_name} on {qualified(self.table_name, self.schema)}"
 
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
-
     def index(self) -> sa.Index:
         """The index as an SQLAlchemy object on a throwaway table."""
         included = [c for k, v in sorted(self.kw.items()) if k.endswith("_include")
@@ -135,9 +132,6 @@ class DropIndex(Op):
 
     def describe(self) -> str:
         return f"drop_index {self.index_name}"
-
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         table = table_for(self.table_name or "_", sa.Column("_", sa.Integer), schema=self.schema)
@@ -249,9 +243,6 @@ class CreateForeignKey(AddConstraintOp):
             )
         )
 
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
-
     def constraint(self) -> sa.Constraint:
         metadata = sa.MetaData()
         source = sa.Table(
@@ -305,9 +296,6 @@ class CreateUniqueConstraint(AddConstraintOp):
     ) -> None:
         recorder.add(cls(constraint_name, table_name, list(columns), schema, kw))
 
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
-
     def constraint(self) -> sa.Constraint:
         table = _columns_table(self.table_name, self.columns, self.schema)
         unique = sa.UniqueConstraint(
@@ -336,9 +324,6 @@ class CreateCheckConstraint(AddConstraintOp):
         *, schema: str | None = None, **kw: Any,
     ) -> None:
         recorder.add(cls(constraint_name, table_name, condition, schema, kw))
-
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
 
     def constraint(self) -> sa.Constraint:
         table = table_for(self.table_name, schema=self.schema)

@@ -68,9 +68,6 @@ class CreateTable(Op):
     def describe(self) -> str:
         return f"create_table {qualified(self.table.name, self.table.schema)}"
 
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.table.kwargs)
-
     def elements(self, ctx: RenderContext) -> list[Element]:
         out: list[Element] = [
             sa_schema.CreateTable(self.table, if_not_exists=bool(self.if_not_exists))
@@ -237,9 +234,6 @@ class DropColumn(Op):
     def describe(self) -> str:
         return f"drop_column {qualified(self.table_name, self.schema)}.{self.column_name}"
 
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
-
     def elements(self, ctx: RenderContext) -> list[Element]:
         table = table_name_only(self.table_name, self.schema)
         return [ddl.DropColumn(table, self.column_name, bool(self.if_exists))]
@@ -299,9 +293,6 @@ class AlterColumn(Op):
 
     def describe(self) -> str:
         return f"alter_column {qualified(self.table_name, self.schema)}.{self.column_name}"
-
-    def dialect_options(self) -> dict[str, Any]:
-        return dict(self.kw)
 
     def changes(self) -> list[str]:
         """Names of the properties this call changes, in rendering order."""
