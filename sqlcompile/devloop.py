@@ -154,10 +154,8 @@ def register(
         rows = proj.graph.resolve(target)
         framer = Framer(dialect, proj.config)
         framer.begin()
-        framer.add(str(framer.table.delete().compile(dialect=dialect.sa_dialect)))
+        framer.clear_versions()
         for rev in rows:
-            insert = framer.table.insert().values(version_num=rev)
-            framer.add(str(insert.compile(dialect=dialect.sa_dialect,
-                                          compile_kwargs={"literal_binds": True})))
+            framer.insert_version(rev)
         _apply(engine, framer.finish())
         click.echo(f"stamped {', '.join(rows) or 'base'}", err=True)

@@ -109,18 +109,31 @@ class Framer:
         removed = sorted(set(step.before) - set(step.after))
         added = sorted(set(step.after) - set(step.before))
         comment = f"version: [{revisions_text(step.before)}] -> [{revisions_text(step.after)}]"
-        table = self.dialect.quote_table(self.table)
-        column = self.dialect.sa_dialect.identifier_preparer.quote("version_num")
-        literal = self.dialect.render_string
         if removed:
-            listed = ", ".join(literal(rev) for rev in removed)
-            self.add(f"DELETE FROM {table} WHERE {column} IN ({listed})", comment,
-                     shape=f"delete:{len(removed)}")
+            listed = ", ".join(self.dialect.render_string(rev) for rev in removed)
+            self.add(f"DELETE FROM {self._table_sql} WHERE {self._column_sql} IN ({listed})",
+                     comment, shape=f"delete:{len(removed)}")
             comment = ""
         for rev in added:
-            self.add(f"INSERT INTO {table} ({column}) VALUES ({literal(rev)})",
-                     *([comment] if comment else []), shape="insert")
+            self.insert_version(rev, *([comment] if comment else []))
             comment = ""
+
+    @property
+    def _table_sql(self) -> str:
+        return self.dialect.quote_table(self.table)
+
+    @property
+    def _column_sql(self) -> str:
+        return self.dialect.sa_dialect.identifier_preparer.quote("version_num")
+
+    def insert_version(self, rev: str, *comments: str) -> None:
+        """INSERT one version row."""
+        self.add(f"INSERT INTO {self._table_sql} ({self._column_sql}) VALUES "
+                 f"({self.dialect.render_string(rev)})", *comments, shape="insert")
+
+    def clear_versions(self) -> None:
+        """DELETE every version row (stamping sets them anew)."""
+        self.add(f"DELETE FROM {self._table_sql}", shape="clear")
 
     def migration(self, step: Step, body: Body) -> None:
         """Frame one migration (see the module docstring)."""
