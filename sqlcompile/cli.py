@@ -83,11 +83,11 @@ def _report(rendered: list[Rendered], verbose: bool) -> bool:
 
 
 def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
-    from sqlcompile.config import _coerce
+    from sqlcompile.config import coerce_setting
 
     if not chosen:
         return list(config.dialects)
-    return list(_coerce("dialects", list(chosen), "--dialect"))
+    return list(coerce_setting("dialects", list(chosen), "--dialect"))
 
 
 @cli.command()

@@ -91,7 +91,7 @@ def register(cli: click.Group) -> None:
     @handle_errors
     def init(directory: str, dialects: tuple[str, ...]) -> None:
         """Create sqlcompile.toml, migrations/ with a script template, and sql_out/."""
-        from sqlcompile.config import CONFIG_FILE, _coerce
+        from sqlcompile.config import CONFIG_FILE, coerce_setting
         from sqlcompile.dialects import DEFAULT_DIALECT
         from sqlcompile.errors import SqlcompileError
         from sqlcompile.output import write_atomic
@@ -100,7 +100,7 @@ def register(cli: click.Group) -> None:
         config_path = root / CONFIG_FILE
         if config_path.exists():
             raise SqlcompileError(f"{config_path} already exists; nothing was changed")
-        chosen = list(_coerce("dialects", list(dialects) or [DEFAULT_DIALECT], "--dialect"))
+        chosen = list(coerce_setting("dialects", list(dialects) or [DEFAULT_DIALECT], "--dialect"))
         env = _templates()
         template = env.loader.get_source(env, TEMPLATE_NAME)[0]
         (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from sqlcompile.errors import CompileError, ScriptError, SqlcompileError
+from sqlcompile.errors import CompileError, ScriptError
 from sqlcompile.ops.base import Note, RawSQL, RenderContext
 from sqlcompile.ops.data_ops import TransactionBreak
 
@@ -114,8 +114,6 @@ def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> 
             comments = []
         if comments:
             current.statements.append(Statement("", comments))
-    except SqlcompileError:
-        raise
     except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
         raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
 

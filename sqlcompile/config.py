@@ -63,7 +63,7 @@ def _check_str(key: str, value: Any, where: str, *, optional: bool = False) -> s
     return value
 
 
-def _coerce(key: str, value: Any, where: str) -> Any:
+def coerce_setting(key: str, value: Any, where: str) -> Any:
     """Check one setting's value and convert it to the type `Config` holds."""
     if key in ("script_location", "output_dir", "version_table"):
         return _check_str(key, value, where)
@@ -120,7 +120,7 @@ def _apply(config: Config, table: dict[str, Any], where: str) -> Config:
                 path=where,
                 hint=f"known settings: {', '.join(sorted(_KEYS))}",
             )
-        changes[key] = _coerce(key, value, where)
+        changes[key] = coerce_setting(key, value, where)
     return replace(config, **changes)
 
 
