@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,6 +15,7 @@ from sqlcompile.ops.data_ops import TransactionBreak
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import Schema
     from sqlcompile.sources.recorder import Recorded
     from sqlcompile.sources.scripts import Script
 
@@ -76,11 +78,17 @@ def split_sql(text: str, dialect: DialectSupport) -> list[Statement]:
     return out
 
 
-def _segments(recorded: list[Recorded], ctx: RenderContext) -> list[Segment]:
+def _segments(recorded: list[Recorded], ctx: RenderContext,
+              schema: Schema | None) -> list[Segment]:
     segments: list[Segment] = [Segment("transaction")]
     for item in recorded:
         try:
+            if schema is not None:
+                item.op.complete(schema)
+            ctx.schema = schema
             _compile_op(item, segments, ctx)
+            if schema is not None:
+                item.op.apply(schema)
         except CompileError as exc:
             exc.line = exc.line or item.line
             raise
@@ -118,10 +126,19 @@ def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> 
         raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
 
 
-def compile_body(
-    script: Script, direction: str, dialect: DialectSupport, config: Config
-) -> Body:
-    """Run the script's ``direction`` function for ``dialect`` and compile what it recorded.
+@dataclass
+class Recording:
+    """What one script function recorded for a dialect, or the hand-written SQL used instead."""
+
+    script: Script
+    direction: str
+    ops: list[Recorded] = field(default_factory=list)
+    hand_written: Body | None = None
+    hand_written_hint: str = ""
+
+
+def record(script: Script, direction: str, dialect: DialectSupport, config: Config) -> Recording:
+    """Run the script's ``direction`` function for ``dialect``, recording its ops.
 
     A hand-written `<script_location>/sql/<dialect>/<revision>.<direction>.sql` replaces running
     the script.
@@ -131,8 +148,8 @@ def compile_body(
     from sqlcompile.sources.scripts import script_error_from
 
     hand_written = config.hand_written_sql(dialect.name, script.revision, direction)
+    hint = hand_written.relative_to(config.root).as_posix()
     if hand_written.is_file():
-        rel = hand_written.relative_to(config.root).as_posix()
         # Decode bytes as they are: read_text() would turn CRLF inside literals into LF.
         from sqlglot.errors import SqlglotError
 
@@ -140,23 +157,62 @@ def compile_body(
             statements = split_sql(hand_written.read_bytes().decode("utf-8"), dialect)
         except (UnicodeDecodeError, SqlglotError) as exc:
             raise ScriptError(f"cannot split the hand-written SQL into statements: {exc}",
-                              path=rel) from None
+                              path=hint) from None
         for statement in statements:
-            statement.comments = [f"hand-written: {rel}"]
-        return Body([Segment("transaction", statements)], hand_written=rel)
+            statement.comments = [f"hand-written: {hint}"]
+        body = Body([Segment("transaction", statements)], hand_written=hint)
+        return Recording(script, direction, hand_written=body, hand_written_hint=hint)
 
-    recorder = Recorder(dialect, config, script.path, script.rel_path,
-                        hand_written.relative_to(config.root))
+    recorder = Recorder(dialect, config, script.path, script.rel_path, Path(hint))
+    sql_dialect = script.namespace.get("sql_dialect")
+    if sql_dialect is not None and not isinstance(sql_dialect, str):
+        raise ScriptError(f"`sql_dialect` must be a dialect name, got {sql_dialect!r}",
+                          path=script.rel_path)
+    recorder.sql_dialect = sql_dialect
     function = script.function(direction)
     try:
         with alembic_compat(), configured(config), recording(recorder):
             function()
     except Exception as exc:
         raise script_error_from(exc, script.rel_path, script.path, f"{direction}()") from None
-    where = f"revision {script.revision} ({direction})"
+    return Recording(script, direction, recorder.ops, hand_written_hint=hint)
+
+
+def replay(recording: Recording, schema: Schema) -> None:
+    """Apply a recording's changes to the schema model, without compiling SQL."""
+    from sqlcompile.schema.raw import apply_sql
+
+    if recording.hand_written is not None:
+        for segment in recording.hand_written.segments:
+            for statement in segment.statements:
+                apply_sql(schema, statement.sql)
+        return
+    for item in recording.ops:
+        item.op.complete(schema)
+        item.op.apply(schema)
+
+
+def compile_recording(recording: Recording, dialect: DialectSupport,
+                      schema: Schema | None = None) -> Body:
+    """The SQL of a recording; with ``schema`` (the model before it), ops read the model and
+    the model is brought forward to after it."""
+    if recording.hand_written is not None:
+        if schema is not None:
+            replay(recording, schema)
+        return recording.hand_written
+    script = recording.script
+    where = f"revision {script.revision} ({recording.direction})"
     try:
-        ctx = RenderContext(dialect, where, recorder.hand_written_hint.as_posix())
-        return Body(_segments(recorder.ops, ctx))
+        ctx = RenderContext(dialect, where, recording.hand_written_hint)
+        return Body(_segments(recording.ops, ctx, schema))
     except CompileError as exc:
         exc.path = exc.path or script.rel_path
         raise
+
+
+def compile_body(
+    script: Script, direction: str, dialect: DialectSupport, config: Config,
+    schema: Schema | None = None,
+) -> Body:
+    """Run the script's ``direction`` function for ``dialect`` and compile what it recorded."""
+    return compile_recording(record(script, direction, dialect, config), dialect, schema)

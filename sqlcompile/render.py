@@ -8,32 +8,89 @@ from pathlib import Path
 from typing import Any
 
 from sqlcompile import __version__, parallel
-from sqlcompile.compiler import Body, Statement, compile_body
+from sqlcompile.compiler import Body, Recording, Statement, compile_recording, record, replay
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.errors import GraphError, SqlcompileError
 from sqlcompile.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
+from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step
-from sqlcompile.sources.scripts import load_scripts
+from sqlcompile.sources.scripts import Script, load_scripts
 from sqlcompile.validate import Report, Validator
 
 
 @dataclass
+class SchemaHistory:
+    """The schema model of one dialect before and after each revision, in graph order.
+
+    Per-revision files assume the numeric order, so the model before revision N is the one
+    after revisions 1..N-1, as the database is when file N is applied.
+    """
+
+    before: dict[str, Schema]
+    after: dict[str, Schema]
+    final: Schema
+
+
+@dataclass
 class Project:
-    """A loaded history: settings, scripts and their graph, with compiled bodies cached."""
+    """A loaded history: settings, scripts and their graph, with recordings, schema models and
+    compiled bodies cached per dialect."""
 
     config: Config
     graph: RevisionGraph
     _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
+    _recordings: dict[tuple[str, str, str], Recording] = field(default_factory=dict)
+    _histories: dict[str, SchemaHistory] = field(default_factory=dict)
+
+    def recording(self, script: Script, direction: str, dialect: DialectSupport) -> Recording:
+        key = (script.revision, direction, dialect.name)
+        found = self._recordings.get(key)
+        if found is None:
+            found = self._recordings[key] = record(script, direction, dialect, self.config)
+        return found
+
+    def schema_history(self, dialect: DialectSupport) -> SchemaHistory:
+        """Replay every upgrade in order (computed once per dialect, before any fork)."""
+        history = self._histories.get(dialect.name)
+        if history is None:
+            schema = Schema(dialect)
+            before: dict[str, Schema] = {}
+            after: dict[str, Schema] = {}
+            for rev in self.graph.order:
+                script = self.graph.scripts[rev]
+                before[rev] = schema.copy()
+                schema.revision = rev
+                replay(self.recording(script, "upgrade", dialect), schema)
+                after[rev] = schema.copy()
+            history = self._histories[dialect.name] = SchemaHistory(before, after, schema)
+        return history
+
+    def schema_at(self, dialect: DialectSupport, revisions: list[str] | None = None) -> Schema:
+        """The model once ``revisions`` (and their ancestors) are applied; None: every head."""
+        if revisions is None or set(revisions) == set(self.graph.heads()):
+            return self.schema_history(dialect).final.copy()
+        wanted = self.graph.ancestors(revisions)
+        schema = Schema(dialect)
+        for rev in self.graph.order:
+            if rev in wanted:
+                schema.revision = rev
+                replay(self.recording(self.graph.scripts[rev], "upgrade", dialect), schema)
+        return schema
 
     def body(self, step: Step, dialect: DialectSupport) -> Body:
         key = (step.script.revision, step.direction, dialect.name)
         body = self._bodies.get(key)
         if body is None:
-            body = self._bodies[key] = compile_body(step.script, step.direction, dialect,
-                                                    self.config)
+            history = self.schema_history(dialect)
+            rev = step.script.revision
+            snapshot = history.before[rev] if step.direction == "upgrade" else history.after[rev]
+            schema = snapshot.copy()
+            schema.revision = rev
+            recording = self.recording(step.script, step.direction, dialect)
+            body = self._bodies[key] = compile_recording(recording, dialect, schema)
         return body
 
 
@@ -155,6 +212,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     or raised, every staged file is discarded.
     """
     pairs = project.graph.file_steps()
+    project.schema_history(get_dialect(dialect_name))  # sequential; forked chunks share it
     count = parallel.jobs(len(pairs))
     chunks = [[s for pair in part for s in pair] for part in parallel.split(pairs, count)]
     if len(chunks) <= 1:

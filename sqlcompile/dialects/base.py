@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Op
@@ -59,6 +59,14 @@ class DialectSupport:
     @cached_property
     def _literals(self) -> dict[str, str]:
         return {}
+
+    @cached_property
+    def _ddl_compiler(self) -> DDLCompiler:
+        return self.sa_dialect.ddl_compiler(self.sa_dialect, None)  # type: ignore[arg-type]
+
+    def default_sql(self, column: sa.Column[Any]) -> str:
+        """The column's server default as this dialect's DDL renders it."""
+        return str(self._ddl_compiler.get_column_default_string(column))
 
     def quote_table(self, table: sa.Table) -> str:
         """The table name, schema-qualified and quoted as the dialect requires."""

@@ -40,12 +40,8 @@ class SQLite(DialectSupport):
             return url.set(database=str(root / database))
         return url
 
-    def _default_sql(self, column: sa.Column[Any]) -> str:
-        compiler = self.sa_dialect.ddl_compiler(self.sa_dialect, None)  # type: ignore[arg-type]
-        return str(compiler.get_column_default_string(column))
-
     def _constant_default(self, column: sa.Column[Any]) -> bool:
-        return _CONSTANT.fullmatch(self._default_sql(column).strip()) is not None
+        return _CONSTANT.fullmatch(self.default_sql(column).strip()) is not None
 
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement
@@ -71,7 +67,7 @@ class SQLite(DialectSupport):
             default = column.server_default
             if default is not None and not self._constant_default(column):
                 return ("SQLite cannot ADD COLUMN with a non-constant default "
-                        f"({self._default_sql(column)}); it needs a table rebuild")
+                        f"({self.default_sql(column)}); it needs a table rebuild")
             if column.primary_key or column.unique or column.foreign_keys:
                 return f"adding a key or unique column: {_REBUILD}"
             if not column.nullable and column.server_default is None:

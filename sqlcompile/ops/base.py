@@ -6,7 +6,10 @@ An operation is plain data recorded from one `op.*` call. Each class declares:
   Alembic-compatible signature;
 * ``elements()``: the SQLAlchemy statements (DDL elements or Core statements) that express it,
   compiled later by SQLAlchemy's own compiler for the target dialect;
-* ``reverse()``: the operation that undoes it, or :class:`IrreversibleOperation`.
+* ``reverse()``: the operation that undoes it, or :class:`IrreversibleOperation`;
+* ``apply()``: how it changes the schema model (see :mod:`sqlcompile.schema`), and
+  ``complete()``: what it takes from the model that the script left out (``existing_*``
+  arguments, the definition of what it drops).
 
 Registering is automatic (subclassing), so the `op` proxy, the batch proxy and the test that
 every op has a renderer and a reverse all read the same table.
@@ -23,6 +26,7 @@ from sqlcompile.errors import CompileError
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import Schema
     from sqlcompile.sources.recorder import Recorder
 
 OPS: dict[str, type[Op]] = {}
@@ -56,6 +60,8 @@ class RenderContext:
     dialect: DialectSupport
     where: str  # "revision abc123 (upgrade)", for messages
     hand_written: str = ""  # where hand-written SQL for this revision would go
+    #: The schema model just before the op (None when rendering without one).
+    schema: Schema | None = None
 
     def fail(self, op: Op, reason: str, hint: str | None = None) -> CompileError:
         """A compile error naming the revision and the operation."""
@@ -136,6 +142,13 @@ class Op:
 
     def reverse(self) -> Op:
         """The op that undoes this one."""
+        raise NotImplementedError
+
+    def complete(self, schema: Schema) -> None:
+        """Fill in from the model (the schema before this op) what the script left out."""
+
+    def apply(self, schema: Schema) -> None:
+        """Change the model as this op changes the database."""
         raise NotImplementedError
 
     def describe(self) -> str:

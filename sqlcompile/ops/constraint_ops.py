@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -18,8 +18,11 @@ from sqlcompile.ops.base import (
     qualified,
     table_for,
 )
+from sqlcompile.schema.convert import check_from_sa, foreign_key_from_sa, index_from_sa
+from sqlcompile.schema.model import KeyModel
 
 if TYPE_CHECKING:
+    from sqlcompile.schema.model import Schema, TableModel
     from sqlcompile.sources.recorder import Recorder
 
 
@@ -103,6 +106,15 @@ class CreateIndex(Op):
         return DropIndex(self.index_name or "", self.table_name, self.schema, None, options,
                          definition=self)
 
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        if table is None:
+            return
+        if self.if_not_exists and any(i.name == self.index_name for i in table.indexes):
+            return
+        index = index_from_sa(self.index(), schema.dialect)
+        schema.put(replace(table, indexes=(*table.indexes, index)))
+
 
 @dataclass
 class DropIndex(Op):
@@ -143,6 +155,29 @@ class DropIndex(Op):
             raise IrreversibleOperation(f"{self.describe()}: the index's definition is unknown")
         return self.definition
 
+    def complete(self, schema: Schema) -> None:
+        found = schema.find_index(self.index_name, self.schema, self.table_name)
+        if found is None:
+            return
+        table, index = found
+        if self.table_name is None:
+            self.table_name = table.name
+        if self.definition is None:
+            options = {key: (sa.text(value) if key.endswith("_where") and isinstance(value, str)
+                             else value) for key, value in index.options}
+            columns = [sa.text(p.text) if p.expression else p.text for p in index.parts]
+            self.definition = CreateIndex(index.name, table.name, columns, table.schema,
+                                          index.unique, None, options)
+
+    def apply(self, schema: Schema) -> None:
+        found = schema.find_index(self.index_name, self.schema, self.table_name)
+        if found is None:
+            if not self.if_exists:
+                schema.mark_incomplete(f"{self.describe()}: the model has no such index")
+            return
+        table, index = found
+        schema.put(replace(table, indexes=tuple(i for i in table.indexes if i is not index)))
+
 
 class AddConstraintOp(Op):
     """Base of the create_*_constraint operations: render `ALTER TABLE ADD CONSTRAINT`."""
@@ -166,6 +201,28 @@ class AddConstraintOp(Op):
             self.constraint_name or "", self.table_name, self.constraint_type, self.schema,
             definition=self,
         )
+
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        if table is None:
+            return
+        constraint = self.constraint()
+        if isinstance(constraint, sa.PrimaryKeyConstraint):
+            key = KeyModel(self.constraint_name, tuple(c.name for c in constraint.columns))
+            table = replace(table, primary_key=key, columns=tuple(
+                replace(c, nullable=False) if c.name in key.columns else c
+                for c in table.columns))
+        elif isinstance(constraint, sa.ForeignKeyConstraint):
+            table = replace(table, foreign_keys=(*table.foreign_keys,
+                                                 foreign_key_from_sa(constraint)))
+        elif isinstance(constraint, sa.UniqueConstraint):
+            unique = KeyModel(self.constraint_name, tuple(c.name for c in constraint.columns),
+                              tuple(sorted(constraint.dialect_kwargs.items())))
+            table = replace(table, uniques=(*table.uniques, unique))
+        elif isinstance(constraint, sa.CheckConstraint):
+            table = replace(table, checks=(*table.checks,
+                                           check_from_sa(constraint, schema.dialect)))
+        schema.put(table)
 
 
 @dataclass
@@ -383,3 +440,47 @@ class DropConstraint(Op):
                 f"{self.describe()}: the constraint's definition is unknown"
             )
         return self.definition
+
+    def complete(self, schema: Schema) -> None:
+        table = schema.table(self.table_name, self.schema)
+        if table is None:
+            return
+        if self.type_ is None:
+            kinds = [kind for kind, name in table.constraint_names()
+                     if name == self.constraint_name]
+            if len(kinds) == 1:
+                self.type_ = kinds[0]
+        if self.definition is None:
+            self.definition = constraint_op(table, self.constraint_name)
+
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        if table is None:
+            return
+        if not any(name == self.constraint_name for _, name in table.constraint_names()):
+            if not self.if_exists:
+                schema.mark_incomplete(f"{self.describe()}: the model has no such constraint")
+            return
+        schema.put(table.without_constraint(self.constraint_name))
+
+
+def constraint_op(table: TableModel, name: str) -> AddConstraintOp | None:
+    """The op that would create the model's constraint ``name`` on ``table``."""
+    pk = table.primary_key
+    if pk is not None and pk.name == name:
+        return CreatePrimaryKey(name, table.name, list(pk.columns), table.schema)
+    for fk in table.foreign_keys:
+        if fk.name == name:
+            return CreateForeignKey(
+                name, table.name, fk.ref_table, list(fk.columns), list(fk.ref_columns),
+                table.schema, fk.ref_schema, fk.onupdate, fk.ondelete, fk.deferrable,
+                fk.initially, fk.match, dict(fk.options))
+    for unique in table.uniques:
+        if unique.name == name:
+            return CreateUniqueConstraint(name, table.name, list(unique.columns), table.schema,
+                                          dict(unique.options))
+    for check in table.checks:
+        if check.name == name:
+            return CreateCheckConstraint(name, table.name, check.sqltext, table.schema,
+                                         dict(check.options))
+    return None

@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlcompile.ops.base import Element, IrreversibleOperation, Op, RawSQL, RenderContext
 
 if TYPE_CHECKING:
+    from sqlcompile.schema.model import Schema
     from sqlcompile.sources.recorder import Recorder
 
 
@@ -58,23 +59,42 @@ def statement_text(sql: str) -> str:
 
 @dataclass
 class Execute(Op):
-    """Run SQL: a string verbatim, or a `text()`/Core/DDL statement with literal bound values."""
+    """Run SQL: a string verbatim (or transpiled), or a statement with literal bound values."""
 
     op_name: ClassVar[str] = "execute"
     sql: Any
+    #: The dialect a string is written in (`op.execute(sql, dialect=...)` or the script's
+    #: module-level `sql_dialect`); other targets get it transpiled by sqlglot.
+    dialect: str | None = None
 
     @classmethod
     def record(
-        cls, recorder: Recorder, sqltext: Any, *, execution_options: Any = None
+        cls, recorder: Recorder, sqltext: Any, *, execution_options: Any = None,
+        dialect: str | None = None,
     ) -> None:
-        recorder.add(cls(sqltext))
+        recorder.add(cls(sqltext, dialect or recorder.sql_dialect))
+
+    def text(self, ctx: RenderContext) -> str:
+        """A string statement in the target dialect (transpiled when written in another)."""
+        text = statement_text(self.sql)
+        if self.dialect is None or self.dialect == ctx.dialect.name:
+            return text
+        from sqlcompile.schema.raw import transpile
+
+        try:
+            return transpile(text, self.dialect, ctx.dialect)
+        except ValueError as exc:
+            raise ctx.fail(self, str(exc), hint=(
+                "write the statement for this dialect (branch on "
+                "op.get_context().dialect.name), or write this revision's SQL by hand in "
+                f"{ctx.hand_written}")) from None
 
     def describe(self) -> str:
         return "execute"
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         if isinstance(self.sql, str):
-            return [RawSQL(statement_text(self.sql))]
+            return [RawSQL(self.text(ctx))]
         if isinstance(self.sql, ClauseElement):
             missing = unbound_parameters(self.sql)
             if missing:
@@ -89,6 +109,11 @@ class Execute(Op):
 
     def reverse(self) -> Op:
         raise IrreversibleOperation("execute: raw SQL has no known reverse")
+
+    def apply(self, schema: Schema) -> None:
+        from sqlcompile.schema.raw import apply_element
+
+        apply_element(schema, self.sql, self.dialect)
 
 
 @dataclass
@@ -131,6 +156,9 @@ class BulkInsert(Op):
     def reverse(self) -> Op:
         raise IrreversibleOperation("bulk_insert: inserted rows have no recorded reverse")
 
+    def apply(self, schema: Schema) -> None:
+        """Rows change no schema."""
+
 
 @dataclass
 class TransactionBreak(Op):
@@ -151,3 +179,6 @@ class TransactionBreak(Op):
 
     def reverse(self) -> Op:
         return TransactionBreak()
+
+    def apply(self, schema: Schema) -> None:
+        """A transaction boundary changes no schema."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -20,8 +20,12 @@ from sqlcompile.ops.base import (
     table_for,
     table_name_only,
 )
+from sqlcompile.schema.convert import default_text, table_from_sa, to_sa_column, to_sa_table
+from sqlcompile.schema.model import ColumnModel, KeyModel
 
 if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import Schema
     from sqlcompile.sources.recorder import Recorder
 
 _UNCHANGED: Any = False  # Alembic's marker for "not given" on server_default / comment
@@ -80,6 +84,11 @@ class CreateTable(Op):
     def reverse(self) -> Op:
         return DropTable(self.table.name, self.table.schema, table=self.table)
 
+    def apply(self, schema: Schema) -> None:
+        if self.if_not_exists and schema.table(self.table.name, self.table.schema):
+            return
+        schema.put(table_from_sa(self.table, schema.dialect))
+
 
 @dataclass
 class DropTable(Op):
@@ -115,6 +124,15 @@ class DropTable(Op):
             raise IrreversibleOperation(f"{self.describe()}: the table's definition is unknown")
         return CreateTable(self.table)
 
+    def complete(self, schema: Schema) -> None:
+        model = schema.table(self.table_name, self.schema)
+        if self.table is None and model is not None:
+            self.table = to_sa_table(model)
+
+    def apply(self, schema: Schema) -> None:
+        if schema.remove(self.table_name, self.schema) is None and not self.if_exists:
+            schema.mark_incomplete(f"{self.describe()} drops a table the history never created")
+
 
 @dataclass
 class RenameTable(Op):
@@ -142,6 +160,24 @@ class RenameTable(Op):
 
     def reverse(self) -> Op:
         return RenameTable(self.new_table_name, self.old_table_name, self.schema)
+
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.old_table_name, self.schema, self.describe())
+        if table is None:
+            return
+        schema.remove(self.old_table_name, self.schema)
+        schema.put(replace(table, name=self.new_table_name))
+        old_key = (self.schema, self.old_table_name)
+        for other in schema.referencing(old_key):
+            schema.put(replace(other, foreign_keys=tuple(
+                replace(fk, ref_table=self.new_table_name) if fk.ref_key == old_key else fk
+                for fk in other.foreign_keys)))
+        # A self-reference follows the table too.
+        renamed = schema.table(self.new_table_name, self.schema)
+        if renamed is not None and any(fk.ref_key == old_key for fk in renamed.foreign_keys):
+            schema.put(replace(renamed, foreign_keys=tuple(
+                replace(fk, ref_table=self.new_table_name) if fk.ref_key == old_key else fk
+                for fk in renamed.foreign_keys)))
 
 
 @dataclass
@@ -204,6 +240,29 @@ class AddColumn(Op):
     def reverse(self) -> Op:
         return DropColumn(self.table_name, self.column.name, self.schema, column=self.column)
 
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        if table is None:
+            return
+        if self.if_not_exists and table.column(self.column.name) is not None:
+            return
+        added = table_from_sa(self.column.table, schema.dialect)
+        primary_key = table.primary_key
+        if self.column.primary_key:
+            primary_key = KeyModel(
+                primary_key.name if primary_key else None,
+                (*(primary_key.columns if primary_key else ()), self.column.name),
+            )
+        schema.put(replace(
+            table,
+            columns=(*table.columns, *added.columns),
+            primary_key=primary_key,
+            foreign_keys=(*table.foreign_keys, *added.foreign_keys),
+            uniques=(*table.uniques, *added.uniques),
+            checks=(*table.checks, *added.checks),
+            indexes=(*table.indexes, *added.indexes),
+        ))
+
 
 @dataclass
 class DropColumn(Op):
@@ -242,6 +301,23 @@ class DropColumn(Op):
         if self.column is None:
             raise IrreversibleOperation(f"{self.describe()}: the column's definition is unknown")
         return AddColumn(self.table_name, self.column._copy(), self.schema)
+
+    def complete(self, schema: Schema) -> None:
+        table = schema.table(self.table_name, self.schema)
+        model = table.column(self.column_name) if table is not None else None
+        if self.column is None and model is not None:
+            self.column = to_sa_column(model)
+            table_for(self.table_name, self.column, schema=self.schema)
+
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        if table is None:
+            return
+        if table.column(self.column_name) is None:
+            if not self.if_exists:
+                schema.mark_incomplete(f"{self.describe()}: the model has no such column")
+            return
+        schema.put(table.without_column(self.column_name))
 
 
 @dataclass
@@ -364,6 +440,57 @@ class AlterColumn(Op):
             kw=dict(self.kw),
         )
 
+    def complete(self, schema: Schema) -> None:
+        table = schema.table(self.table_name, self.schema)
+        column = table.column(self.column_name) if table is not None else None
+        if column is None:
+            return
+        if self.existing_type is None:
+            self.existing_type = column.type
+        if self.existing_nullable is None:
+            self.existing_nullable = column.nullable
+        if self.existing_server_default is _UNCHANGED:
+            self.existing_server_default = (sa.text(column.default)
+                                            if column.default is not None else None)
+        if self.existing_comment is None:
+            self.existing_comment = column.comment
+
+    def current(self, schema: Schema | None) -> ColumnModel | None:
+        """The column as the model knows it before this op, if it does."""
+        table = schema.table(self.table_name, self.schema) if schema is not None else None
+        return table.column(self.column_name) if table is not None else None
+
+    def altered(self, column: ColumnModel, dialect: DialectSupport) -> ColumnModel:
+        """``column`` with this op's changes made (name included)."""
+        changes: dict[str, Any] = {}
+        if self.type_ is not None:
+            changes["type"] = sa.types.to_instance(self.type_)
+        if self.nullable is not None:
+            changes["nullable"] = self.nullable
+        if self.server_default is not _UNCHANGED:
+            type_ = changes.get("type", column.type)
+            holder = sa.Column(column.name, type_, server_default=self.server_default)
+            changes["default"] = default_text(holder, dialect)
+            changes["default_name"] = getattr(holder.server_default, "name", None)
+        if self.comment is not _UNCHANGED:
+            changes["comment"] = self.comment
+        if self.new_column_name is not None:
+            changes["name"] = self.new_column_name
+        return replace(column, **changes)
+
+    def apply(self, schema: Schema) -> None:
+        table = schema.known(self.table_name, self.schema, self.describe())
+        column = table.column(self.column_name) if table is not None else None
+        if table is None:
+            return
+        if column is None:
+            schema.mark_incomplete(f"{self.describe()}: the model has no such column")
+            return
+        altered = self.altered(column, schema.dialect)
+        if self.new_column_name is not None:
+            table = table.renamed_column(self.column_name, self.new_column_name)
+        schema.put(table.with_column(altered))
+
 
 @dataclass
 class CreateTableComment(Op):
@@ -394,6 +521,15 @@ class CreateTableComment(Op):
         if self.existing_comment is None:
             return DropTableComment(self.table_name, self.comment, self.schema)
         return CreateTableComment(self.table_name, self.existing_comment, self.comment, self.schema)
+
+    def complete(self, schema: Schema) -> None:
+        table = schema.table(self.table_name, self.schema)
+        if self.existing_comment is None and table is not None:
+            self.existing_comment = table.comment
+
+    def apply(self, schema: Schema) -> None:
+        schema.update(self.table_name, self.schema, self.describe(),
+                      lambda t: replace(t, comment=self.comment))
 
 
 @dataclass
@@ -426,3 +562,13 @@ class DropTableComment(Op):
         if self.existing_comment is None:
             raise IrreversibleOperation(f"{self.describe()}: existing_comment is not given")
         return CreateTableComment(self.table_name, self.existing_comment, None, self.schema)
+
+    def complete(self, schema: Schema) -> None:
+        table = schema.table(self.table_name, self.schema)
+        if self.existing_comment is None and table is not None:
+            self.existing_comment = table.comment
+
+    def apply(self, schema: Schema) -> None:
+        schema.update(self.table_name, self.schema, self.describe(),
+                      lambda t: replace(t, comment=None))
+

@@ -65,6 +65,8 @@ class Recorder:
         self.rel_path = rel_path  # as shown in messages
         self.hand_written_hint = hand_written_hint
         self.ops: list[Recorded] = []
+        #: The dialect raw SQL strings are written in (the script's `sql_dialect`), if any.
+        self.sql_dialect: str | None = None
         self.autocommit = False
         self._memo: dict[str, Any] = {}
 
@@ -146,9 +148,10 @@ class BatchOperations:
 
         return call
 
-    def execute(self, sqltext: Any, *, execution_options: Any = None) -> None:
+    def execute(self, sqltext: Any, *, execution_options: Any = None,
+                dialect: str | None = None) -> None:
         """`batch_op.execute()`: runs in place, in order with the batch's other ops."""
-        OPS["execute"].record(self._recorder, sqltext)
+        OPS["execute"].record(self._recorder, sqltext, dialect=dialect)
 
     def create_foreign_key(
         self, constraint_name: str | None, referent_table: str, local_cols: list[str],
@@ -213,7 +216,7 @@ class WriteOnlyConnection:
                 path=self._recorder.rel_path,
                 line=script_line(self._recorder.path),
             )
-        self._recorder.add(Execute(statement))
+        self._recorder.add(Execute(statement, self._recorder.sql_dialect))
         return RecordedResult(self._recorder)
 
     def commit(self) -> None:

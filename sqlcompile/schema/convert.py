@@ -1,0 +1,225 @@
+"""Between the schema model and SQLAlchemy objects.
+
+``*_from_sa`` read what an op carries (a Table, a Column, a constraint) into the model, with SQL
+fragments rendered for the dialect; ``to_sa_table`` / ``to_sa_column`` build SQLAlchemy objects
+back from the model, for DDL that restates a definition (MySQL's MODIFY, SQLite's rebuilds,
+`sqlcompile schema`).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql.base import _NoneName
+
+from sqlcompile.schema.model import (
+    CheckModel,
+    ColumnModel,
+    ForeignKeyModel,
+    IndexModel,
+    IndexPart,
+    KeyModel,
+    TableModel,
+    _options,
+)
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+
+
+def sql_text(element: Any, dialect: DialectSupport) -> str:
+    """An expression's SQL for the dialect, values inlined (text is kept as written)."""
+    if isinstance(element, str):
+        return element
+    if isinstance(element, sa.TextClause):
+        return element.text
+    compiled = element.compile(dialect=dialect.sa_dialect,
+                               compile_kwargs={"literal_binds": True, "include_table": False})
+    return str(compiled)
+
+
+def default_text(column: sa.Column[Any], dialect: DialectSupport) -> str | None:
+    """The column's server default as the dialect's DDL renders it (None for no default)."""
+    if column.server_default is None or not hasattr(column.server_default, "arg"):
+        return None
+    return dialect.default_sql(column)
+
+
+def _fk_target(fk: sa.ForeignKey) -> tuple[str | None, str, str]:
+    parts = fk.target_fullname.split(".")
+    return (".".join(parts[:-2]) or None, parts[-2], parts[-1])
+
+
+def column_from_sa(column: sa.Column[Any], dialect: DialectSupport) -> ColumnModel:
+    return ColumnModel(
+        name=column.name,
+        type=column.type,
+        nullable=bool(column.nullable),
+        default=default_text(column, dialect),
+        default_name=getattr(column.server_default, "name", None),
+        comment=column.comment,
+        autoincrement=column.autoincrement,
+        identity=column.identity,
+        computed=column.computed,
+        options=_options(dict(column.dialect_kwargs)),
+    )
+
+
+def foreign_key_from_sa(constraint: sa.ForeignKeyConstraint) -> ForeignKeyModel:
+    targets = [_fk_target(fk) for fk in constraint.elements]
+    ref_schema, ref_table, _ = targets[0]
+    return ForeignKeyModel(
+        name=_name(constraint.name),
+        columns=tuple(constraint.column_keys),
+        ref_schema=ref_schema,
+        ref_table=ref_table,
+        ref_columns=tuple(t[2] for t in targets),
+        ondelete=constraint.ondelete,
+        onupdate=constraint.onupdate,
+        deferrable=constraint.deferrable,
+        initially=constraint.initially,
+        match=constraint.match,
+        options=_options(dict(constraint.dialect_kwargs)),
+    )
+
+
+def _name(name: Any) -> str | None:
+    """A constraint name as a plain string (naming-convention markers resolved by then)."""
+    if name is None or isinstance(name, _NoneName):
+        return None
+    return str(name)
+
+
+def check_from_sa(constraint: sa.CheckConstraint, dialect: DialectSupport) -> CheckModel:
+    return CheckModel(_name(constraint.name), sql_text(constraint.sqltext, dialect),
+                      _options(dict(constraint.dialect_kwargs)))
+
+
+def index_from_sa(index: sa.Index, dialect: DialectSupport) -> IndexModel:
+    parts = []
+    for expr in index.expressions:
+        if isinstance(expr, sa.Column):
+            parts.append(IndexPart(expr.name))
+        elif isinstance(expr, str):
+            parts.append(IndexPart(expr))
+        else:
+            parts.append(IndexPart(sql_text(expr, dialect), expression=True))
+    options = {
+        key: (sql_text(value, dialect) if key.endswith("_where") and value is not None else value)
+        for key, value in index.dialect_kwargs.items()
+    }
+    return IndexModel(_name(index.name), tuple(parts), bool(index.unique), _options(options))
+
+
+def table_from_sa(table: sa.Table, dialect: DialectSupport) -> TableModel:
+    """The model of a Table as create_table defines it."""
+    pk = table.primary_key
+    primary = (KeyModel(_name(pk.name), tuple(c.name for c in pk.columns))
+               if pk is not None and len(pk.columns) else None)
+    constraints = sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name)))
+    uniques = tuple(
+        KeyModel(_name(c.name), tuple(col.name for col in c.columns),
+                 _options(dict(c.dialect_kwargs)))
+        for c in constraints if isinstance(c, sa.UniqueConstraint)
+    )
+    checks = tuple(check_from_sa(c, dialect) for c in constraints
+                   if isinstance(c, sa.CheckConstraint))
+    fks = tuple(foreign_key_from_sa(c) for c in sorted(
+        table.foreign_key_constraints, key=lambda c: (str(c.name), tuple(c.column_keys))))
+    indexes = tuple(index_from_sa(ix, dialect)
+                    for ix in sorted(table.indexes, key=lambda i: str(i.name)))
+    return TableModel(
+        name=table.name,
+        schema=table.schema,
+        columns=tuple(column_from_sa(c, dialect) for c in table.columns),
+        primary_key=primary,
+        foreign_keys=fks,
+        uniques=uniques,
+        checks=checks,
+        indexes=indexes,
+        comment=table.comment,
+        options=_options(dict(table.dialect_kwargs)),
+    )
+
+
+def _plain_type(type_: Any) -> Any:
+    """The type without the CHECK constraint it would add: the model states checks itself."""
+    if isinstance(type_, sa.types.SchemaType) and getattr(type_, "create_constraint", False):
+        type_ = copy.copy(type_)
+        type_.create_constraint = False
+    return type_
+
+
+def to_sa_column(column: ColumnModel, *, primary_key: bool = False) -> sa.Column[Any]:
+    """An SQLAlchemy Column restating the model's column."""
+    default: Any = None
+    if column.default is not None:
+        default = sa.DefaultClause(sa.text(column.default))
+        if column.default_name:
+            default.name = column.default_name
+    items: list[Any] = []
+    if column.identity is not None:
+        items.append(copy.copy(column.identity))
+    if column.computed is not None:
+        items.append(copy.copy(column.computed))
+    return sa.Column(
+        column.name,
+        _plain_type(column.type),
+        *items,
+        nullable=column.nullable,
+        server_default=default,
+        comment=column.comment,
+        autoincrement=column.autoincrement,  # type: ignore[arg-type]
+        primary_key=primary_key,
+        **dict(column.options),
+    )
+
+
+def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
+                name: str | None = None, indexes: bool = True) -> sa.Table:
+    """An SQLAlchemy Table restating the model's table (``name`` overrides its name).
+
+    Foreign key targets get stand-in tables in the same MetaData unless already there.
+    """
+    from sqlcompile.ops.base import ensure_fk_targets
+
+    metadata = metadata if metadata is not None else sa.MetaData()
+    pk_columns = set(table.primary_key.columns) if table.primary_key else set()
+    items: list[Any] = [to_sa_column(c, primary_key=c.name in pk_columns) for c in table.columns]
+    if table.primary_key is not None:
+        items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns,
+                                             name=table.primary_key.name,
+                                             **dict(table.primary_key.options)))
+    for fk in table.foreign_keys:
+        prefix = f"{fk.ref_schema}.{fk.ref_table}" if fk.ref_schema else fk.ref_table
+        items.append(sa.ForeignKeyConstraint(
+            list(fk.columns), [f"{prefix}.{c}" for c in fk.ref_columns], name=fk.name,
+            ondelete=fk.ondelete, onupdate=fk.onupdate, deferrable=fk.deferrable,
+            initially=fk.initially, match=fk.match, **dict(fk.options)))
+    for unique in table.uniques:
+        items.append(sa.UniqueConstraint(*unique.columns, name=unique.name,
+                                         **dict(unique.options)))
+    for check in table.checks:
+        items.append(sa.CheckConstraint(sa.text(check.sqltext), name=check.name,
+                                        **dict(check.options)))
+    result = sa.Table(name or table.name, metadata, *items, schema=table.schema,
+                      comment=table.comment, **dict(table.options))
+    if indexes:
+        for index in table.indexes:
+            to_sa_index(index, result)
+    return ensure_fk_targets(result)
+
+
+def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
+    """An SQLAlchemy Index on ``table`` restating the model's index."""
+    exprs = [sa.text(p.text) if p.expression else table.c[p.text] for p in index.parts]
+    options: dict[str, Any] = {
+        key: (sa.text(value) if key.endswith("_where") and isinstance(value, str) else value)
+        for key, value in index.options
+    }
+    result = sa.Index(index.name, *exprs, unique=index.unique, **options)
+    if result.table is None:
+        result._set_parent(table)
+    return result

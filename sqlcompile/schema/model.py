@@ -1,0 +1,300 @@
+"""The in-memory schema model: what the database looks like after some revisions, per dialect.
+
+The model is plain, immutable data (tables, columns, keys, indexes, enum types), built by
+replaying each revision's operations in order (each op's ``apply()``), with no database.
+A :class:`Schema` maps table keys to :class:`TableModel` values that are replaced, never
+mutated, so :meth:`Schema.copy` is a cheap snapshot.
+
+SQL fragments the model keeps (server defaults, check conditions, index expressions) are text
+rendered for the model's dialect, so they compare and re-render as the database shows them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+
+TableKey = tuple[str | None, str]  # (schema, name)
+
+
+def table_key(name: str, schema: str | None = None) -> TableKey:
+    return (schema, name)
+
+
+def key_text(key: TableKey) -> str:
+    schema, name = key
+    return f"{schema}.{name}" if schema else name
+
+
+def _options(kw: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(kw.items()))
+
+
+@dataclass(frozen=True)
+class ColumnModel:
+    """A column: type, nullability, server default (SQL text) and comment."""
+
+    name: str
+    type: Any  # an SQLAlchemy TypeEngine instance
+    nullable: bool = True
+    default: str | None = None  # the server default as the dialect renders it
+    default_name: str | None = None  # the default's constraint name, where defaults have one
+    comment: str | None = None
+    autoincrement: bool | str = "auto"
+    identity: Any = None  # sa.Identity
+    computed: Any = None  # sa.Computed
+    options: tuple[tuple[str, Any], ...] = ()  # dialect keyword options (mysql_charset, ...)
+
+
+@dataclass(frozen=True)
+class KeyModel:
+    """A primary key or unique constraint."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ForeignKeyModel:
+    """A foreign key and the table and columns it references."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    ref_schema: str | None
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ondelete: str | None = None
+    onupdate: str | None = None
+    deferrable: bool | None = None
+    initially: str | None = None
+    match: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def ref_key(self) -> TableKey:
+        return (self.ref_schema, self.ref_table)
+
+
+@dataclass(frozen=True)
+class CheckModel:
+    """A check constraint; ``sqltext`` is its condition as the dialect renders it."""
+
+    name: str | None
+    sqltext: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class IndexPart:
+    """One indexed element: a column name, or an expression's SQL text."""
+
+    text: str
+    expression: bool = False
+
+
+@dataclass(frozen=True)
+class IndexModel:
+    """An index (unique, on columns or expressions, with dialect options such as ``*_where``)."""
+
+    name: str | None
+    parts: tuple[IndexPart, ...]
+    unique: bool = False
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(p.text for p in self.parts if not p.expression)
+
+
+@dataclass(frozen=True)
+class TableModel:
+    """A table and everything defined on it."""
+
+    name: str
+    schema: str | None
+    columns: tuple[ColumnModel, ...] = ()
+    primary_key: KeyModel | None = None
+    foreign_keys: tuple[ForeignKeyModel, ...] = ()
+    uniques: tuple[KeyModel, ...] = ()
+    checks: tuple[CheckModel, ...] = ()
+    indexes: tuple[IndexModel, ...] = ()
+    comment: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def key(self) -> TableKey:
+        return (self.schema, self.name)
+
+    @property
+    def title(self) -> str:
+        return key_text(self.key)
+
+    def column(self, name: str) -> ColumnModel | None:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        return None
+
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def with_column(self, column: ColumnModel, old_name: str | None = None) -> TableModel:
+        """The table with ``column`` replacing the one named ``old_name`` (or its own name),
+        or appended when there is none."""
+        target = old_name or column.name
+        if self.column(target) is None:
+            return replace(self, columns=(*self.columns, column))
+        return replace(self, columns=tuple(column if c.name == target else c
+                                           for c in self.columns))
+
+    def without_column(self, name: str) -> TableModel:
+        """The table without column ``name`` and without the keys and indexes that used it
+        (as PostgreSQL drops them along with the column)."""
+        return replace(
+            self,
+            columns=tuple(c for c in self.columns if c.name != name),
+            primary_key=(self.primary_key if self.primary_key is None
+                         or name not in self.primary_key.columns else None),
+            foreign_keys=tuple(f for f in self.foreign_keys if name not in f.columns),
+            uniques=tuple(u for u in self.uniques if name not in u.columns),
+            indexes=tuple(i for i in self.indexes if name not in i.columns),
+        )
+
+    def renamed_column(self, old: str, new: str) -> TableModel:
+        """The table with a column renamed everywhere it is named (keys, indexes)."""
+
+        def names(cols: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(new if c == old else c for c in cols)
+
+        column = self.column(old)
+        assert column is not None
+        return replace(
+            self.with_column(replace(column, name=new), old_name=old),
+            primary_key=(replace(self.primary_key, columns=names(self.primary_key.columns))
+                         if self.primary_key else None),
+            foreign_keys=tuple(replace(f, columns=names(f.columns)) for f in self.foreign_keys),
+            uniques=tuple(replace(u, columns=names(u.columns)) for u in self.uniques),
+            indexes=tuple(
+                replace(i, parts=tuple(IndexPart(new, False) if not p.expression
+                                       and p.text == old else p for p in i.parts))
+                for i in self.indexes
+            ),
+        )
+
+    def constraint_names(self) -> Iterator[tuple[str, str]]:
+        """(kind, name) of each named constraint; kind is as `drop_constraint`'s type_."""
+        if self.primary_key and self.primary_key.name:
+            yield "primary", self.primary_key.name
+        for fk in self.foreign_keys:
+            if fk.name:
+                yield "foreignkey", fk.name
+        for unique in self.uniques:
+            if unique.name:
+                yield "unique", unique.name
+        for check in self.checks:
+            if check.name:
+                yield "check", check.name
+
+    def without_constraint(self, name: str) -> TableModel:
+        return replace(
+            self,
+            primary_key=(None if self.primary_key and self.primary_key.name == name
+                         else self.primary_key),
+            foreign_keys=tuple(f for f in self.foreign_keys if f.name != name),
+            uniques=tuple(u for u in self.uniques if u.name != name),
+            checks=tuple(c for c in self.checks if c.name != name),
+        )
+
+
+@dataclass(frozen=True)
+class EnumModel:
+    """A named enum type (PostgreSQL's CREATE TYPE ... AS ENUM)."""
+
+    name: str
+    schema: str | None
+    values: tuple[str, ...]
+
+
+@dataclass
+class Schema:
+    """The schema at one point of the history, for one dialect.
+
+    ``incomplete`` lists why the model may differ from the database (raw SQL it could not
+    follow, tables it never saw created); ``revision`` names the revision being applied, for
+    those messages.
+    """
+
+    dialect: DialectSupport
+    tables: dict[TableKey, TableModel] = field(default_factory=dict)
+    enums: dict[TableKey, EnumModel] = field(default_factory=dict)
+    incomplete: list[str] = field(default_factory=list)
+    revision: str = ""
+
+    def copy(self) -> Schema:
+        """A snapshot: later changes to either side do not show in the other."""
+        return Schema(self.dialect, dict(self.tables), dict(self.enums), list(self.incomplete),
+                      self.revision)
+
+    def table(self, name: str, schema: str | None = None) -> TableModel | None:
+        return self.tables.get((schema, name))
+
+    def put(self, table: TableModel) -> None:
+        self.tables[table.key] = table
+
+    def remove(self, name: str, schema: str | None = None) -> TableModel | None:
+        return self.tables.pop((schema, name), None)
+
+    def mark_incomplete(self, reason: str) -> None:
+        """Record that the model may be wrong from here on, and why."""
+        where = f"after revision {self.revision}" if self.revision else "here"
+        message = f"schema model may be incomplete {where}: {reason}"
+        if message not in self.incomplete:
+            self.incomplete.append(message)
+
+    def known(self, name: str, schema: str | None, what: str) -> TableModel | None:
+        """The table, or None after marking the model incomplete (``what`` needed it)."""
+        table = self.table(name, schema)
+        if table is None:
+            self.mark_incomplete(f"{what} names table {key_text((schema, name))}, which the "
+                                 "history never created")
+        return table
+
+    def update(self, name: str, schema: str | None, what: str, change: Any) -> None:
+        """Replace a known table with ``change(table)``; unknown tables mark the model."""
+        table = self.known(name, schema, what)
+        if table is not None:
+            self.put(change(table))
+
+    def find_index(self, name: str, schema: str | None = None,
+                   table_name: str | None = None) -> tuple[TableModel, IndexModel] | None:
+        """The index called ``name`` (index names are unique per schema)."""
+        tables: Iterable[TableModel]
+        if table_name is not None:
+            one = self.table(table_name, schema)
+            tables = [one] if one is not None else []
+        else:
+            tables = [t for key, t in sorted(self.tables.items(), key=_sort_key)
+                      if key[0] == schema]
+        for table in tables:
+            for index in table.indexes:
+                if index.name == name:
+                    return table, index
+        return None
+
+    def sorted_tables(self) -> list[TableModel]:
+        return [t for _, t in sorted(self.tables.items(), key=_sort_key)]
+
+    def referencing(self, key: TableKey) -> list[TableModel]:
+        """Tables (other than ``key`` itself) with a foreign key to ``key``."""
+        return [t for t in self.sorted_tables()
+                if t.key != key and any(f.ref_key == key for f in t.foreign_keys)]
+
+
+def _sort_key(item: tuple[TableKey, Any]) -> tuple[str, str]:
+    (schema, name), _ = item
+    return (schema or "", name)
