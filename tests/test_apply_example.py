@@ -31,7 +31,8 @@ def seeded_tags() -> list[dict[str, Any]]:
 
 
 def read_tags(db: dbs.ScratchDB) -> list[dict[str, Any]]:
-    rows = db.query('SELECT name, slug, description, "order" FROM tags ORDER BY "order"')
+    order = "`order`" if isinstance(db, dbs.MariaDB) else '"order"'
+    rows = db.query(f"SELECT name, slug, description, {order} FROM tags ORDER BY {order}")
     return [dict(zip(SEED_COLUMNS, row, strict=True)) for row in rows]
 
 
@@ -51,13 +52,16 @@ def check_empty(db: dbs.ScratchDB) -> None:
     assert sp.version_rows(db) == []
 
 
+DBS = [("pg_db", "postgresql"), ("sqlite_db", "sqlite"), ("mariadb_db", "mariadb"),
+       ("mariadb_db", "mysql")]
+
+
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return sp.copy_example(tmp_path_factory.mktemp("example"))
 
 
-@pytest.mark.parametrize("db_fixture, dialect", [("pg_db", "postgresql"),
-                                                 ("sqlite_db", "sqlite")])
+@pytest.mark.parametrize("db_fixture, dialect", DBS)
 def test_files_up_then_down(example: Path, db_fixture: str, dialect: str,
                             request: pytest.FixtureRequest) -> None:
     db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
@@ -81,8 +85,7 @@ def test_files_up_then_down(example: Path, db_fixture: str, dialect: str,
     check_empty(db)
 
 
-@pytest.mark.parametrize("db_fixture, dialect", [("pg_db", "postgresql"),
-                                                 ("sqlite_db", "sqlite")])
+@pytest.mark.parametrize("db_fixture, dialect", DBS)
 def test_stream_up_then_down(example: Path, db_fixture: str, dialect: str,
                              request: pytest.FixtureRequest) -> None:
     db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
@@ -93,8 +96,7 @@ def test_stream_up_then_down(example: Path, db_fixture: str, dialect: str,
     check_empty(db)
 
 
-@pytest.mark.parametrize("db_fixture, dialect", [("pg_db", "postgresql"),
-                                                 ("sqlite_db", "sqlite")])
+@pytest.mark.parametrize("db_fixture, dialect", DBS)
 def test_stream_in_ranges(example: Path, db_fixture: str, dialect: str,
                           request: pytest.FixtureRequest) -> None:
     """Streams split at the branch point and at the merge chain up and down like one stream."""

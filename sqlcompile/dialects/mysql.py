@@ -1,0 +1,258 @@
+"""MySQL 8.0+ and MariaDB 10.6+: DDL commits implicitly, `mysql --binary-mode`, full-column MODIFY.
+
+Two targets share this module because most of their grammar is shared; where it differs (e.g.
+`DROP CHECK` on MySQL vs `DROP CONSTRAINT` on MariaDB) SQLAlchemy's MySQL compiler branches on
+``is_mariadb``, which the MariaDB target's SQLAlchemy dialect sets.
+
+What the files rely on, set in every file's session header:
+
+* ``SET NAMES utf8mb4``: literals carry any Unicode character, emoji included;
+* an explicit ``sql_mode`` without NO_BACKSLASH_ESCAPES and ANSI_QUOTES (so a backslash in a
+  literal is an escape, as SQLAlchemy's literal renderer and sqlglot both assume, and `"..."`
+  is a string) and with STRICT_TRANS_TABLES, which the guard needs;
+* a temporary table ``sqlcompile_guard (stop INT)``: the guard inserts its message into it, and
+  under strict mode a non-numeric text in an INT column is an error that quotes the text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+from sqlalchemy.dialects import mysql
+from sqlalchemy.dialects.mysql.base import MySQLCompiler
+from sqlalchemy.dialects.mysql.mariadb import MariaDBDialect
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
+
+from sqlcompile import ddl
+from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
+from sqlcompile.ops.constraint_ops import DropConstraint, DropIndex
+from sqlcompile.ops.table_ops import AlterColumn, CreateTableComment, DropTableComment
+from sqlcompile.schema.convert import default_text, to_sa_column
+from sqlcompile.schema.model import ColumnModel, Schema
+
+#: The session's sql_mode: MySQL 8's default without ONLY_FULL_GROUP_BY (it concerns queries,
+#: not migrations); valid on MariaDB too. No NO_BACKSLASH_ESCAPES, no ANSI_QUOTES.
+SQL_MODE = ("STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,"
+            "NO_ENGINE_SUBSTITUTION")
+GUARD_TABLE = "sqlcompile_guard"
+
+_NO_TRANSACTION_NOTE = (
+    "DDL commits implicitly on {title}: a file cannot be rolled back as a whole.\n"
+    "The guard runs before any change; each statement after it is numbered `-- step K of N`,\n"
+    "and the version rows move in the last step, in one transaction, only after every other\n"
+    "step succeeded. If the client stops with `ERROR ... at line L`, the step marked just\n"
+    "above line L failed and the steps before it are applied; the version table still holds\n"
+    "the old revision. Recover by undoing steps 1..K-1 by hand and re-applying this file, or\n"
+    "by finishing steps K..N-1 by hand and then running step N (the version rows)."
+)
+
+
+class _Compiler(MySQLCompiler):
+    """MySQL's compiler, with CR and NUL in string literals written as escapes.
+
+    The mysql/mariadb clients turn CR LF into LF and stop at a NUL unless `--binary-mode` is
+    given; as escapes (valid since the files' sql_mode keeps backslash escapes), the literal
+    reads back byte-identical whichever way the file is applied.
+    """
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        text = super().render_literal_value(value, type_)
+        if isinstance(value, str):
+            text = text.replace("\r", "\\r").replace("\x00", "\\0")
+        return text
+
+
+class ModifyColumn(ddl.AlterColumn):
+    """ALTER TABLE t MODIFY c <full definition>, or CHANGE old new <definition> on a rename."""
+
+    def __init__(self, table: sa.TableClause, column_name: str, column: sa.Column[Any]) -> None:
+        super().__init__(table, column_name)
+        self.column = column
+
+
+def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = compiler.get_column_specification(element.column)
+    head = ddl.alter_table(compiler, element.table)
+    if element.column.name != element.column_name:
+        return f"{head} CHANGE {compiler.preparer.quote(element.column_name)} {spec}"
+    return f"{head} MODIFY {spec}"
+
+
+class MySQL(DialectSupport):
+    """MySQL 8.0+ (CHECK constraints are enforced from 8.0.16; RENAME COLUMN from 8.0)."""
+
+    name: ClassVar[str] = "mysql"
+    sqlglot_name: ClassVar[str] = "mysql"
+    title: ClassVar[str] = "MySQL"
+    transactional_ddl: ClassVar[bool] = False
+    apply_command: ClassVar[str] = (
+        'mysql --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
+
+    def transaction_note(self) -> str:
+        return _NO_TRANSACTION_NOTE.format(title=self.title)
+
+    def make_sa_dialect(self) -> Dialect:
+        dialect = mysql.dialect(paramstyle="named")
+        return self._configure(dialect)
+
+    def _configure(self, dialect: Dialect) -> Dialect:
+        # The files' sql_mode keeps backslash escapes, so the literal renderer doubles them.
+        dialect._backslash_escapes = True  # type: ignore[attr-defined]
+        dialect.statement_compiler = _Compiler
+        return dialect
+
+    def session_setup(self) -> list[str]:
+        return [
+            "SET NAMES utf8mb4",
+            f"SET SESSION sql_mode = {self.render_string(SQL_MODE)}",
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {GUARD_TABLE} (stop INT)",
+        ]
+
+    def begin(self) -> str:
+        return "START TRANSACTION"
+
+    def string_agg(self, column: str, separator_sql: str) -> str:
+        return f"GROUP_CONCAT({column} ORDER BY {column} SEPARATOR {separator_sql})"
+
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+        """INSERT the message into the session's INT guard column when the version table
+        differs: strict mode makes that an error quoting the message (no RAISE outside stored
+        programs on MySQL, and SIGNAL needs one)."""
+        column = self.sa_dialect.identifier_preparer.quote("version_num")
+        expected_text = ", ".join(expected) if expected else "no revision (empty)"
+        prefix = (f"sqlcompile guard: {label} expects the version table to hold "
+                  f"[{expected_text}] but found [")
+        message = (f"CONCAT({self.render_string(prefix)}, COALESCE(g.found, ''), "
+                   f"{self.render_string(']; nothing was changed')})")
+        matched = "0"
+        if expected:
+            listed = ", ".join(self.render_string(rev) for rev in expected)
+            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
+        count = len(expected)
+        return (
+            f"INSERT INTO {GUARD_TABLE} (stop) SELECT {message} FROM ("
+            f"SELECT COUNT(*) AS n, {matched} AS m, "
+            f"{self.string_agg(column, self.render_string(', '))} AS found "
+            f"FROM {self.quote_table(table)}) AS g "
+            f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
+        )
+
+    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
+        if isinstance(op, DropConstraint) and op.type_ is None:
+            return (f"the schema model does not know constraint {op.constraint_name}, and "
+                    f"{self.title} drops each kind differently (DROP FOREIGN KEY, DROP INDEX, "
+                    "DROP PRIMARY KEY, DROP CHECK); pass type_= (foreignkey, unique, primary "
+                    "or check)")
+        if isinstance(op, DropIndex) and op.table_name is None:
+            return (f"{self.title} drops an index with its table (DROP INDEX ... ON t) and the "
+                    f"schema model does not know index {op.index_name}; pass table_name=")
+        return None
+
+    def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
+        if isinstance(op, AlterColumn):
+            return self._alter_column(op, ctx)
+        if isinstance(op, DropIndex) and ctx.schema is not None:
+            return self._drop_index(op, ctx, ctx.schema)
+        if isinstance(op, CreateTableComment | DropTableComment):
+            comment = op.comment if isinstance(op, CreateTableComment) else ""
+            table = table_for(op.table_name, schema=op.schema, comment=comment)
+            return [sa_schema.SetTableComment(table)]
+        return None
+
+    def _drop_index(self, op: DropIndex, ctx: RenderContext, schema: Schema) -> list[Element]:
+        """DROP INDEX, after restoring the index a foreign key needs if this one served it.
+
+        InnoDB requires an index whose leading columns are a foreign key's columns. It creates
+        one with the key, and drops that one silently once another index can serve; so dropping
+        the last such index fails ("needed in a foreign key constraint") unless the key gets its
+        own index back first.
+        """
+        found = schema.find_index(op.index_name, op.schema, op.table_name)
+        if found is None:
+            return op.elements(ctx)
+        table, dropped = found
+        others = [tuple(p.text for p in ix.parts if not p.expression)
+                  for ix in table.indexes if ix is not dropped]
+        others += [k.columns for k in (table.primary_key, *table.uniques) if k is not None]
+        out: list[Element] = []
+        served = tuple(p.text for p in dropped.parts if not p.expression)
+        for fk in table.foreign_keys:
+            width = len(fk.columns)
+            if set(served[:width]) != set(fk.columns):
+                continue
+            if any(set(cols[:width]) == set(fk.columns) for cols in others):
+                continue
+            name = fk.name or f"ix_{table.name}_{'_'.join(fk.columns)}"[:64]
+            holder = sa.Table(table.name, sa.MetaData(),
+                              *[sa.Column(c, sa.types.NULLTYPE) for c in fk.columns],
+                              schema=table.schema)
+            out.append(Note(f"{self.title} needs an index on {', '.join(fk.columns)} for foreign "
+                            f"key {fk.name or '(unnamed)'}, and {op.index_name} was the one "
+                            f"serving it: index {name} takes over"))
+            out.append(sa_schema.CreateIndex(sa.Index(name, *[holder.c[c] for c in fk.columns])))
+            others.append(fk.columns)
+        return [*out, *op.elements(ctx)]
+
+    def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
+        """MODIFY/CHANGE restating the whole column: MySQL resets whatever is left out."""
+        changes = op.changes()
+        table_ref = sa.table(op.table_name, schema=op.schema)
+        if changes == ["name"]:
+            assert op.new_column_name is not None
+            return [ddl.RenameColumn(table_ref, op.column_name, op.new_column_name)]
+        current = op.current(ctx.schema) or self._from_existing(op, ctx)
+        altered = op.altered(current, self)
+        key = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
+        in_key = key is not None and key.primary_key is not None and (
+            op.column_name in key.primary_key.columns)
+        column = to_sa_column(altered, primary_key=in_key)
+        table_for(op.table_name, column, schema=op.schema)
+        return [ModifyColumn(table_ref, op.column_name, column)]
+
+    def _from_existing(self, op: AlterColumn, ctx: RenderContext) -> ColumnModel:
+        """The column as the script's existing_* arguments describe it (model unknown)."""
+        where = f"{qualified(op.table_name, op.schema)}.{op.column_name}"
+        if op.existing_type is None:
+            raise ctx.fail(
+                op,
+                f"{self.title} changes a column by restating its whole definition (MODIFY), "
+                f"and the schema model does not know column {where} (created by raw SQL?)",
+                hint="pass existing_type=, existing_nullable=, existing_server_default= and "
+                     "existing_comment= (what is not passed is dropped by MODIFY)",
+            )
+        default = op.existing_server_default
+        holder = sa.Column(op.column_name, op.existing_type,
+                           server_default=None if default in (None, False) else default)
+        return ColumnModel(
+            name=op.column_name,
+            type=sa.types.to_instance(op.existing_type),
+            nullable=op.existing_nullable if op.existing_nullable is not None else True,
+            default=default_text(holder, self),
+            comment=op.existing_comment,
+        )
+
+
+class MariaDB(MySQL):
+    """MariaDB 10.6+ (RENAME COLUMN from 10.5; CHECK constraints dropped by DROP CONSTRAINT)."""
+
+    name: ClassVar[str] = "mariadb"
+    title: ClassVar[str] = "MariaDB"
+    apply_command: ClassVar[str] = (
+        'mariadb --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
+
+    def make_sa_dialect(self) -> Dialect:
+        return self._configure(MariaDBDialect(paramstyle="named"))
+
+
+for _name in ("mysql", "mariadb"):
+    compiles(ModifyColumn, _name)(_modify_column)
+
+MYSQL = MySQL()
+MARIADB = MariaDB()
+DIALECT = MYSQL
