@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from sqlcompile.errors import CompileError, ScriptError
-from sqlcompile.ops.base import Note, RawSQL, RenderContext
+from sqlcompile.ops.base import Framing, Note, RawSQL, RenderContext
 from sqlcompile.ops.data_ops import TransactionBreak
 
 if TYPE_CHECKING:
@@ -49,6 +49,9 @@ class Body:
 
     segments: list[Segment]
     hand_written: str | None = None  # project-relative path of the SQL file used instead
+    #: What the ops asked of the planner (Framing names, sorted), e.g. a pragma set around
+    #: the transactions; the dialect's ``frame_sql()`` turns them into statements.
+    framing: tuple[str, ...] = ()
 
 
 def compile_element(element: Any, dialect: DialectSupport) -> str:
@@ -60,28 +63,58 @@ def compile_element(element: Any, dialect: DialectSupport) -> str:
 
 
 def split_sql(text: str, dialect: DialectSupport) -> list[Statement]:
-    """Split an SQL file into statements at top-level semicolons (sqlglot's tokenizer)."""
+    """Split an SQL file into statements: first into the batches its client would run (at
+    `GO` or `/` lines), then each batch at top-level semicolons (sqlglot's tokenizer), where
+    `;` inside BEGIN/CASE ... END does not count and a procedural block runs to the batch end.
+    """
+    out: list[Statement] = []
+    for batch in dialect.split_batches(text):
+        out += [Statement(chunk) for chunk in _split_batch(batch, dialect)]
+    return out
+
+
+_NOT_A_BLOCK = {"TRAN", "TRANSACTION", "DISTRIBUTED", "WORK"}  # BEGIN TRANSACTION etc.
+
+
+def _split_batch(text: str, dialect: DialectSupport) -> list[str]:
     import sqlglot
 
     tokens = sqlglot.Dialect.get_or_raise(dialect.sqlglot_name).tokenize(text)
-    out: list[Statement] = []
-    start = 0
-    for token in tokens:
-        if token.token_type == sqlglot.TokenType.SEMICOLON:
+    out: list[str] = []
+    start = 0  # offset where the current statement begins
+    first = 0  # index of its first token
+    depth = 0
+    for i, token in enumerate(tokens):
+        if i == first:
+            words = [t.text.upper() for t in tokens[i:i + 4]]
+            if dialect.is_block_start(words):
+                break  # the rest of the batch is one block
+        kind = token.token_type
+        if kind == sqlglot.TokenType.CASE or (
+            kind == sqlglot.TokenType.BEGIN
+            and not (i + 1 < len(tokens) and tokens[i + 1].text.upper() in _NOT_A_BLOCK)
+            and not (i + 1 < len(tokens)
+                     and tokens[i + 1].token_type == sqlglot.TokenType.SEMICOLON)
+        ):
+            depth += 1
+        elif kind == sqlglot.TokenType.END and depth:
+            depth -= 1
+        elif kind == sqlglot.TokenType.SEMICOLON and depth == 0:
             chunk = text[start:token.start].strip()
             if chunk:
-                out.append(Statement(chunk))
+                out.append(chunk)
             start = token.end + 1
+            first = i + 1
     rest = text[start:].strip()
     if rest:
-        out.append(Statement(rest))
+        out.append(rest)
     return out
 
 
 def _segments(recorded: list[Recorded], ctx: RenderContext,
               schema: Schema | None) -> list[Segment]:
     segments: list[Segment] = [Segment("transaction")]
-    for item in recorded:
+    for item in ctx.dialect.group_ops(recorded):
         try:
             if schema is not None:
                 item.op.complete(schema)
@@ -110,11 +143,16 @@ def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> 
     if reason:
         raise ctx.fail(op, reason)
     try:
-        elements = op.elements(ctx)
+        elements = ctx.dialect.op_elements(op, ctx)
+        if elements is None:
+            elements = op.elements(ctx)
         comments: list[str] = [op.describe()]  # the op is named above its first statement
         for element in elements:
             if isinstance(element, Note):
                 comments.append(element.text)
+                continue
+            if isinstance(element, Framing):
+                ctx.framing.add(element.name)
                 continue
             current.statements.append(
                 Statement(compile_element(element, ctx.dialect), comments)
@@ -204,7 +242,8 @@ def compile_recording(recording: Recording, dialect: DialectSupport,
     where = f"revision {script.revision} ({recording.direction})"
     try:
         ctx = RenderContext(dialect, where, recording.hand_written_hint)
-        return Body(_segments(recording.ops, ctx, schema))
+        segments = _segments(recording.ops, ctx, schema)
+        return Body(segments, framing=tuple(sorted(ctx.framing)))
     except CompileError as exc:
         exc.path = exc.path or script.rel_path
         raise

@@ -26,7 +26,7 @@ from sqlcompile.compiler import Body, Statement, compile_element
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
-    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.dialects.base import DialectSupport, FrameSQL
     from sqlcompile.sources.graph import Step
 
 VERSION_LENGTH = 32  # Alembic's width, so `alembic_version` tables are shared as they are
@@ -65,6 +65,11 @@ class Framer:
     statements: list[Statement] = field(default_factory=list)
     in_transaction: bool = False
     table_created: bool = False
+    #: What the dialect adds around the transactions of the migration being framed (from its
+    #: Body's framing); ``begin_at`` is where the open transaction's BEGIN was added.
+    frame: FrameSQL | None = None
+    framing_names: tuple[str, ...] = ()
+    begin_at: int = 0
 
     def __post_init__(self) -> None:
         self.table = version_table(self.config)
@@ -79,6 +84,9 @@ class Framer:
     def begin(self) -> None:
         if self.in_transaction:
             return
+        for sql, comment in self.frame.before_begin if self.frame else ():
+            self.add(sql, comment)
+        self.begin_at = len(self.statements)
         self.add(self.dialect.begin())
         self.in_transaction = True
         if not self.table_created:
@@ -88,8 +96,12 @@ class Framer:
 
     def commit(self) -> None:
         if self.in_transaction:
+            for sql, comment in self.frame.before_commit if self.frame else ():
+                self.add(sql, comment)
             self.add(self.dialect.commit())
             self.in_transaction = False
+            for sql, comment in self.frame.after_commit if self.frame else ():
+                self.add(sql, comment)
 
     def guard(self, step: Step) -> None:
         label = f"{step.direction} of {step.position:04d} {step.script.revision}"
@@ -137,6 +149,7 @@ class Framer:
 
     def migration(self, step: Step, body: Body) -> None:
         """Frame one migration (see the module docstring)."""
+        self.require(body.framing)
         self.begin()
         self.guard(step)
         for segment in body.segments:
@@ -162,6 +175,24 @@ class Framer:
         self.version_rows(step)
         if self.transaction_per_migration:
             self.commit()
+            self.frame, self.framing_names = None, ()
+
+    def require(self, framing: tuple[str, ...]) -> None:
+        """Take on what a migration's ops asked of the transactions around them. Inside a
+        transaction already open (one transaction for a whole stream), the statements due
+        before BEGIN go before that transaction's BEGIN."""
+        if not framing:
+            return
+        wanted = set(framing) | set(self.framing_names)
+        frame = self.dialect.frame_sql(sorted(wanted))
+        if self.in_transaction:
+            missing = [pair for pair in frame.before_begin
+                       if not self.frame or pair not in self.frame.before_begin]
+            self.statements[self.begin_at:self.begin_at] = [
+                Statement(sql, [comment]) for sql, comment in missing]
+            self.begin_at += len(missing)
+        self.frame = frame
+        self.framing_names = tuple(sorted(wanted))
 
     def finish(self) -> list[Statement]:
         self.commit()

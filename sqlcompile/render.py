@@ -188,7 +188,7 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
         for statement in statements:
             validator.statement(rel, statement)
         head = _file_header(project, step, dialect, name, project.body(step, dialect))
-        files[path] = head + format_statements(statements)
+        files[path] = head + format_statements(statements, dialect)
     validator.report.files = len(files)
     rendered = Rendered(dialect.name, files, validator.report)
     if write and not validator.report.errors:
@@ -203,7 +203,65 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     return rendered
 
 
+SCHEMA_FILE = "schema.sql"
+
+
+def render_schema(project: Project, dialect_name: str, revisions: list[str] | None = None,
+                  description: str = "") -> Rendered:
+    """The schema model after ``revisions`` (None: every head) as DDL, validated.
+
+    Written as `<output_dir>/<dialect>/schema.sql` for the heads, so a reviewer sees a change's
+    net effect on the schema in one diff; it is for reading, not applying.
+    """
+    dialect = get_dialect(dialect_name)
+    schema = project.schema_at(dialect, revisions)
+    statements = schema_statements(schema)
+    heads = revisions if revisions is not None else project.graph.heads()
+    fields = [
+        ("schema at", description or revisions_text(heads)),
+        ("dialect", dialect.name),
+        ("tables", str(len(schema.tables))),
+        ("tool", f"sqlcompile {__version__}"),
+        ("purpose", "for review: the net schema the migrations produce; apply the per-revision "
+                    "files, not this one"),
+    ]
+    if schema.incomplete:
+        fields.append(("warning", "\n".join(schema.incomplete)))
+    path = project.config.output_path / dialect.name / SCHEMA_FILE
+    validator = Validator(dialect)
+    for statement in statements:
+        validator.statement(str(path.relative_to(project.config.root))
+                            if path.is_relative_to(project.config.root) else str(path), statement)
+    validator.report.files = 1
+    text = header(fields) + format_statements(statements, dialect)
+    return Rendered(dialect.name, {path: text}, validator.report)
+
+
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
+    """Every revision's upgrade and downgrade file for one dialect, and its schema.sql,
+    validated (see :func:`_render_revisions`)."""
+    rendered = _render_revisions(project, dialect_name, write=write)
+    if not project.graph.order:
+        return rendered  # nothing to describe yet
+    schema = render_schema(project, dialect_name)
+    rendered.files.update(schema.files)
+    rendered.report.add(schema.report)
+    if write and not rendered.report.errors:
+        try:
+            for path, text in schema.files.items():
+                tmp = stage(path, text)
+                if tmp is not None:
+                    rendered.staged[path] = tmp
+        except BaseException:
+            discard_staged(rendered.staged)
+            raise
+    elif rendered.report.errors:
+        discard_staged(rendered.staged)
+        rendered.staged.clear()
+    return rendered
+
+
+def _render_revisions(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, validated.
 
     Large histories are split into contiguous chunks rendered by forked processes; results are
@@ -266,6 +324,8 @@ def render_stream(project: Project, dialect_name: str, steps: list[Step],
         ("tool", f"sqlcompile {__version__}"),
         ("apply with", dialect.apply_command.format(file="-")),
     ]
-    text = header(fields) + format_statements(statements)
+    if dialect.transaction_note():
+        fields.append(("transactions", dialect.transaction_note()))
+    text = header(fields) + format_statements(statements, dialect)
     validator.report.files = 1
     return Rendered(dialect.name, {Path("-"): text}, validator.report)

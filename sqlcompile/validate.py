@@ -78,7 +78,21 @@ class Validator:
         self._cache: dict[str, tuple[str, str]] = {}
 
     def check(self, sql: str) -> tuple[str, str]:
-        """(status, detail) for one statement; status is validated, unvalidated or error."""
+        """(status, detail) for one statement; status is validated, unvalidated or error.
+
+        The text is first cut where the dialect's client would cut it (a `GO` line, a `/`
+        line): a statement the client would split in two is an error, a client directive is
+        unvalidated.
+        """
+        if self.dialect.is_client_directive(sql):
+            return UNVALIDATED, f"a {self.dialect.title} client directive, not SQL"
+        batches = self.dialect.split_batches(sql)
+        if len(batches) != 1:
+            return "error", (f"the client would split this statement into {len(batches)} "
+                             "batches at a separator line")
+        return self._parse(batches[0])
+
+    def _parse(self, sql: str) -> tuple[str, str]:
         try:
             trees = self._parser.parse(self._tokenizer.tokenize(sql), sql)
         except self._sqlglot.errors.SqlglotError as exc:

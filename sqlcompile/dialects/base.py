@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -12,7 +13,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 
 if TYPE_CHECKING:
-    from sqlcompile.ops.base import Op
+    from sqlcompile.ops.base import Op, RenderContext
+    from sqlcompile.sources.recorder import Recorded
+
+
+@dataclass(frozen=True)
+class FrameSQL:
+    """What a dialect adds around each transaction of a migration, as (sql, comment) pairs:
+    before its BEGIN, before its COMMIT, and after its COMMIT."""
+
+    before_begin: tuple[tuple[str, str], ...] = ()
+    before_commit: tuple[tuple[str, str], ...] = ()
+    after_commit: tuple[tuple[str, str], ...] = ()
 
 
 class DialectSupport:
@@ -34,6 +46,9 @@ class DialectSupport:
     apply_command: ClassVar[str]
     #: Human name used in messages.
     title: ClassVar[str]
+    #: A line that ends a batch for the dialect's client (sqlcmd's `GO`), written after every
+    #: statement; None when statements are only terminated by `;`.
+    batch_separator: ClassVar[str | None] = None
 
     @cached_property
     def sa_dialect(self) -> Dialect:
@@ -123,6 +138,47 @@ class DialectSupport:
             f"FROM {self.quote_table(table)}) AS g "
             f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
         )
+
+    def enum_ddl(self, enum: EnumModel) -> list[Any]:
+        """DDL elements creating a named enum type (for dialects that have them)."""
+        return []
+
+    def terminate(self, sql: str) -> str:
+        """The statement as a file holds it: with its `;` (on a line of its own when the last
+        line ends in a comment), then the batch separator line if the dialect has one."""
+        last = sql.rsplit("\n", 1)[-1]
+        text = f"{sql}\n;" if "--" in last else f"{sql};"
+        return f"{text}\n{self.batch_separator}" if self.batch_separator else text
+
+    def split_batches(self, text: str) -> list[str]:
+        """``text`` cut where the dialect's client ends a batch or block (its separator
+        lines), before any parsing; the whole text when the client has none."""
+        return [text]
+
+    def is_block_start(self, words: list[str]) -> bool:
+        """Whether a statement whose first words (upper case) are ``words`` is a procedural
+        block that runs to the end of its batch (its inner `;` do not end it)."""
+        return False
+
+    def is_client_directive(self, sql: str) -> bool:
+        """Whether ``sql`` is a command for the client program (not SQL sent to the server);
+        validation lists such statements as unvalidated."""
+        return False
+
+    def op_elements(self, op: Op, ctx: RenderContext) -> list[Any] | None:
+        """The dialect's own rendering of ``op`` (e.g. a MODIFY restating a column from the
+        schema model), or None to use ``op.elements(ctx)``."""
+        return None
+
+    def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:
+        """The recorded ops as this dialect compiles them: it may merge consecutive ones into
+        one op (SQLite: the ops of one batch_alter_table block into one table rebuild)."""
+        return recorded
+
+    def frame_sql(self, framing: Collection[str]) -> FrameSQL:
+        """Statements around the transactions of a migration whose ops asked for
+        ``framing`` (the Framing names in its Body); nothing by default."""
+        return FrameSQL()
 
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         """Why this dialect cannot express ``op`` (None when it can); ``autocommit`` tells

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
-from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.ops.base import Op
-from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint
-from sqlcompile.ops.table_ops import AddColumn, AlterColumn, DropColumn
+from sqlcompile.dialects import sqlite_rebuild as rebuild
+from sqlcompile.dialects.base import DialectSupport, FrameSQL
+from sqlcompile.ops.base import Op, RenderContext
+from sqlcompile.ops.table_ops import AddColumn, CreateTable, DropColumn
 
-# What SQLite's ALTER TABLE ADD COLUMN accepts as a default: a literal, not an expression.
-_CONSTANT = re.compile(r"(?is)[-+]?\d+(\.\d+)?([eE][-+]?\d+)?|'([^']|'')*'|NULL|TRUE|FALSE")
-
-_REBUILD = "SQLite cannot do this in place; it needs a table rebuild"
+if TYPE_CHECKING:
+    from sqlcompile.sources.recorder import Recorded
 
 
 class SQLite(DialectSupport):
@@ -40,9 +38,6 @@ class SQLite(DialectSupport):
             return url.set(database=str(root / database))
         return url
 
-    def _constant_default(self, column: sa.Column[Any]) -> bool:
-        return _CONSTANT.fullmatch(self.default_sql(column).strip()) is not None
-
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement
         # and its error message quotes the path, which carries our message.
@@ -52,28 +47,42 @@ class SQLite(DialectSupport):
         return f"group_concat({column}, {separator_sql})"
 
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        if isinstance(op, AlterColumn):
-            changes = [c for c in op.changes() if c not in ("name", "comment")]
-            if changes:
-                return f"changing a column's {', '.join(changes)}: {_REBUILD}"
-        if isinstance(op, AddConstraintOp | DropConstraint):
-            return f"adding or dropping a constraint on an existing table: {_REBUILD}"
         if isinstance(op, AddColumn | DropColumn) and (
             getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None)
         ):
             return "SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS"
-        if isinstance(op, AddColumn):
-            column = op.column
-            default = column.server_default
-            if default is not None and not self._constant_default(column):
-                return ("SQLite cannot ADD COLUMN with a non-constant default "
-                        f"({self.default_sql(column)}); it needs a table rebuild")
-            if column.primary_key or column.unique or column.foreign_keys:
-                return f"adding a key or unique column: {_REBUILD}"
-            if not column.nullable and column.server_default is None:
-                return ("adding a NOT NULL column needs a server_default on SQLite "
-                        "(existing rows need a value)")
         return None
+
+    def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:
+        """The ops of one batch_alter_table block become one op (one rebuild if needed)."""
+        return rebuild.group_batches(recorded)
+
+    def op_elements(self, op: Op, ctx: RenderContext) -> list[Any] | None:
+        """A table rebuild for what SQLite cannot change in place; CHECKs for Enum columns."""
+        if isinstance(op, CreateTable):
+            return rebuild.create_table_elements(op, ctx)
+        reason = rebuild.rebuild_reason(op, ctx.schema, self)
+        if reason is not None:
+            return rebuild.rebuild_elements([op], reason, ctx)
+        return None
+
+    def frame_sql(self, framing: Collection[str]) -> FrameSQL:
+        if rebuild.FOREIGN_KEYS_OFF not in framing:
+            return FrameSQL()
+        found = self.render_string("sqlcompile: foreign key check failed after a table rebuild: "
+                                   "a row of table ")
+        tail = self.render_string(" references a missing parent; nothing was changed")
+        check = (f"SELECT {self.raise_error(f'{found} || fk.{chr(34)}table{chr(34)} || {tail}')}"
+                 " FROM pragma_foreign_key_check() AS fk LIMIT 1")
+        return FrameSQL(
+            before_begin=(("PRAGMA foreign_keys = OFF",
+                           "table rebuild: foreign keys off, outside the transaction (the pragma "
+                           "does nothing inside one), so that DROP TABLE deletes and cascades "
+                           "nothing"),),
+            before_commit=((check, "foreign key check: abort unless every foreign key of "
+                                   "the database holds"),),
+            after_commit=(("PRAGMA foreign_keys = ON", "foreign keys back on"),),
+        )
 
 
 DIALECT = SQLite()

@@ -17,7 +17,7 @@ every op has a renderer and a reverse all read the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -50,7 +50,15 @@ class Note:
     text: str
 
 
-Element = Any  # an SQLAlchemy ClauseElement / ExecutableDDLElement, RawSQL or Note
+@dataclass(frozen=True)
+class Framing:
+    """A request to the planner about the transactions around this op (no statement itself):
+    ``name`` is read by the dialect's ``frame_sql()`` (e.g. a pragma set outside them)."""
+
+    name: str
+
+
+Element = Any  # an SQLAlchemy ClauseElement / ExecutableDDLElement, RawSQL, Note or Framing
 
 
 @dataclass
@@ -62,6 +70,8 @@ class RenderContext:
     hand_written: str = ""  # where hand-written SQL for this revision would go
     #: The schema model just before the op (None when rendering without one).
     schema: Schema | None = None
+    #: The Framing names the ops asked for (see :class:`Framing`).
+    framing: set[str] = field(default_factory=set)
 
     def fail(self, op: Op, reason: str, hint: str | None = None) -> CompileError:
         """A compile error naming the revision and the operation."""

@@ -35,6 +35,8 @@ class Recorded:
     op: Op
     autocommit: bool
     line: int | None = None  # the script line that recorded it, for compile errors
+    #: Which `batch_alter_table` block recorded it (numbered per script run), if any.
+    batch: int | None = None
 
 
 def script_line(path: Path) -> int | None:
@@ -68,12 +70,14 @@ class Recorder:
         #: The dialect raw SQL strings are written in (the script's `sql_dialect`), if any.
         self.sql_dialect: str | None = None
         self.autocommit = False
+        self.batch: int | None = None  # the open batch_alter_table block's number
+        self._batches = 0
         self._memo: dict[str, Any] = {}
 
     # -- recording -----------------------------------------------------------------------
     def add(self, op: Op) -> None:
         """Append an op (called by each op class's ``record``)."""
-        self.ops.append(Recorded(op, self.autocommit, script_line(self.path)))
+        self.ops.append(Recorded(op, self.autocommit, script_line(self.path), self.batch))
 
     def __getattr__(self, name: str) -> Any:
         cls = OPS.get(name)
@@ -110,8 +114,14 @@ class Recorder:
     def batch_alter_table(
         self, table_name: str, schema: str | None = None, **kw: Any
     ) -> Iterator[BatchOperations]:
-        """Alembic's batch mode: each call becomes the matching op on ``table_name``."""
-        yield BatchOperations(self, table_name, schema)
+        """Alembic's batch mode: each call becomes the matching op on ``table_name``, marked
+        with the block's number so a dialect can merge them (SQLite: one table rebuild)."""
+        self._batches += 1
+        outer, self.batch = self.batch, self._batches
+        try:
+            yield BatchOperations(self, table_name, schema)
+        finally:
+            self.batch = outer
 
     def fire_table_events(self, table: sa.Table, event: str) -> None:
         """Let column types create what they need first (e.g. native ENUM types)."""

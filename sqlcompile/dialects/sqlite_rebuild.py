@@ -1,0 +1,274 @@
+"""SQLite table rebuilds: the changes SQLite cannot make in place, restated from the schema model.
+
+A rebuild creates the table as the model says it is after the change, under a temporary name,
+copies the rows of the columns both tables have, drops the old table, renames the new one into
+place and recreates its indexes (SQLite's own recipe). Triggers are not modelled: a statement
+before the rebuild aborts the transaction when the table has any, since DROP TABLE would drop
+them. A view that reads the table makes the RENAME fail, which aborts the transaction too.
+
+The rebuild asks the planner (``FOREIGN_KEYS_OFF``) to turn foreign keys off outside the
+transaction, so DROP TABLE deletes nothing and cascades nothing, and to check every foreign
+key before COMMIT.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+
+from sqlcompile import ddl
+from sqlcompile.ops.base import Element, Framing, Note, Op, RawSQL, RenderContext, qualified
+from sqlcompile.ops.constraint_ops import AddConstraintOp, CreateIndex, DropConstraint, DropIndex
+from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn
+from sqlcompile.schema.convert import sql_text, to_sa_table
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import Schema, TableModel
+    from sqlcompile.sources.recorder import Recorded
+
+#: What a rebuild asks of the planner (see SQLite.frame_sql).
+FOREIGN_KEYS_OFF = "foreign_keys_off"
+#: Prefix of the temporary table a rebuild creates.
+TEMP_PREFIX = "_sqlcompile_new_"
+
+# What SQLite's ALTER TABLE ADD COLUMN accepts as a default: a literal, not an expression.
+_CONSTANT = re.compile(r"(?is)[-+]?\d+(\.\d+)?([eE][-+]?\d+)?|'([^']|'')*'|NULL|TRUE|FALSE")
+
+
+def _add_column_reason(op: AddColumn, dialect: DialectSupport) -> str | None:
+    column = op.column
+    default = column.server_default
+    if default is not None and hasattr(default, "arg"):
+        if _CONSTANT.fullmatch(dialect.default_sql(column).strip()) is None:
+            return f"adding a column with a non-constant default ({dialect.default_sql(column)})"
+    if column.primary_key:
+        return "adding a primary-key column"
+    if column.foreign_keys:
+        return "adding a foreign-key column"
+    constraints = [*column.table.constraints, *column.constraints]
+    if column.unique or any(isinstance(c, sa.UniqueConstraint) for c in constraints):
+        return "adding a unique column"
+    if any(isinstance(c, sa.CheckConstraint) for c in constraints):
+        return "adding a column with a CHECK constraint"
+    if isinstance(column.type, sa.Enum):
+        return "adding an Enum column (SQLite checks its values with a CHECK constraint)"
+    if not column.nullable and column.server_default is None:
+        return "adding a NOT NULL column without a server default"
+    return None
+
+
+def _drop_column_reason(op: DropColumn, table: TableModel | None) -> str | None:
+    if table is None:
+        return None
+    name = op.column_name
+    pattern = re.compile(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"')
+    if (
+        (table.primary_key is not None and name in table.primary_key.columns)
+        or any(name in u.columns for u in table.uniques)
+        or any(name in f.columns for f in table.foreign_keys)
+        or any(name in i.columns or any(p.expression and pattern.search(p.text)
+                                        for p in i.parts) for i in table.indexes)
+        or any(pattern.search(c.sqltext) for c in table.checks)
+    ):
+        return "dropping a column that a key, index or constraint uses"
+    return None
+
+
+def rebuild_reason(op: Op, schema: Schema | None, dialect: DialectSupport) -> str | None:
+    """Why ``op`` needs a rebuild of its table on SQLite (None when it runs in place)."""
+    if isinstance(op, AlterColumn):
+        changes = [c for c in op.changes() if c not in ("name", "comment")]
+        if changes:
+            return f"changing a column's {', '.join(changes)}"
+    if isinstance(op, AddConstraintOp):
+        return "adding a constraint to an existing table"
+    if isinstance(op, DropConstraint):
+        return "dropping a constraint"
+    if isinstance(op, AddColumn) and not op.if_not_exists:
+        return _add_column_reason(op, dialect)
+    if isinstance(op, DropColumn) and not op.if_exists:
+        table = schema.table(op.table_name, op.schema) if schema is not None else None
+        return _drop_column_reason(op, table)
+    return None
+
+
+def enum_checks(table: sa.Table, dialect: DialectSupport, existing: tuple[str, ...] = (),
+                shown: str | None = None) -> list[Element]:
+    """Give each Enum column of ``table`` a CHECK on its values (SQLite has no enum type);
+    the Notes state it. Checks whose text is in ``existing`` are there already."""
+    notes: list[Element] = []
+    have = {" ".join(text.split()) for text in existing}
+    for column in table.columns:
+        type_ = column.type
+        if not isinstance(type_, sa.Enum) or type_.create_constraint:
+            continue
+        quoted = dialect.sa_dialect.identifier_preparer.quote(column.name)
+        condition: Any = sa.literal_column(quoted)
+        check = condition.in_([sa.literal(v, sa.String()) for v in type_.enums])
+        text = sql_text(check, dialect)
+        if " ".join(text.split()) not in have:
+            table.append_constraint(sa.CheckConstraint(sa.text(text)))
+        spelled = f"VARCHAR({type_.length})" if type_.length else "VARCHAR"
+        notes.append(Note(f"{dialect.title} has no enum type: {shown or table.name}."
+                          f"{column.name} is {spelled} with CHECK ({text})"))
+    return notes
+
+
+def create_table_elements(op: CreateTable, ctx: RenderContext) -> list[Element]:
+    """create_table, with a CHECK for each Enum column (stated in a Note)."""
+    if not any(isinstance(c.type, sa.Enum) and not c.type.create_constraint
+               for c in op.table.columns):
+        return op.elements(ctx)
+    from sqlcompile.ops.base import ensure_fk_targets
+
+    table = ensure_fk_targets(op.table.to_metadata(sa.MetaData()))
+    notes = enum_checks(table, ctx.dialect)
+    return [*notes, *CreateTable(table, op.if_not_exists).elements(ctx)]
+
+
+def _sources(before: TableModel, ops: list[Op]) -> dict[str, str | None]:
+    """For each column after ``ops``, the column of the old table its values come from."""
+    source: dict[str, str | None] = {c: c for c in before.column_names()}
+    for op in ops:
+        if isinstance(op, AddColumn) and op.column.name not in source:
+            source[op.column.name] = None
+        elif isinstance(op, DropColumn):
+            source.pop(op.column_name, None)
+        elif isinstance(op, AlterColumn) and op.new_column_name and op.column_name in source:
+            source[op.new_column_name] = source.pop(op.column_name)
+    return source
+
+
+def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Element]:
+    """The statements rebuilding the table of ``ops`` (all on one table) with them applied."""
+    first = ops[0]
+    name: str = first.table_name  # type: ignore[attr-defined]
+    schema_name: str | None = first.schema  # type: ignore[attr-defined]
+    dialect = ctx.dialect
+    before = ctx.schema.table(name, schema_name) if ctx.schema is not None else None
+    if ctx.schema is None or before is None:
+        raise ctx.fail(
+            first,
+            f"{reason} needs a rebuild of table {qualified(name, schema_name)}, and the schema "
+            "model does not know that table (it was not created by op.create_table() in this "
+            "history, or raw SQL changed it)",
+            hint="create the table with op.create_table() in an earlier revision, or write "
+            f"this revision's SQL by hand in {ctx.hand_written}",
+        )
+    model = ctx.schema.copy()
+    for op in ops:
+        op.complete(model)
+        op.apply(model)
+    after = model.table(name, schema_name)
+    assert after is not None
+    temp = TEMP_PREFIX + name
+    new = to_sa_table(after, name=temp, indexes=False)
+    notes = enum_checks(new, dialect, tuple(c.sqltext for c in after.checks), name)
+    sources = _sources(before, ops)
+    copied = [c for c in after.columns if sources.get(c.name) and c.computed is None]
+    old = sa.table(name, *[sa.column(str(sources[c.name])) for c in copied], schema=schema_name)
+    insert = sa.insert(new).from_select(
+        [new.c[c.name] for c in copied],
+        sa.select(*[old.c[str(sources[c.name])] for c in copied]),
+    )
+    final = to_sa_table(after)
+    quoted = dialect.render_string(name)
+    message = dialect.render_string(
+        f"sqlcompile: rebuilding table {qualified(name, schema_name)} would drop its trigger ")
+    tail = dialect.render_string(" (triggers are not in the schema model); nothing was changed")
+    master = f"{dialect.sa_dialect.identifier_preparer.quote(schema_name)}.sqlite_master" \
+        if schema_name else "sqlite_master"
+    trigger_check = RawSQL(
+        f"SELECT {dialect.raise_error(f'{message} || name || {tail}')} FROM {master} "
+        f"WHERE type = 'trigger' AND tbl_name = {quoted}"
+    )
+    described = "; ".join(op.describe() for op in ops)
+    out: list[Element] = [
+        Framing(FOREIGN_KEYS_OFF),
+        Note(f"{dialect.title} cannot do this in place ({reason}): table rebuild of "
+             f"{qualified(name, schema_name)} for {described}"),
+        Note("stop if the table has triggers: DROP TABLE would drop them"),
+        trigger_check,
+        Note("the table as it is after the change, under a temporary name"),
+        *notes,
+        sa_schema.CreateTable(new),
+        Note("copy the rows (columns without a source take their default)"),
+        insert,
+        sa_schema.DropTable(old),  # type: ignore[arg-type]
+        ddl.RenameTable(sa.table(temp, schema=schema_name), name),
+    ]
+    out += [sa_schema.CreateIndex(ix) for ix in sorted(final.indexes, key=lambda i: str(i.name))]
+    return out
+
+
+@dataclass
+class TableChanges(Op):
+    """The ops of one `batch_alter_table` block on SQLite: one rebuild when any needs it."""
+
+    ops: list[Op] = field(default_factory=list)
+    public: ClassVar[bool] = False
+
+    def describe(self) -> str:
+        first = self.ops[0]
+        table = qualified(first.table_name, first.schema)  # type: ignore[attr-defined]
+        return f"batch_alter_table {table}"
+
+    def elements(self, ctx: RenderContext) -> list[Element]:
+        reasons = []
+        model = ctx.schema.copy() if ctx.schema is not None else None
+        for op in self.ops:
+            reason = rebuild_reason(op, model, ctx.dialect)
+            if reason:
+                reasons.append(reason)
+            if model is not None:
+                op.complete(model)
+                op.apply(model)
+        if reasons:
+            return rebuild_elements(self.ops, "; ".join(dict.fromkeys(reasons)), ctx)
+        out: list[Element] = []
+        model = ctx.schema.copy() if ctx.schema is not None else None
+        for op in self.ops:
+            out.append(Note(op.describe()))
+            if model is not None:
+                op.complete(model)
+            sub = RenderContext(ctx.dialect, ctx.where, ctx.hand_written, model)
+            out += op.elements(sub)
+            if model is not None:
+                op.apply(model)
+        return out
+
+    def reverse(self) -> Op:
+        return TableChanges([op.reverse() for op in reversed(self.ops)])
+
+    def apply(self, schema: Schema) -> None:
+        for op in self.ops:
+            op.complete(schema)
+            op.apply(schema)
+
+
+def _batchable(item: Recorded) -> bool:
+    return item.batch is not None and hasattr(item.op, "table_name") and isinstance(
+        item.op, AddColumn | DropColumn | AlterColumn | AddConstraintOp | DropConstraint
+        | CreateIndex | DropIndex)
+
+
+def group_batches(recorded: list[Recorded]) -> list[Recorded]:
+    """Consecutive ops of one batch_alter_table block become one :class:`TableChanges`."""
+    from sqlcompile.sources.recorder import Recorded
+
+    out: list[Recorded] = []
+    for item in recorded:
+        last = out[-1] if out else None
+        if (last is not None and _batchable(item) and isinstance(last.op, TableChanges)
+                and last.batch == item.batch and last.autocommit == item.autocommit):
+            last.op.ops.append(item.op)
+        elif _batchable(item):
+            out.append(Recorded(TableChanges([item.op]), item.autocommit, item.line, item.batch))
+        else:
+            out.append(item)
+    return out
