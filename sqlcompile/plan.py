@@ -10,6 +10,10 @@ Every migration is framed the same way, per file or in a stream::
 
 An autocommit block closes the transaction, runs its statements alone, then opens a new
 transaction that repeats the guard; `op.get_bind().commit()` does the same without the block.
+
+Where DDL commits implicitly (``transactional_ddl = False``), the guard runs first, each
+statement is numbered `step K of N` in a comment, and the version rows move in a last step of
+their own transaction (see :meth:`Framer.migration_without_transaction`).
 """
 
 from __future__ import annotations
@@ -149,6 +153,9 @@ class Framer:
 
     def migration(self, step: Step, body: Body) -> None:
         """Frame one migration (see the module docstring)."""
+        if not self.dialect.transactional_ddl:
+            self.migration_without_transaction(step, body)
+            return
         self.require(body.framing)
         self.begin()
         self.guard(step)
@@ -193,6 +200,45 @@ class Framer:
             self.begin_at += len(missing)
         self.frame = frame
         self.framing_names = tuple(sorted(wanted))
+
+    def migration_without_transaction(self, step: Step, body: Body) -> None:
+        """Frame one migration where DDL commits implicitly (``transactional_ddl = False``).
+
+        The version table is created and the guard run before any change; every statement
+        after it is marked `step K of N` so a client's "error at line L" names the failed step
+        (those above it are applied); the last step moves the version rows in one transaction,
+        so they change only once every other step succeeded. Autocommit blocks and `commit()`
+        breaks change nothing here: every statement commits on its own anyway.
+        """
+        self.commit()
+        if not self.table_created:
+            self.add(create_version_table(self.dialect, self.config),
+                     f"version table {self.config.version_table} (created on first use)")
+            self.table_created = True
+        self.guard(step)
+        label = f"{step.direction} {step.position:04d} {step.script.revision}"
+        total = sum(1 for seg in body.segments for s in seg.statements if s.sql) + 1
+        number = 0
+        for segment in body.segments:
+            lead = {
+                "autocommit": ["autocommit block: the statements below run outside any "
+                               "transaction (as every statement here does)"],
+                "break": ["commit(): every statement here commits on its own; nothing to add"],
+            }.get(segment.kind, [])
+            for statement in segment.statements:
+                comments = [*lead, *statement.comments]
+                lead = []
+                if statement.sql:
+                    number += 1
+                    comments.insert(0, f"step {number} of {total} ({label})")
+                self.statements.append(Statement(statement.sql, comments, statement.shape))
+            if lead:
+                self.add("", *lead)
+        self.add(self.dialect.begin(),
+                 f"step {total} of {total} ({label}): the version rows, in one transaction")
+        self.in_transaction = True
+        self.version_rows(step)
+        self.commit()
 
     def finish(self) -> list[Statement]:
         self.commit()

@@ -149,6 +149,8 @@ def _file_header(project: Project, step: Step, dialect: DialectSupport, name: st
         ("tool", f"sqlcompile {__version__}"),
         ("apply with", dialect.apply_command.format(file=name)),
     ]
+    if dialect.transaction_note():
+        fields.append(("transactions", dialect.transaction_note()))
     return header(fields)
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
 # name -> module under sqlcompile.dialects; modules are imported only when used.
 _MODULES = {
     "postgresql": "postgresql",
+    "mariadb": "mariadb",
+    "mysql": "mysql",
     "sqlite": "sqlite",
 }
 

@@ -180,6 +180,11 @@ class DialectSupport:
         ``framing`` (the Framing names in its Body); nothing by default."""
         return FrameSQL()
 
+    def transaction_note(self) -> str:
+        """What file headers say about transactions when DDL is not transactional (implicit
+        commits, how to read a failure, how to recover); empty when it is."""
+        return ""
+
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         """Why this dialect cannot express ``op`` (None when it can); ``autocommit`` tells
         whether the op was recorded inside an autocommit_block()."""
