@@ -273,6 +273,35 @@ CASES: dict[str, str] = {
             batch_op.drop_constraint("uq_accounts_email", type_="unique")
             batch_op.alter_column("code", nullable=False, existing_type=sa.String(20))
     """,
+    # -- ops that restate the table from the schema model (SQLite rebuilds it) ----------------
+    "rebuild_alter_column": """
+        op.create_table(
+            "wallets",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("owner_id", sa.Integer(), sa.ForeignKey("users.id", name="fk_owner")),
+            sa.Column("balance", sa.Integer(), nullable=True),
+            sa.Column("kind", sa.Enum("cash", "it's card", name="wallet_kind")),
+        )
+        op.create_index("ix_wallets_owner", "wallets", ["owner_id"])
+        op.alter_column("wallets", "balance", type_=sa.Numeric(12, 2), nullable=False,
+                        server_default="0")
+    """,
+    "rebuild_batch": """
+        op.create_table(
+            "wallets",
+            sa.Column("id", sa.Integer(), primary_key=True),
+            sa.Column("note", sa.Text()),
+            sa.Column("legacy", sa.Text()),
+        )
+        op.create_index("ix_wallets_legacy", "wallets", ["legacy"])
+        with op.batch_alter_table("wallets") as batch_op:
+            batch_op.alter_column("note", new_column_name="remark", nullable=False,
+                                  server_default="-")
+            batch_op.drop_column("legacy")
+            batch_op.add_column(sa.Column("code", sa.String(8), nullable=False,
+                                          server_default=sa.text("(hex(randomblob(4)))")))
+            batch_op.create_unique_constraint("uq_wallets_code", ["code"])
+    """,
 }
 
 

@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.manager_id cannot be compiled for SQLite: adding a key or unique column: SQLite cannot do this in place; it needs a table rebuild
+ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.manager_id cannot be compiled for SQLite: adding a foreign-key column needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)

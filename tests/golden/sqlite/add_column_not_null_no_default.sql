@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.points cannot be compiled for SQLite: adding a NOT NULL column needs a server_default on SQLite (existing rows need a value)
+ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.points cannot be compiled for SQLite: adding a NOT NULL column without a server default needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)

@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.email cannot be compiled for SQLite: changing a column's nullable: SQLite cannot do this in place; it needs a table rebuild
+ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.email cannot be compiled for SQLite: changing a column's nullable needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)

@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.note cannot be compiled for SQLite: changing a column's server_default: SQLite cannot do this in place; it needs a table rebuild
+ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.note cannot be compiled for SQLite: changing a column's server_default needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)

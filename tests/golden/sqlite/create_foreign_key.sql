@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): create_foreign_key fk_accounts_owner on accounts cannot be compiled for SQLite: adding or dropping a constraint on an existing table: SQLite cannot do this in place; it needs a table rebuild
+ERROR: revision aaaaaaaaaaaa (upgrade): create_foreign_key fk_accounts_owner on accounts cannot be compiled for SQLite: adding a constraint to an existing table needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)
