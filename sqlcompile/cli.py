@@ -150,11 +150,27 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     sys.stdout.flush()
 
 
+def _model_warnings(proj: Project, strict: bool) -> int:
+    """Print where each dialect's schema model stops following the SQL (raw statements it
+    cannot follow); returns how many were printed."""
+    from sqlcompile.dialects import get_dialect
+
+    count = 0
+    label = "error" if strict else "warning"
+    for name in proj.config.dialects:
+        for message in proj.schema_history(get_dialect(name)).final.incomplete:
+            count += 1
+            click.echo(f"{label}: {name}: {message}", err=True)
+    return count
+
+
 @cli.command()
 @click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1) when the schema model may be incomplete, not just warn.")
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, verbose: bool) -> None:
+def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
     """Check the graph, that every script compiles, and that the SQL files are up to date."""
     from sqlcompile.output import compare_outputs
     from sqlcompile.render import render_files
@@ -162,6 +178,7 @@ def check(ctx: click.Context, verbose: bool) -> None:
     proj = project(ctx)
     results = [render_files(proj, name) for name in proj.config.dialects]
     ok = _report(results, verbose)
+    warnings = _model_warnings(proj, strict)
     root = proj.config.root
     for result in results:
         stale, missing, extra = compare_outputs(
@@ -174,7 +191,12 @@ def check(ctx: click.Context, verbose: bool) -> None:
     if not ok:
         click.echo("check failed: run `sqlcompile render` and review the diff", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date", err=True)
+    if strict and warnings:
+        click.echo("check failed (--strict): the schema model may be incomplete (see above)",
+                   err=True)
+        sys.exit(1)
+    note = f" ({warnings} schema model warning(s) above)" if warnings else ""
+    click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date{note}", err=True)
 
 
 from sqlcompile.commands import register  # noqa: E402  (commands beyond render/check)

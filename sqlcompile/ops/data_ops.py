@@ -76,11 +76,14 @@ class Execute(Op):
 
     def text(self, ctx: RenderContext) -> str:
         """A string statement in the target dialect (transpiled when written in another)."""
-        text = statement_text(self.sql)
-        if self.dialect is None or self.dialect == ctx.dialect.name:
-            return text
-        from sqlcompile.schema.raw import transpile
+        return self._for_target(statement_text(self.sql), ctx)
 
+    def _for_target(self, text: str, ctx: RenderContext) -> str:
+        """``text`` as written when it is in the target's dialect, else transpiled."""
+        from sqlcompile.schema.raw import same_sql_dialect, transpile
+
+        if self.dialect is None or same_sql_dialect(self.dialect, ctx.dialect):
+            return text
         try:
             return transpile(text, self.dialect, ctx.dialect)
         except ValueError as exc:
@@ -89,6 +92,14 @@ class Execute(Op):
                 "op.get_context().dialect.name), or write this revision's SQL by hand in "
                 f"{ctx.hand_written}")) from None
 
+    def _text_clause(self, clause: sa.TextClause, ctx: RenderContext) -> sa.TextClause:
+        """A text() construct for the target: its SQL transpiled, its bound values kept."""
+        text = self._for_target(clause.text, ctx)
+        if text == clause.text:
+            return clause
+        binds = [e for e in visitors.iterate(clause) if isinstance(e, BindParameter)]
+        return sa.text(text).bindparams(*binds)
+
     def describe(self) -> str:
         return "execute"
 
@@ -96,7 +107,9 @@ class Execute(Op):
         if isinstance(self.sql, str):
             return [RawSQL(self.text(ctx))]
         if isinstance(self.sql, ClauseElement):
-            missing = unbound_parameters(self.sql)
+            statement = (self._text_clause(self.sql, ctx) if isinstance(self.sql, sa.TextClause)
+                         else self.sql)
+            missing = unbound_parameters(statement)
             if missing:
                 listed = ", ".join(f":{name}" for name in missing)
                 raise ctx.fail(
@@ -104,16 +117,26 @@ class Execute(Op):
                     hint="give the values, e.g. sa.text(...).bindparams(name=value); to keep "
                     "a literal colon in text(), escape it as \\:",
                 )
-            return [typed_binds(self.sql)]
+            return [typed_binds(statement)]
         return [self.sql]
 
     def reverse(self) -> Op:
         raise IrreversibleOperation("execute: raw SQL has no known reverse")
 
     def apply(self, schema: Schema) -> None:
-        from sqlcompile.schema.raw import apply_element
+        from sqlcompile.schema.raw import apply_element, same_sql_dialect, transpile
 
-        apply_element(schema, self.sql, self.dialect)
+        sql, source = self.sql, self.dialect
+        text = sql.text if isinstance(sql, sa.TextClause) else sql
+        if source is not None and isinstance(text, str) and not same_sql_dialect(
+                source, schema.dialect):
+            # Follow what runs on the target; what cannot be transpiled is followed as written
+            # (elements() reports it as an error when the SQL is compiled).
+            try:
+                sql, source = transpile(statement_text(text), source, schema.dialect), None
+            except ValueError:
+                pass
+        apply_element(schema, sql, source)
 
 
 @dataclass

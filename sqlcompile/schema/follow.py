@@ -38,6 +38,14 @@ _IGNORED_COMMANDS = {"ANALYZE", "CHECKPOINT", "CLUSTER", "LISTEN", "LOCK", "NOTI
 
 def apply_sql(schema: Schema, sql: str, read: str) -> None:
     """Apply each statement of ``sql`` (sqlglot dialect ``read``) to the model."""
+    import sqlglot
+    from sqlglot.errors import SqlglotError
+
+    try:
+        sqlglot.Dialect.get_or_raise(read)
+    except (SqlglotError, ValueError):
+        schema.mark_incomplete(f"raw SQL in unknown dialect {read!r}: {excerpt(sql)}")
+        return
     for text in _statements(sql, read):
         tree = _parse(text, read)
         if tree is None:

@@ -27,6 +27,12 @@ def sqlglot_name(dialect_name: str) -> str:
     return dialect_name
 
 
+def same_sql_dialect(source: str, target: DialectSupport) -> bool:
+    """Whether SQL written for ``source`` is already in ``target``'s dialect (as sqlglot sees
+    it), so it runs as written, byte for byte."""
+    return source == target.name or sqlglot_name(source) == target.sqlglot_name
+
+
 def transpile(sql: str, source: str, target: DialectSupport) -> str:
     """``sql`` written for dialect ``source``, rewritten by sqlglot for ``target``.
 
@@ -52,6 +58,9 @@ def transpile(sql: str, source: str, target: DialectSupport) -> str:
     if isinstance(tree, sqlglot.exp.Command):
         raise ValueError(f"sqlglot does not understand this {source} statement, so it cannot "
                          f"rewrite it for {target.title}")
+    # `:name` stays as written (a literal colon for the client), not the target's paramstyle.
+    tree = tree.transform(lambda node: sqlglot.exp.var(f":{node.name}")
+                          if isinstance(node, sqlglot.exp.Placeholder) and node.name else node)
     try:
         return tree.sql(dialect=target.sqlglot_name, unsupported_level=ErrorLevel.RAISE)
     except SqlglotError as exc:
