@@ -58,11 +58,15 @@ HOSTILE = [
     "mix: it's 50% \\ :name $$ -- /* ? \r\n é✓🙂",
 ]
 COMMENT = "note: it's 50% :name $$ -- /* ? \\ é✓🙂\nsecond line */ DROP TABLE x;"
+# MySQL and MariaDB store comments in utf8mb3: no 4-byte characters (sqlcompile refuses them).
+COMMENT_MYSQL = "".join(ch for ch in COMMENT if ord(ch) <= 0xFFFF)
 DEFAULT = "it's a \\ default: %s %(x)s :name $$ -- /* ?"
 RAW_SQL = (
     "INSERT INTO \"select\" (id, \"from\", \"group\", \"desc\") "
     "VALUES (1000, ':name', '50%', '%s %(x)s ? :x::y $$ \\n -- /* not a comment')"
 )
+# MySQL and MariaDB quote names with backticks, and a backslash in a literal is an escape there.
+RAW_SQL_MYSQL = RAW_SQL.replace('"', "`").replace("\\", "\\\\")
 RAW_ROW = (1000, ":name", "50%", "%s %(x)s ? :x::y $$ \\n -- /* not a comment")
 # In text() a backslash-escaped colon is a plain colon; percent signs are plain text.
 TEXT_SQL = (
@@ -83,6 +87,13 @@ down_revision = {down!r}
 branch_labels = None
 depends_on = None
 HOSTILE = {hostile!r}
+
+
+def q(sql):
+    """Names quoted as the target dialect quotes them (the SQL below writes "name")."""
+    if op.get_context().dialect.name in ("mysql", "mariadb"):
+        return sql.replace('"', "`")
+    return sql
 '''
 
 SCRIPT_1 = '''
@@ -141,47 +152,52 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute('DELETE FROM "MixedCase"')
-    op.execute('DELETE FROM "user"')
+    op.execute(q('DELETE FROM "MixedCase"'))
+    op.execute(q('DELETE FROM "user"'))
 '''
 
 SCRIPT_3 = '''
 RAW_SQL = {raw!r}
+RAW_SQL_MYSQL = {raw_mysql!r}
 TEXT_SQL = {text!r}
 
 
 def upgrade() -> None:
     for i, v in enumerate(HOSTILE, 1):
         op.execute(
-            sa.text(
+            sa.text(q(
                 'INSERT INTO "select" (id, "from", "group", "desc") '
                 "VALUES (:id, :from, :group, :desc)"
-            ).bindparams(**{{"id": i, "from": v, "group": "g" + v, "desc": v + "d"}})
+            )).bindparams(**{{"id": i, "from": v, "group": "g" + v, "desc": v + "d"}})
         )
         op.execute(
-            sa.text('INSERT INTO "order" (id, user_id, "select") VALUES (:id, :uid, :sel)')
+            sa.text(q('INSERT INTO "order" (id, user_id, "select") VALUES (:id, :uid, :sel)'))
             .bindparams(id=i, uid=i, sel=v)
         )
-    op.execute(RAW_SQL)
-    op.execute(sa.text(TEXT_SQL).bindparams(v="it's :v"))
+    mysql = op.get_context().dialect.name in ("mysql", "mariadb")
+    op.execute(RAW_SQL_MYSQL if mysql else RAW_SQL)
+    op.execute(sa.text(q(TEXT_SQL)).bindparams(v="it's :v"))
 
 
 def downgrade() -> None:
-    op.execute('DELETE FROM "select" WHERE id IN (1000, 1001)')
+    op.execute(q('DELETE FROM "select" WHERE id IN (1000, 1001)'))
     for v in HOSTILE:
-        op.execute(sa.text('DELETE FROM "select" WHERE "from" = :v').bindparams(v=v))
-        op.execute(sa.text('DELETE FROM "order" WHERE "select" = :v').bindparams(v=v))
+        op.execute(sa.text(q('DELETE FROM "select" WHERE "from" = :v')).bindparams(v=v))
+        op.execute(sa.text(q('DELETE FROM "order" WHERE "select" = :v')).bindparams(v=v))
 '''
 
 SCRIPT_4 = '''
 COMMENT = {comment!r}
+COMMENT_MYSQL = {comment_mysql!r}
 DEFAULT = {default!r}
 
 
 def upgrade() -> None:
+    mysql = op.get_context().dialect.name in ("mysql", "mariadb")
     op.add_column(
         "MixedCase",
-        sa.Column("desc", sa.Text(), nullable=True, server_default=DEFAULT, comment=COMMENT),
+        sa.Column("desc", sa.Text(), nullable=True, server_default=DEFAULT,
+                  comment=COMMENT_MYSQL if mysql else COMMENT),
     )
     op.alter_column("user", "desc", new_column_name="order")
 
@@ -205,8 +221,8 @@ def write_hostile_history(root: Path) -> Path:
     bodies = [
         SCRIPT_1,
         SCRIPT_2,
-        SCRIPT_3.format(raw=RAW_SQL, text=TEXT_SQL),
-        SCRIPT_4.format(comment=COMMENT, default=DEFAULT),
+        SCRIPT_3.format(raw=RAW_SQL, raw_mysql=RAW_SQL_MYSQL, text=TEXT_SQL),
+        SCRIPT_4.format(comment=COMMENT, comment_mysql=COMMENT_MYSQL, default=DEFAULT),
     ]
     scripts = {}
     for i, (rev, message, body) in enumerate(zip(REVISIONS, MESSAGES, bodies, strict=True)):
@@ -235,6 +251,10 @@ def expected_people() -> list[tuple[Any, ...]]:
 
 
 def column_comment(db: dbs.ScratchDB) -> str | None:
+    if isinstance(db, dbs.MariaDB):
+        return str(db.query(
+            "SELECT column_comment FROM information_schema.columns WHERE table_schema = %s"
+            " AND table_name = 'MixedCase' AND column_name = 'desc'", [db.name])[0][0])
     found = db.query(
         "SELECT col_description('\"MixedCase\"'::regclass, attnum) FROM pg_attribute"
         " WHERE attrelid = '\"MixedCase\"'::regclass AND attname = 'desc'"
@@ -244,19 +264,26 @@ def column_comment(db: dbs.ScratchDB) -> str | None:
     return value
 
 
+def query(db: dbs.ScratchDB, sql: str) -> list[tuple[Any, ...]]:
+    """Run a query written with "quoted" names, backtick-quoted on MariaDB."""
+    return db.query(sql.replace('"', "`") if isinstance(db, dbs.MariaDB) else sql)
+
+
 def check_upgraded(db: dbs.ScratchDB) -> None:
     assert db.tables() == sorted([*HOSTILE_TABLES, sp.VERSION_TABLE])
     assert sp.version_rows(db) == [REVISIONS[-1]]
-    people = db.query('SELECT id, "from", "group", "order" FROM "user" ORDER BY id')
+    people = query(db, 'SELECT id, "from", "group", "order" FROM "user" ORDER BY id')
     assert_exact(people, expected_people())
-    mixed = db.query('SELECT id, "CamelCol", "desc" FROM "MixedCase" ORDER BY id')
+    mixed = query(db, 'SELECT id, "CamelCol", "desc" FROM "MixedCase" ORDER BY id')
     assert_exact(mixed, [(i, v, DEFAULT) for i, v in enumerate(HOSTILE, 1)])
-    selected = db.query('SELECT id, "from", "group", "desc" FROM "select" ORDER BY id')
+    selected = query(db, 'SELECT id, "from", "group", "desc" FROM "select" ORDER BY id')
     assert_exact(selected, [*expected_people(), RAW_ROW, TEXT_ROW])
-    orders = db.query('SELECT id, user_id, "select" FROM "order" ORDER BY id')
+    orders = query(db, 'SELECT id, user_id, "select" FROM "order" ORDER BY id')
     assert_exact(orders, [(i, i, v) for i, v in enumerate(HOSTILE, 1)])
     if isinstance(db, dbs.PostgresDB):
         assert column_comment(db) == COMMENT
+    if isinstance(db, dbs.MariaDB):
+        assert column_comment(db) == COMMENT_MYSQL
 
 
 def check_empty(db: dbs.ScratchDB) -> None:
@@ -264,14 +291,16 @@ def check_empty(db: dbs.ScratchDB) -> None:
     assert sp.version_rows(db) == []
 
 
-DBS = [("pg_db", "postgresql"), ("sqlite_db", "sqlite")]
+DBS = [("pg_db", "postgresql"), ("sqlite_db", "sqlite"), ("mariadb_db", "mariadb"),
+       ("mariadb_db", "mysql")]
 
 
-@pytest.mark.parametrize("dialect", sp.DIALECTS)
+@pytest.mark.parametrize("dialect", [*sp.DIALECTS, "mysql", "mariadb"])
 def test_raw_sql_is_verbatim(project: Path, dialect: str) -> None:
     files = sp.render(project, dialect)
     text = sp.sql_text(files.upgrade[2])
-    statement = re.compile("^" + re.escape(RAW_SQL) + "\n?;$", re.MULTILINE)
+    raw = RAW_SQL_MYSQL if dialect in ("mysql", "mariadb") else RAW_SQL
+    statement = re.compile("^" + re.escape(raw) + "\n?;$", re.MULTILINE)
     assert statement.search(text)
     assert statement.search(sp.render_stream(project, dialect))
 
@@ -289,21 +318,21 @@ def test_files_up_then_down(project: Path, db_fixture: str, dialect: str,
     down4, down3, down2, down1 = reversed(files.downgrade)
     sp.apply_ok(db, down4)
     assert sp.version_rows(db) == [REVISIONS[2]]
-    people = db.query('SELECT id, "from", "group", "desc" FROM "user" ORDER BY id')
+    people = query(db, 'SELECT id, "from", "group", "desc" FROM "user" ORDER BY id')
     assert_exact(people, expected_people())
-    mixed = db.query('SELECT * FROM "MixedCase" ORDER BY id')
+    mixed = query(db, 'SELECT * FROM "MixedCase" ORDER BY id')
     assert_exact(mixed, [(i, v) for i, v in enumerate(HOSTILE, 1)])
 
     sp.apply_ok(db, down3)  # deletes each row by its hostile value, bound in a WHERE
     assert sp.version_rows(db) == [REVISIONS[1]]
-    assert db.query('SELECT * FROM "select"') == []
-    assert db.query('SELECT * FROM "order"') == []
-    assert len(db.query('SELECT * FROM "user"')) == len(HOSTILE)
+    assert query(db, 'SELECT * FROM "select"') == []
+    assert query(db, 'SELECT * FROM "order"') == []
+    assert len(query(db, 'SELECT * FROM "user"')) == len(HOSTILE)
 
     sp.apply_ok(db, down2)
     assert sp.version_rows(db) == [REVISIONS[0]]
-    assert db.query('SELECT * FROM "user"') == []
-    assert db.query('SELECT * FROM "MixedCase"') == []
+    assert query(db, 'SELECT * FROM "user"') == []
+    assert query(db, 'SELECT * FROM "MixedCase"') == []
 
     sp.apply_ok(db, down1)
     check_empty(db)

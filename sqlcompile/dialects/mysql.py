@@ -32,7 +32,13 @@ from sqlcompile import ddl
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import DropConstraint, DropIndex
-from sqlcompile.ops.table_ops import AlterColumn, CreateTableComment, DropTableComment
+from sqlcompile.ops.table_ops import (
+    AddColumn,
+    AlterColumn,
+    CreateTable,
+    CreateTableComment,
+    DropTableComment,
+)
 from sqlcompile.schema.convert import default_text, to_sa_column
 from sqlcompile.schema.model import ColumnModel, Schema
 
@@ -82,6 +88,19 @@ def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> s
     if element.column.name != element.column_name:
         return f"{head} CHANGE {compiler.preparer.quote(element.column_name)} {spec}"
     return f"{head} MODIFY {spec}"
+
+
+def _comments(op: Op) -> list[str]:
+    """The table and column comments an op writes."""
+    if isinstance(op, CreateTable):
+        found = [op.table.comment, *(c.comment for c in op.table.columns)]
+    elif isinstance(op, AddColumn):
+        found = [op.column.comment]
+    elif isinstance(op, AlterColumn | CreateTableComment):
+        found = [op.comment]
+    else:
+        return []
+    return [text for text in found if isinstance(text, str)]
 
 
 class MySQL(DialectSupport):
@@ -144,6 +163,11 @@ class MySQL(DialectSupport):
         )
 
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
+        wide = sorted({ch for text in _comments(op) for ch in text if ord(ch) > 0xFFFF})
+        if wide:
+            return (f"{self.title} stores comments in utf8mb3, which has no 4-byte characters: "
+                    f"{', '.join(f'U+{ord(ch):X}' for ch in wide)} would be stored as '?'; "
+                    "leave them out of the comment for this dialect")
         if isinstance(op, DropConstraint) and op.type_ is None:
             return (f"the schema model does not know constraint {op.constraint_name}, and "
                     f"{self.title} drops each kind differently (DROP FOREIGN KEY, DROP INDEX, "
