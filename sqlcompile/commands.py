@@ -1,4 +1,4 @@
-"""Commands besides render/check: init, revision, merge, history, heads, show."""
+"""Commands besides render/check: init, revision, merge, history, heads, show, schema."""
 
 from __future__ import annotations
 
@@ -84,6 +84,38 @@ def _describe(graph: RevisionGraph, rev: str) -> str:
 
 def register(cli: click.Group) -> None:
     """Add the commands of this module (and the dev loop) to the CLI group."""
+
+    @cli.command("schema")
+    @click.option("--dialect", help="Target dialect (default: the first configured).")
+    @click.option("--at", "at", default="heads",
+                  help="Revision (id, prefix, label, head, heads; default: heads).")
+    @click.pass_context
+    @handle_errors
+    def schema_command(ctx: click.Context, dialect: str | None, at: str) -> None:
+        """Print the schema at a revision as DDL, from the schema model (no database)."""
+        import sys
+
+        from sqlcompile.config import coerce_setting
+        from sqlcompile.render import render_schema
+
+        proj = project(ctx)
+        name = (coerce_setting("dialects", [dialect], "--dialect")[0] if dialect
+                else proj.config.dialects[0])
+        revisions = proj.graph.resolve(at)
+        everything = set(revisions) == set(proj.graph.heads())
+        shown = ", ".join(revisions) or "nothing applied"
+        description = at if shown == at else f"{at} ({shown})"
+        if everything:  # the same bytes as the schema.sql that render writes
+            result = render_schema(proj, name)
+        else:
+            result = render_schema(proj, name, revisions, description)
+        for problem in result.report.errors:
+            click.echo(f"statement failed validation ({problem.detail}): {problem.sql}",
+                       err=True)
+        if result.report.errors:
+            sys.exit(1)
+        sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
+        sys.stdout.flush()
 
     @cli.command()
     @click.argument("directory", default=".", type=click.Path(file_okay=False))

@@ -15,6 +15,7 @@ from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.errors import GraphError, SqlcompileError
 from sqlcompile.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
+from sqlcompile.schema.ddl import schema_statements
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step
 from sqlcompile.sources.scripts import Script, load_scripts

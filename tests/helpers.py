@@ -15,6 +15,7 @@ from typing import Any
 from sqlcompile.compiler import Body, compile_body
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
+from sqlcompile.schema.model import Schema
 from sqlcompile.sources.proxy import alembic_compat
 from sqlcompile.sources.scripts import Script, load_script
 
@@ -80,12 +81,15 @@ def compile_body_of(
     """The compiled Body of ``body_src`` run as ``direction`` for ``dialect``.
 
     Extra keyword arguments become `Config` settings (e.g. ``url=...``, ``x_arguments=...``).
+    The ops see a schema model that starts empty (tables the body creates are known to the ops
+    after them), as the first revision of a history does.
     """
     root = (tmp_path or Path(tempfile.mkdtemp(prefix="sqlcompile-test-"))).resolve()
     path = write_script(root, body_src, direction, imports=imports)
     settings = Config(root=root, **config)
     script = load(path, settings)
-    return compile_body(script, direction, get_dialect(dialect), settings)
+    target = get_dialect(dialect)
+    return compile_body(script, direction, target, settings, Schema(target))
 
 
 def statements_of(body: Body) -> list[str]:

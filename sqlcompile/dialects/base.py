@@ -14,6 +14,7 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Op, RenderContext
+    from sqlcompile.schema.model import EnumModel
     from sqlcompile.sources.recorder import Recorded
 
 

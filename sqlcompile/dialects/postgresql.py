@@ -13,6 +13,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.ops.base import Op
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
+from sqlcompile.schema.model import EnumModel
 
 
 class PostgreSQL(DialectSupport):
@@ -41,6 +42,10 @@ class PostgreSQL(DialectSupport):
                 return ("CONCURRENTLY cannot run inside a transaction block; put the op in "
                         "`with op.get_context().autocommit_block():`")
         return None
+
+    def enum_ddl(self, enum: EnumModel) -> list[Any]:
+        return [postgresql.CreateEnumType(
+            postgresql.ENUM(*enum.values, name=enum.name, schema=enum.schema))]
 
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.

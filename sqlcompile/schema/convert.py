@@ -109,6 +109,7 @@ def index_from_sa(index: sa.Index, dialect: DialectSupport) -> IndexModel:
     options = {
         key: (sql_text(value, dialect) if key.endswith("_where") and value is not None else value)
         for key, value in index.dialect_kwargs.items()
+        if not key.endswith("_concurrently")  # how it is built, not what it is
     }
     return IndexModel(_name(index.name), tuple(parts), bool(index.unique), _options(options))
 
@@ -178,10 +179,12 @@ def to_sa_column(column: ColumnModel, *, primary_key: bool = False) -> sa.Column
 
 
 def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
-                name: str | None = None, indexes: bool = True) -> sa.Table:
+                name: str | None = None, indexes: bool = True,
+                fk_targets: bool = True) -> sa.Table:
     """An SQLAlchemy Table restating the model's table (``name`` overrides its name).
 
-    Foreign key targets get stand-in tables in the same MetaData unless already there.
+    With ``fk_targets``, foreign key targets get stand-in tables in the same MetaData unless
+    already there (without, the caller adds every table first).
     """
     from sqlcompile.ops.base import ensure_fk_targets
 
@@ -209,7 +212,7 @@ def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
     if indexes:
         for index in table.indexes:
             to_sa_index(index, result)
-    return ensure_fk_targets(result)
+    return ensure_fk_targets(result) if fk_targets else result
 
 
 def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
