@@ -33,15 +33,25 @@ def _default(text: str | None, autoincrement: bool) -> str | None:
         value = value[1:-1].strip()
     value = value.lower()
     aliases = {"current_timestamp()": "current_timestamp", "now()": "current_timestamp",
-               "'0'": "0", "'1'": "1", "'0.00'": "0", "0.00": "0"}
+               "'0'": "0", "'1'": "1", "'0.00'": "0", "0.00": "0",
+               "true": "1", "false": "0"}  # booleans are 1/0 on MySQL; same on both sides
     return aliases.get(value, value)
 
 
 def _type(type_: Any, dialect: sa.engine.Dialect) -> str:
     text = str(type_.compile(dialect=dialect)).upper()
-    aliases = {"TINYINT(1)": "BOOLEAN", "TINYINT": "BOOLEAN", "INTEGER(11)": "INTEGER",
+    if dialect.name in ("mysql", "mariadb"):  # MySQL/MariaDB store NUMERIC as its synonym DECIMAL
+        text = re.sub(r"^NUMERIC\b", "DECIMAL", text)
+    aliases = {"TINYINT(1)": "BOOLEAN", "TINYINT": "BOOLEAN", "BOOL": "BOOLEAN", "INTEGER(11)": "INTEGER",
                "INT(11)": "INTEGER", "INT": "INTEGER"}
     return aliases.get(text, text)
+
+
+def _action(action: str | None, dialect: sa.engine.Dialect) -> str:
+    """ON DELETE action; the default spelled out reads back as nothing."""
+    value = (action or "").upper()
+    defaults = {"NO ACTION"} | ({"RESTRICT"} if dialect.name in ("mysql", "mariadb") else set())
+    return "" if value in defaults else value
 
 
 def from_model(schema: Schema, dialect: sa.engine.Dialect) -> dict[str, Any]:
@@ -58,7 +68,7 @@ def from_model(schema: Schema, dialect: sa.engine.Dialect) -> dict[str, Any]:
         out[table.name] = {
             "columns": columns,
             "pk": tuple(pk),
-            "fks": sorted((f.columns, f.ref_table, f.ref_columns, (f.ondelete or "").upper())
+            "fks": sorted((f.columns, f.ref_table, f.ref_columns, _action(f.ondelete, dialect))
                           for f in table.foreign_keys),
             "uniques": sorted(u.columns for u in table.uniques),
             "indexes": sorted((i.name, i.columns, i.unique) for i in table.indexes),
@@ -84,36 +94,46 @@ def from_database(url: str, dialect: sa.engine.Dialect, comments: bool) -> dict[
                             c.get("comment") if comments else None)
                 for c in inspector.get_columns(name)
             }
-            uniques = sorted(tuple(u["column_names"])
+            uniques = sorted((u["name"], tuple(u["column_names"]))
                              for u in inspector.get_unique_constraints(name))
             indexes = sorted(
                 (i["name"], tuple(i["column_names"]), bool(i["unique"]))
                 for i in inspector.get_indexes(name)
                 if not i.get("duplicates_constraint")
-                and tuple(i["column_names"]) not in uniques  # MySQL: unique keys are indexes
-                or not i["unique"]
             )
             fks = sorted(
                 (tuple(f["constrained_columns"]), f["referred_table"],
-                 tuple(f["referred_columns"]), (f["options"].get("ondelete") or "").upper())
+                 tuple(f["referred_columns"]), _action(f["options"].get("ondelete"), dialect))
                 for f in inspector.get_foreign_keys(name)
             )
             checks = sorted(str(c["name"]) for c in inspector.get_check_constraints(name)
                             if c.get("name"))
             comment = inspector.get_table_comment(name).get("text") if comments else None
-            out[name] = {"columns": columns, "pk": pk, "fks": fks, "uniques": uniques,
+            out[name] = {"columns": columns, "pk": pk, "fks": fks, "uniques": uniques,  # named
                          "indexes": indexes, "checks": checks, "comment": comment}
     finally:
         engine.dispose()
     return out
 
 
-def _fk_indexes(model: dict[str, Any], reflected: dict[str, Any]) -> None:
-    """MySQL/MariaDB create an index for each foreign key that has none: not a difference."""
+def _unique_keys(model: dict[str, Any], reflected: dict[str, Any]) -> None:
+    """Unique constraints and unique indexes, told apart by the model's names.
+
+    PostgreSQL and SQLite reflect them apart; MySQL/MariaDB have only unique keys, reflected
+    as both, and add an index for each foreign key that has none (not a difference).
+    """
     for name, table in reflected.items():
-        ours = model.get(name, {}).get("indexes", [])
-        table["indexes"] = [i for i in table["indexes"]
-                            if i in ours or not any(i[1] == f[0] for f in table["fks"])]
+        ours = model.get(name, {})
+        index_names = {i[0] for i in ours.get("indexes", [])}
+        uniques = table["uniques"]
+        if table.get("keys_are_indexes"):
+            uniques = [u for u in uniques if u[0] not in index_names]
+            unique_names = {u[0] for u in uniques}
+            table["indexes"] = [
+                i for i in table["indexes"] if i[0] not in unique_names
+                and (i[0] in index_names or not any(i[1] == f[0] for f in table["fks"]))]
+        table["uniques"] = sorted(u[1] for u in uniques)
+        table.pop("keys_are_indexes", None)
 
 
 @pytest.mark.parametrize("db_fixture, dialect_name", DATABASES)
@@ -138,8 +158,9 @@ def test_model_matches_reflection(tmp_path: Path, db_fixture: str, dialect_name:
             table["comment"] = None
             table["columns"] = {k: (*v[:3], None) for k, v in table["columns"].items()}
     reflected = from_database(db.url, dialect.sa_dialect, comments)
-    if dialect_name in ("mysql", "mariadb"):
-        _fk_indexes(model, reflected)
+    for table in reflected.values():
+        table["keys_are_indexes"] = dialect_name in ("mysql", "mariadb")
+    _unique_keys(model, reflected)
     assert sorted(model) == sorted(reflected)
     assert len(model) >= 8 and sum(len(t["indexes"]) for t in model.values()) >= 5
     for name in model:
