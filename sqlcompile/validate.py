@@ -90,6 +90,8 @@ class Validator:
         if len(batches) != 1:
             return "error", (f"the client would split this statement into {len(batches)} "
                              "batches at a separator line")
+        if self.dialect.is_block_start([w.upper() for w in sql.split()[:4]]):
+            return UNVALIDATED, "a procedural block, which sqlglot does not parse"
         return self._parse(batches[0])
 
     def _parse(self, sql: str) -> tuple[str, str]:

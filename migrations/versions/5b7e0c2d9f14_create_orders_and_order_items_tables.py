@@ -52,8 +52,8 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("total >= 0", name="ck_orders_total_non_negative"),
     )
-    if op.get_context().dialect.name in ("mysql", "mariadb"):
-        # MySQL and MariaDB have no partial indexes: index the status too, which serves
+    if op.get_context().dialect.name in ("mysql", "mariadb", "oracle"):
+        # MySQL, MariaDB and Oracle have no partial indexes: index the status too, which serves
         # `WHERE status = 'pending' ORDER BY placed_at` as well (and indexes every row).
         op.create_index("ix_orders_pending_placed_at", "orders", ["status", "placed_at"])
     else:
@@ -64,6 +64,7 @@ def upgrade() -> None:
             unique=False,
             postgresql_where=sa.text("status = 'pending'"),
             sqlite_where=sa.text("status = 'pending'"),
+            mssql_where=sa.text("status = 'pending'"),
         )
     op.create_table(
         "order_items",

@@ -14,6 +14,8 @@ _MODULES = {
     "postgresql": "postgresql",
     "mariadb": "mariadb",
     "mysql": "mysql",
+    "mssql": "mssql",
+    "oracle": "oracle",
     "sqlite": "sqlite",
 }
 

@@ -161,6 +161,11 @@ class DialectSupport:
         block that runs to the end of its batch (its inner `;` do not end it)."""
         return False
 
+    def name_defaults(self, table: TableModel) -> TableModel:
+        """``table`` with a name on every server default, where the dialect's defaults are
+        named constraints (the schema model keeps the name the DDL gave them)."""
+        return table
+
     def is_client_directive(self, sql: str) -> bool:
         """Whether ``sql`` is a command for the client program (not SQL sent to the server);
         validation lists such statements as unvalidated."""

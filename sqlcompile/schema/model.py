@@ -244,7 +244,7 @@ class Schema:
         return self.tables.get((schema, name))
 
     def put(self, table: TableModel) -> None:
-        self.tables[table.key] = table
+        self.tables[table.key] = self.dialect.name_defaults(table)
 
     def remove(self, name: str, schema: str | None = None) -> TableModel | None:
         return self.tables.pop((schema, name), None)

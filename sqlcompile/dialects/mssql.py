@@ -1,0 +1,363 @@
+"""SQL Server 2017+: transactional DDL under SET XACT_ABORT ON, `GO` batches for `sqlcmd -b`.
+
+Every statement is its own batch (a `GO` line after it). With ``XACT_ABORT ON`` a failing
+statement rolls the transaction back and ends the batch; ``sqlcmd -b`` then exits before the
+next batch, so nothing after a failure runs. The guard raises with RAISERROR, which aborts only
+the batch: sqlcmd exits, and closing the connection rolls the open transaction back.
+
+Defaults are named constraints on SQL Server. A default the script did not name is called
+``DF_<table>_<column>`` in the DDL and in the schema model, and dropping or replacing it uses
+the name the model holds (which stays what it was when the table or column is renamed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+from sqlalchemy.dialects import mssql
+from sqlalchemy.dialects.mssql.base import MSDDLCompiler, MSSQLCompiler
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import DDLCompiler
+
+from sqlcompile import ddl
+from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.ops.base import Element, Op, RenderContext, qualified, table_for
+from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
+from sqlcompile.ops.table_ops import (
+    AddColumn,
+    AlterColumn,
+    CreateTable,
+    CreateTableComment,
+    DropColumn,
+    DropTableComment,
+)
+from sqlcompile.schema.model import ColumnModel, TableModel
+
+_ACTION = re.compile(r"^(?:RESTRICT|CASCADE|SET NULL|NO ACTION|SET DEFAULT)$", re.I)
+_GO = re.compile(r"(?im)^[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:\r?\n|\Z)")
+NAME_LIMIT = 128  # SQL Server's identifier length
+
+
+def default_name(table: str, column: str) -> str:
+    """The name given to a default constraint the script did not name."""
+    return f"DF_{table}_{column}"[:NAME_LIMIT]
+
+
+class _DDLCompiler(MSDDLCompiler):
+    """SQL Server's DDL compiler, writing every server default as a named constraint."""
+
+    def get_column_specification(self, column: sa.Column[Any], **kw: Any) -> str:
+        spec = str(super().get_column_specification(column, **kw))  # type: ignore[no-untyped-call]
+        default = self.get_column_default_string(column)
+        if default is None:
+            return spec
+        name = getattr(column.server_default, "name", None)
+        if not name:
+            table = column.table.name if isinstance(column.table, sa.Table) else ""
+            name = default_name(table, column.name)
+        head, found, tail = spec.rpartition(f" DEFAULT {default}")
+        if not found:
+            return spec
+        return f"{head} CONSTRAINT {self.preparer.quote(name)} DEFAULT {default}{tail}"
+
+
+    def define_constraint_cascades(self, constraint: Any) -> str:
+        """RESTRICT is NO ACTION on SQL Server (checked at once, as it has no deferral)."""
+        text = ""
+        for event, action in (("DELETE", constraint.ondelete), ("UPDATE", constraint.onupdate)):
+            if action is not None:
+                action = "NO ACTION" if action.upper() == "RESTRICT" else action.upper()
+                if not _ACTION.match(action):
+                    raise sa.exc.CompileError(f"unexpected ON {event} action {action!r}")
+                text += f" ON {event} {action}"
+        return text
+
+    def define_constraint_deferrability(self, constraint: Any) -> str:
+        if constraint.deferrable or constraint.initially:
+            raise sa.exc.CompileError("SQL Server has no deferrable constraints")
+        return ""
+
+
+class _Compiler(MSSQLCompiler):
+    """SQL Server's compiler; a string literal with non-ASCII characters gets the N prefix, so
+    the text reaches an NVARCHAR (or UTF-8 collated) column as written."""
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        text = str(super().render_literal_value(value, type_))
+        if isinstance(value, str) and not value.isascii() and text.startswith("'"):
+            text = f"N{text}"
+        return text
+
+
+class DefaultConstraint(ddl.AlterTable):
+    """ALTER TABLE t ADD CONSTRAINT name DEFAULT expr FOR c."""
+
+    def __init__(self, table: sa.TableClause, name: str, column: sa.Column[Any]) -> None:
+        super().__init__(table)
+        self.name = name
+        self.column = column
+
+
+class DropNamedConstraint(ddl.AlterTable):
+    """ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name (a default, which SQLAlchemy lacks)."""
+
+    def __init__(self, table: sa.TableClause, name: str, if_exists: bool = False) -> None:
+        super().__init__(table)
+        self.name = name
+        self.if_exists = if_exists
+
+
+class AlterColumnDefinition(ddl.AlterColumn):
+    """ALTER TABLE t ALTER COLUMN c <type> NULL | NOT NULL (type and nullability restated)."""
+
+    def __init__(self, table: sa.TableClause, column_name: str, type_: Any,
+                 nullable: bool) -> None:
+        super().__init__(table, column_name)
+        self.type_ = type_
+        self.nullable = nullable
+
+
+@compiles(DefaultConstraint, "mssql")
+def _default_constraint(element: DefaultConstraint, compiler: DDLCompiler, **kw: Any) -> str:
+    default = compiler.get_column_default_string(element.column)
+    return (f"{ddl.alter_table(compiler, element.table)} ADD CONSTRAINT "
+            f"{compiler.preparer.quote(element.name)} DEFAULT {default} "
+            f"FOR {compiler.preparer.quote(element.column.name)}")
+
+
+@compiles(DropNamedConstraint, "mssql")
+def _drop_named_constraint(element: DropNamedConstraint, compiler: DDLCompiler,
+                           **kw: Any) -> str:
+    exists = " IF EXISTS" if element.if_exists else ""
+    return (f"{ddl.alter_table(compiler, element.table)} DROP CONSTRAINT{exists} "
+            f"{compiler.preparer.quote(element.name)}")
+
+
+@compiles(AlterColumnDefinition, "mssql")
+def _alter_column_definition(element: AlterColumnDefinition, compiler: DDLCompiler,
+                             **kw: Any) -> str:
+    null = "NULL" if element.nullable else "NOT NULL"
+    return f"{ddl.alter_column(compiler, element)} {ddl.type_sql(compiler, element.type_)} {null}"
+
+
+@compiles(ddl.AddColumn, "mssql")
+def _add_column(element: ddl.AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    spec = compiler.get_column_specification(element.column)
+    if element.inline_primary_key:
+        spec += " PRIMARY KEY"
+    return f"{ddl.alter_table(compiler, element.table)} ADD {spec}"
+
+
+def _sp_rename(compiler: DDLCompiler, old: str, new: str, kind: str | None = None) -> str:
+    """EXEC sp_rename with the object's current (qualified, quoted) name and its new name."""
+    literal = compiler.sql_compiler.render_literal_value
+    args = [literal(old, sa.Unicode()), literal(new, sa.Unicode())]
+    if kind:
+        args.append(f"'{kind}'")
+    return f"EXEC sp_rename {', '.join(args)}"
+
+
+@compiles(ddl.RenameTable, "mssql")
+def _rename_table(element: ddl.RenameTable, compiler: DDLCompiler, **kw: Any) -> str:
+    return _sp_rename(compiler, compiler.preparer.format_table(element.table), element.new_name)
+
+
+@compiles(ddl.RenameColumn, "mssql")
+def _rename_column(element: ddl.RenameColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    old = (f"{compiler.preparer.format_table(element.table)}."
+           f"{compiler.preparer.quote(element.column_name)}")
+    return _sp_rename(compiler, old, element.new_name, "COLUMN")
+
+
+@compiles(sa_schema.CreateTable, "mssql")
+def _create_table(element: sa_schema.CreateTable, compiler: DDLCompiler, **kw: Any) -> str:
+    """SQL Server has no CREATE TABLE IF NOT EXISTS: the version table's creation is wrapped
+    in `IF OBJECT_ID(...) IS NULL`."""
+    if not element.if_not_exists:
+        return str(compiler.visit_create_table(element, **kw))  # type: ignore[no-untyped-call]
+    plain = sa_schema.CreateTable(element.element)
+    table = element.element
+    name = f"{table.schema}.{table.name}" if table.schema else table.name
+    create = str(compiler.visit_create_table(plain, **kw)).strip()  # type: ignore[no-untyped-call]
+    literal = compiler.sql_compiler.render_literal_value(name, sa.Unicode())
+    return f"IF OBJECT_ID({literal}, N'U') IS NULL {create}"
+
+
+class MSSQL(DialectSupport):
+    """SQL Server 2017+ (STRING_AGG, DROP ... IF EXISTS)."""
+
+    name: ClassVar[str] = "mssql"
+    sqlglot_name: ClassVar[str] = "tsql"
+    title: ClassVar[str] = "SQL Server"
+    batch_separator: ClassVar[str | None] = "GO"
+    apply_command: ClassVar[str] = (
+        'sqlcmd -b -x -I -f 65001 -S "$SERVER" -d "$DATABASE" -i {file}')
+
+    def make_sa_dialect(self) -> Dialect:
+        dialect = mssql.dialect(  # type: ignore[no-untyped-call]
+            paramstyle="named", deprecate_large_types=True)
+        dialect.ddl_compiler = _DDLCompiler
+        dialect.statement_compiler = _Compiler
+        # Offline there is no server to ask: the defaults of SQL Server 2017 with schema dbo.
+        dialect.default_schema_name = "dbo"
+        dialect.server_version_info = (14,)  # type: ignore[assignment]
+        return dialect
+
+    def session_setup(self) -> list[str]:
+        # XACT_ABORT: any error rolls the transaction back and ends the batch.
+        return ["SET XACT_ABORT ON", "SET NOCOUNT ON"]
+
+    def begin(self) -> str:
+        return "BEGIN TRANSACTION"
+
+    def commit(self) -> str:
+        return "COMMIT TRANSACTION"
+
+    def split_batches(self, text: str) -> list[str]:
+        return [chunk for chunk in _GO.split(text) if chunk.strip()] or [text]
+
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+        """IF EXISTS (a row when the version table differs) RAISERROR(...): severity 16 makes
+        `sqlcmd -b` stop after this batch, and the open transaction is rolled back."""
+        column = self.sa_dialect.identifier_preparer.quote("version_num")
+        expected_text = ", ".join(expected) if expected else "no revision (empty)"
+        message = (f"sqlcompile guard: {label} expects the version table to hold "
+                   f"[{expected_text}] but it holds something else; nothing was changed")
+        matched = "0"
+        if expected:
+            listed = ", ".join(self.render_string(rev) for rev in expected)
+            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
+        count = len(expected)
+        # RAISERROR reads % as a format specifier.
+        text = self.render_string(message.replace("%", "%%"))
+        return (
+            f"IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, {matched} AS m "
+            f"FROM {self.quote_table(table)}) AS g "
+            f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}) "
+            f"RAISERROR({text}, 16, 1)"
+        )
+
+    def string_agg(self, column: str, separator_sql: str) -> str:
+        return f"STRING_AGG({column}, {separator_sql}) WITHIN GROUP (ORDER BY {column})"
+
+    def name_defaults(self, table: TableModel) -> TableModel:
+        """Give every unnamed default of ``table`` the name the DDL gave it."""
+        if all(c.default is None or c.default_name for c in table.columns):
+            return table
+        return replace(table, columns=tuple(
+            c if c.default is None or c.default_name
+            else replace(c, default_name=default_name(table.name, c.name))
+            for c in table.columns))
+
+    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
+        if isinstance(op, AddColumn) and op.if_not_exists:
+            return "SQL Server has no ADD COLUMN IF NOT EXISTS"
+        if isinstance(op, CreateTable) and op.if_not_exists:
+            return "SQL Server has no CREATE TABLE IF NOT EXISTS"
+        if isinstance(op, CreateIndex) and op.kw.get("if_not_exists"):
+            return "SQL Server has no CREATE INDEX IF NOT EXISTS"
+        if isinstance(op, DropIndex) and op.table_name is None:
+            return (f"SQL Server drops an index with its table (DROP INDEX ... ON t) and the "
+                    f"schema model does not know index {op.index_name}; pass table_name=")
+        return None
+
+    def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
+        if isinstance(op, AlterColumn):
+            return self._alter_column(op, ctx)
+        if isinstance(op, DropColumn):
+            out: list[Element] = []
+            model = self._column(ctx, op.table_name, op.schema, op.column_name)
+            if model is not None and model.default_name:
+                ref = sa.table(op.table_name, schema=op.schema)
+                out.append(DropNamedConstraint(ref, model.default_name, bool(op.if_exists)))
+            return [*out, *op.elements(ctx)]
+        if isinstance(op, CreateTableComment | DropTableComment):
+            return self._table_comment(op, ctx)
+        return None
+
+    @staticmethod
+    def _column(ctx: RenderContext, table: str, schema: str | None,
+                column: str) -> ColumnModel | None:
+        model = ctx.schema.table(table, schema) if ctx.schema is not None else None
+        return model.column(column) if model is not None else None
+
+    def _table_comment(self, op: CreateTableComment | DropTableComment,
+                       ctx: RenderContext) -> list[Element]:
+        """Comments are the MS_Description extended property: an existing one is dropped
+        first (sp_addextendedproperty refuses to overwrite)."""
+        model = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
+        existing = model.comment if model is not None else op.existing_comment
+        holder = table_for(op.table_name, schema=op.schema, comment=(
+            op.comment if isinstance(op, CreateTableComment) else None))
+        out: list[Element] = []
+        if existing is not None or isinstance(op, DropTableComment):
+            out.append(sa_schema.DropTableComment(holder))
+        if isinstance(op, CreateTableComment):
+            out.append(sa_schema.SetTableComment(holder))
+        return out
+
+    def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
+        """ALTER COLUMN restating type and nullability; defaults dropped by their model name
+        and added as named constraints; comments as extended properties; sp_rename."""
+        changes = op.changes()
+        ref = sa.table(op.table_name, schema=op.schema)
+        where = f"{qualified(op.table_name, op.schema)}.{op.column_name}"
+        current = op.current(ctx.schema)
+        out: list[Element] = []
+        if "type" in changes or "nullable" in changes:
+            type_ = op.type_ if op.type_ is not None else (
+                current.type if current is not None else op.existing_type)
+            nullable = op.nullable if op.nullable is not None else (
+                current.nullable if current is not None else op.existing_nullable)
+            if type_ is None or nullable is None:
+                raise ctx.fail(
+                    op, "SQL Server's ALTER COLUMN restates the type and the nullability, and "
+                        f"the schema model does not know column {where} (created by raw SQL?)",
+                    hint="pass existing_type= and existing_nullable=")
+            out.append(AlterColumnDefinition(ref, op.column_name, type_, nullable))
+        if "server_default" in changes:
+            out += self._default(op, ctx, current, where)
+        if "comment" in changes:
+            column = sa.Column(op.column_name, sa.types.NULLTYPE, comment=op.comment)
+            table_for(op.table_name, column, schema=op.schema)
+            existing = current.comment if current is not None else op.existing_comment
+            if existing is not None or op.comment is None:
+                out.append(sa_schema.DropColumnComment(column))
+            if op.comment is not None:
+                out.append(sa_schema.SetColumnComment(column))
+        if op.new_column_name is not None:
+            out.append(ddl.RenameColumn(ref, op.column_name, op.new_column_name))
+        return out
+
+    def _default(self, op: AlterColumn, ctx: RenderContext, current: ColumnModel | None,
+                 where: str) -> list[Element]:
+        ref = sa.table(op.table_name, schema=op.schema)
+        out: list[Element] = []
+        if current is not None:
+            if current.default is not None:
+                name = current.default_name or default_name(op.table_name, op.column_name)
+                out.append(DropNamedConstraint(ref, name))
+        elif op.existing_server_default not in (None, False):
+            raise ctx.fail(
+                op, "SQL Server drops a default by its constraint name, and the schema model "
+                    f"does not know column {where} (created by raw SQL?)",
+                hint="write this revision's SQL by hand, naming the default constraint, in "
+                     f"{ctx.hand_written}")
+        if op.server_default is not None:
+            type_ = op.type_ if op.type_ is not None else (
+                current.type if current is not None else op.existing_type)
+            column = sa.Column(op.column_name, type_ or sa.types.NULLTYPE,
+                               server_default=op.server_default)
+            name = (getattr(column.server_default, "name", None)
+                    or default_name(op.table_name, op.new_column_name or op.column_name))
+            out.append(DefaultConstraint(ref, name, column))
+        return out
+
+
+DIALECT = MSSQL()
