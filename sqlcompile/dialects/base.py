@@ -14,7 +14,7 @@ from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Op, RenderContext
-    from sqlcompile.schema.model import EnumModel
+    from sqlcompile.schema.model import EnumModel, TableModel
     from sqlcompile.sources.recorder import Recorded
 
 
