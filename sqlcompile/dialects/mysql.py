@@ -31,12 +31,18 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlcompile import ddl
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
-from sqlcompile.ops.constraint_ops import DropConstraint, DropIndex
+from sqlcompile.ops.constraint_ops import (
+    CreateForeignKey,
+    CreateIndex,
+    DropConstraint,
+    DropIndex,
+)
 from sqlcompile.ops.table_ops import (
     AddColumn,
     AlterColumn,
     CreateTable,
     CreateTableComment,
+    DropColumn,
     DropTableComment,
 )
 from sqlcompile.schema.convert import default_text, to_sa_column
@@ -90,6 +96,17 @@ def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> s
     return f"{head} MODIFY {spec}"
 
 
+def _foreign_keys(op: Op) -> list[Any]:
+    """The foreign keys an op creates (with deferrable / initially)."""
+    if isinstance(op, CreateForeignKey):
+        return [op]
+    if isinstance(op, CreateTable):
+        return list(op.table.foreign_key_constraints)
+    if isinstance(op, AddColumn):
+        return [fk.constraint for fk in op.column.foreign_keys if fk.constraint is not None]
+    return []
+
+
 def _comments(op: Op) -> list[str]:
     """The table and column comments an op writes."""
     if isinstance(op, CreateTable):
@@ -110,6 +127,8 @@ class MySQL(DialectSupport):
     sqlglot_name: ClassVar[str] = "mysql"
     title: ClassVar[str] = "MySQL"
     transactional_ddl: ClassVar[bool] = False
+    #: MySQL 8 has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX.
+    lacks_if_exists: ClassVar[bool] = True
     apply_command: ClassVar[str] = (
         'mysql --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
 
@@ -168,6 +187,16 @@ class MySQL(DialectSupport):
             return (f"{self.title} stores comments in utf8mb3, which has no 4-byte characters: "
                     f"{', '.join(f'U+{ord(ch):X}' for ch in wide)} would be stored as '?'; "
                     "leave them out of the comment for this dialect")
+        deferrable = [fk for fk in _foreign_keys(op) if fk.deferrable or fk.initially]
+        if deferrable:
+            return (f"{self.title} checks foreign keys immediately; it has no DEFERRABLE / "
+                    "INITIALLY DEFERRED constraints (leave deferrable= and initially= out for "
+                    "this dialect)")
+        if self.lacks_if_exists and isinstance(op, AddColumn | DropColumn | CreateIndex
+                                               | DropIndex):
+            if getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None):
+                return (f"{self.title} has no IF [NOT] EXISTS on ADD/DROP COLUMN and "
+                        "CREATE/DROP INDEX (MariaDB has)")
         if isinstance(op, DropConstraint) and op.type_ is None:
             return (f"the schema model does not know constraint {op.constraint_name}, and "
                     f"{self.title} drops each kind differently (DROP FOREIGN KEY, DROP INDEX, "
@@ -267,6 +296,7 @@ class MariaDB(MySQL):
 
     name: ClassVar[str] = "mariadb"
     title: ClassVar[str] = "MariaDB"
+    lacks_if_exists: ClassVar[bool] = False
     apply_command: ClassVar[str] = (
         'mariadb --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
 

@@ -1,0 +1,3 @@
+ALTER TABLE accounts ADD COLUMN region VARCHAR(20);
+
+CREATE INDEX ix_accounts_region ON accounts (region);

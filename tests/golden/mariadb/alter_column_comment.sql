@@ -1,0 +1,1 @@
+ALTER TABLE accounts MODIFY note TEXT COMMENT 'free text, it''s optional';

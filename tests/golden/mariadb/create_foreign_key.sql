@@ -1,0 +1,1 @@
+ERROR: revision aaaaaaaaaaaa (upgrade): create_foreign_key fk_accounts_owner on accounts cannot be compiled for MariaDB: MariaDB checks foreign keys immediately; it has no DEFERRABLE / INITIALLY DEFERRED constraints (leave deferrable= and initially= out for this dialect)

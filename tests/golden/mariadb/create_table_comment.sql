@@ -1,0 +1,1 @@
+ALTER TABLE accounts COMMENT 'customer''s accounts';

@@ -1,0 +1,1 @@
+ALTER TABLE accounts DROP FOREIGN KEY fk_accounts_owner;

@@ -1,0 +1,1 @@
+UPDATE accounts SET active=false, note='done' WHERE accounts.note = 'it''s';

@@ -1,0 +1,3 @@
+ALTER TABLE accounts ADD COLUMN code VARCHAR(20);
+
+ALTER TABLE accounts ADD UNIQUE (code);

@@ -1,0 +1,1 @@
+ALTER TABLE accounts DROP CHECK ck_accounts_balance;

@@ -1,0 +1,1 @@
+ALTER TABLE accounts DROP INDEX uq_accounts_email;
