@@ -4,7 +4,7 @@
 -- parents:    8d2e4b6a1c93
 -- dialect:    postgresql
 -- direction:  downgrade
--- source:     migrations/versions/5b7e0c2d9f14_create_orders_and_order_items_tables.py (sha256 6143c57a0107bfd3a6da2e26a921d47f072fa4febe6664bf84fc7523eac2b187)
+-- source:     migrations/versions/5b7e0c2d9f14_create_orders_and_order_items_tables.py (sha256 235c42a1f8240c7f3be79235326638127a414ef4f91ea38c4fcb9f84b39e8635)
 -- expects:    sqlcompile_version holds [5b7e0c2d9f14]; leaves [8d2e4b6a1c93]
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0003_5b7e0c2d9f14_create_orders_and_order_items_tables.sql

@@ -4,7 +4,7 @@
 -- parents:    8d2e4b6a1c93
 -- dialect:    sqlite
 -- direction:  downgrade
--- source:     migrations/versions/5b7e0c2d9f14_create_orders_and_order_items_tables.py (sha256 97bdf06fce24ecbde6b7ad61a82417b4e31e8a979dfe189b11ff5c515e15e0c6)
+-- source:     migrations/versions/5b7e0c2d9f14_create_orders_and_order_items_tables.py (sha256 235c42a1f8240c7f3be79235326638127a414ef4f91ea38c4fcb9f84b39e8635)
 -- expects:    sqlcompile_version holds [5b7e0c2d9f14]; leaves [8d2e4b6a1c93]
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0003_5b7e0c2d9f14_create_orders_and_order_items_tables.sql
