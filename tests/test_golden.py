@@ -20,7 +20,7 @@ from helpers import compile_body_of, compile_ops
 from sqlcompile.errors import CompileError
 
 GOLDEN = Path(__file__).parent / "golden"
-DIALECTS = ("postgresql", "sqlite", "mysql", "mariadb")
+DIALECTS = ("postgresql", "sqlite", "mysql", "mariadb", "mssql", "oracle")
 REGEN = os.environ.get("SQLCOMPILE_REGEN_GOLDEN") == "1"
 
 HOSTILE = "it's \\ \\' \t tab\nnew line % %s %(name)s :name :'name' $$ $q$ ? -- /* é✓🙂"

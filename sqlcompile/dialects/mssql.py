@@ -343,7 +343,7 @@ class MSSQL(DialectSupport):
             if current.default is not None:
                 name = current.default_name or default_name(op.table_name, op.column_name)
                 out.append(DropNamedConstraint(ref, name))
-        elif op.existing_server_default not in (None, False):
+        elif op.server_default is None or op.existing_server_default not in (None, False):
             raise ctx.fail(
                 op, "SQL Server drops a default by its constraint name, and the schema model "
                     f"does not know column {where} (created by raw SQL?)",

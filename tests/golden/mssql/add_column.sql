@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD nickname VARCHAR(50) NULL;

@@ -1,0 +1,1 @@
+EXEC sp_rename N'accounts.note', N'remark', 'COLUMN';

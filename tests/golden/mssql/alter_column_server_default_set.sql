@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD CONSTRAINT [DF_accounts_note] DEFAULT 'n/a' FOR note;

@@ -1,0 +1,1 @@
+CREATE INDEX ix_docs_body ON docs (body);

@@ -1,0 +1,1 @@
+ERROR: revision aaaaaaaaaaaa (upgrade): create_index ix_accounts_active_email on accounts cannot be compiled for SQL Server: it is a partial index (postgresql_where, sqlite_where) with no mssql_where; creating it without its WHERE clause would index different rows

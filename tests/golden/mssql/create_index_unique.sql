@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX ix_accounts_email ON accounts (email);

@@ -1,0 +1,1 @@
+execute sp_dropextendedproperty 'MS_Description', 'schema', dbo, 'table', accounts;

@@ -1,0 +1,1 @@
+UPDATE accounts SET note = 'a:b' WHERE note IS NULL;

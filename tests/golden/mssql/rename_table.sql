@@ -1,0 +1,1 @@
+EXEC sp_rename N'accounts', N'customer_accounts';

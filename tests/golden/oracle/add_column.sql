@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD nickname VARCHAR2(50 CHAR);

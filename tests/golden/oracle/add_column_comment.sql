@@ -1,0 +1,3 @@
+ALTER TABLE accounts ADD nickname VARCHAR2(50 CHAR);
+
+COMMENT ON COLUMN accounts.nickname IS 'what friends call them';

@@ -1,0 +1,1 @@
+COMMENT ON COLUMN accounts.note IS 'free text, it''s optional';

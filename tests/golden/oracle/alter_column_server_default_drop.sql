@@ -1,0 +1,1 @@
+ALTER TABLE accounts MODIFY (note DEFAULT NULL);

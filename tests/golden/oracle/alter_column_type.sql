@@ -1,0 +1,1 @@
+ALTER TABLE accounts MODIFY (balance NUMERIC(14, 4));

@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD CONSTRAINT ck_accounts_email CHECK (email <> '');

@@ -1,0 +1,1 @@
+CREATE INDEX ix_accounts_owner_id ON accounts (owner_id);

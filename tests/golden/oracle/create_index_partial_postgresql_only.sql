@@ -1,0 +1,1 @@
+ERROR: revision aaaaaaaaaaaa (upgrade): create_index ix_accounts_active_email on accounts cannot be compiled for Oracle: it is a partial index (postgresql_where) with no oracle_where; creating it without its WHERE clause would index different rows

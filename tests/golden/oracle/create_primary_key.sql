@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD CONSTRAINT pk_accounts PRIMARY KEY (id);

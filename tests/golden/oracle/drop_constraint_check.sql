@@ -1,0 +1,1 @@
+ALTER TABLE accounts DROP CONSTRAINT ck_accounts_balance;

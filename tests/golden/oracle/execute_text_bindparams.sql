@@ -1,0 +1,1 @@
+UPDATE accounts SET note = 'it''s 50%	:x' WHERE id = 7;
