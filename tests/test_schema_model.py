@@ -13,7 +13,7 @@ from sqlcompile.compiler import record, replay
 from sqlcompile.config import Config, load_config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.ops.constraint_ops import CreateIndex, DropConstraint, DropIndex
-from sqlcompile.ops.table_ops import AlterColumn, DropColumn, DropTable
+from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 from sqlcompile.render import load_project
 from sqlcompile.schema.model import Schema, TableModel
 
@@ -144,7 +144,9 @@ def test_the_model_fills_in_what_the_script_left_out(tmp_path: Path) -> None:
     assert isinstance(back, AlterColumn) and str(back.type_) == "VARCHAR(100)"
 
     drop_column = next(op for op in ops if isinstance(op, DropColumn))
-    assert drop_column.column is not None and str(drop_column.column.type) == "VARCHAR(13)"
+    assert drop_column.column is None  # built from the model only when reversed
+    add_back = drop_column.reverse()
+    assert isinstance(add_back, AddColumn) and str(add_back.column.type) == "VARCHAR(13)"
     drop_index = next(op for op in ops if isinstance(op, DropIndex))
     assert drop_index.table_name == "books"
     assert isinstance(drop_index.reverse(), CreateIndex)
@@ -152,8 +154,9 @@ def test_the_model_fills_in_what_the_script_left_out(tmp_path: Path) -> None:
     assert drop_check.type_ == "check"
     assert drop_check.reverse().describe() == "create_check_constraint ck_books_title on books"
     drop_table = next(op for op in ops if isinstance(op, DropTable))
-    assert drop_table.table is not None
-    assert [c.name for c in drop_table.table.columns] == ["id", "author_id", "title"]
+    create = drop_table.reverse()
+    assert isinstance(create, CreateTable)
+    assert [c.name for c in create.table.columns] == ["id", "author_id", "title"]
 
 
 def test_unknown_tables_mark_the_model_incomplete(tmp_path: Path) -> None:

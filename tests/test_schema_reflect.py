@@ -42,8 +42,8 @@ def _type(type_: Any, dialect: sa.engine.Dialect) -> str:
     text = str(type_.compile(dialect=dialect)).upper()
     if dialect.name in ("mysql", "mariadb"):  # MySQL/MariaDB store NUMERIC as its synonym DECIMAL
         text = re.sub(r"^NUMERIC\b", "DECIMAL", text)
-    aliases = {"TINYINT(1)": "BOOLEAN", "TINYINT": "BOOLEAN", "BOOL": "BOOLEAN", "INTEGER(11)": "INTEGER",
-               "INT(11)": "INTEGER", "INT": "INTEGER"}
+    aliases = {"TINYINT(1)": "BOOLEAN", "TINYINT": "BOOLEAN", "BOOL": "BOOLEAN",
+               "INTEGER(11)": "INTEGER", "INT(11)": "INTEGER", "INT": "INTEGER"}
     return aliases.get(text, text)
 
 

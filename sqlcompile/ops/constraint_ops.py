@@ -18,8 +18,8 @@ from sqlcompile.ops.base import (
     qualified,
     table_for,
 )
-from sqlcompile.schema.convert import check_from_sa, foreign_key_from_sa, index_from_sa
-from sqlcompile.schema.model import KeyModel
+from sqlcompile.schema.convert import constraint_name, sql_text
+from sqlcompile.schema.model import CheckModel, ForeignKeyModel, IndexModel, IndexPart, KeyModel
 
 if TYPE_CHECKING:
     from sqlcompile.schema.model import Schema, TableModel
@@ -112,8 +112,20 @@ class CreateIndex(Op):
             return
         if self.if_not_exists and any(i.name == self.index_name for i in table.indexes):
             return
-        index = index_from_sa(self.index(), schema.dialect)
-        schema.put(replace(table, indexes=(*table.indexes, index)))
+        schema.put(replace(table, indexes=(*table.indexes, self.model(schema))))
+
+    def model(self, schema: Schema) -> IndexModel:
+        """The index as the model keeps it (SQL fragments rendered for the dialect)."""
+        parts = tuple(IndexPart(c) if isinstance(c, str)
+                      else IndexPart(sql_text(c, schema.dialect), expression=True)
+                      for c in self.columns)
+        options = tuple(sorted(
+            (key, sql_text(value, schema.dialect) if key.endswith("_where")
+             and value is not None else value)
+            for key, value in self.kw.items()
+            if not key.endswith("_concurrently")  # how it is built, not what it is
+        ))
+        return IndexModel(constraint_name(self.index_name), parts, bool(self.unique), options)
 
 
 @dataclass
@@ -204,25 +216,12 @@ class AddConstraintOp(Op):
 
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())
-        if table is None:
-            return
-        constraint = self.constraint()
-        if isinstance(constraint, sa.PrimaryKeyConstraint):
-            key = KeyModel(self.constraint_name, tuple(c.name for c in constraint.columns))
-            table = replace(table, primary_key=key, columns=tuple(
-                replace(c, nullable=False) if c.name in key.columns else c
-                for c in table.columns))
-        elif isinstance(constraint, sa.ForeignKeyConstraint):
-            table = replace(table, foreign_keys=(*table.foreign_keys,
-                                                 foreign_key_from_sa(constraint)))
-        elif isinstance(constraint, sa.UniqueConstraint):
-            unique = KeyModel(self.constraint_name, tuple(c.name for c in constraint.columns),
-                              tuple(sorted(constraint.dialect_kwargs.items())))
-            table = replace(table, uniques=(*table.uniques, unique))
-        elif isinstance(constraint, sa.CheckConstraint):
-            table = replace(table, checks=(*table.checks,
-                                           check_from_sa(constraint, schema.dialect)))
-        schema.put(table)
+        if table is not None:
+            schema.put(self.added_to(table, schema))
+
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        """``table`` with this constraint added."""
+        raise NotImplementedError
 
 
 @dataclass
@@ -249,6 +248,11 @@ class CreatePrimaryKey(AddConstraintOp):
         pk = sa.PrimaryKeyConstraint(*[table.c[c] for c in self.columns], name=self.constraint_name)
         table.append_constraint(pk)
         return pk
+
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        key = KeyModel(constraint_name(self.constraint_name), tuple(self.columns))
+        return replace(table, primary_key=key, columns=tuple(
+            replace(c, nullable=False) if c.name in key.columns else c for c in table.columns))
 
 
 @dataclass
@@ -332,6 +336,13 @@ class CreateForeignKey(AddConstraintOp):
         source.append_constraint(fk)
         return fk
 
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        fk = ForeignKeyModel(
+            constraint_name(self.constraint_name), tuple(self.local_cols), self.referent_schema,
+            self.referent_table, tuple(self.remote_cols), self.ondelete, self.onupdate,
+            self.deferrable, self.initially, self.match, tuple(sorted(self.kw.items())))
+        return replace(table, foreign_keys=(*table.foreign_keys, fk))
+
 
 @dataclass
 class CreateUniqueConstraint(AddConstraintOp):
@@ -361,6 +372,11 @@ class CreateUniqueConstraint(AddConstraintOp):
         table.append_constraint(unique)
         return unique
 
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        unique = KeyModel(constraint_name(self.constraint_name), tuple(self.columns),
+                          tuple(sorted(self.kw.items())))
+        return replace(table, uniques=(*table.uniques, unique))
+
 
 @dataclass
 class CreateCheckConstraint(AddConstraintOp):
@@ -388,6 +404,12 @@ class CreateCheckConstraint(AddConstraintOp):
         check = sa.CheckConstraint(condition, name=self.constraint_name, **self.kw)
         table.append_constraint(check)
         return check
+
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        check = CheckModel(constraint_name(self.constraint_name),
+                           sql_text(self.condition, schema.dialect),
+                           tuple(sorted(self.kw.items())))
+        return replace(table, checks=(*table.checks, check))
 
 
 _CONSTRAINT_CLASSES: dict[str | None, Any] = {

@@ -21,7 +21,7 @@ from sqlcompile.ops.base import (
     table_name_only,
 )
 from sqlcompile.schema.convert import default_text, table_from_sa, to_sa_column, to_sa_table
-from sqlcompile.schema.model import ColumnModel, KeyModel
+from sqlcompile.schema.model import ColumnModel, KeyModel, TableModel
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -99,6 +99,8 @@ class DropTable(Op):
     schema: str | None = None
     if_exists: bool | None = None
     table: sa.Table | None = None  # its definition, when known (makes the op reversible)
+    #: The table as the model knew it (built into ``table`` only when reversed).
+    known: TableModel | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def record(
@@ -120,14 +122,15 @@ class DropTable(Op):
         return [sa_schema.DropTable(table, if_exists=bool(self.if_exists))]  # type: ignore[arg-type]
 
     def reverse(self) -> Op:
+        if self.table is None and self.known is not None:
+            self.table = to_sa_table(self.known)
         if self.table is None:
             raise IrreversibleOperation(f"{self.describe()}: the table's definition is unknown")
         return CreateTable(self.table)
 
     def complete(self, schema: Schema) -> None:
-        model = schema.table(self.table_name, self.schema)
-        if self.table is None and model is not None:
-            self.table = to_sa_table(model)
+        if self.table is None:
+            self.known = schema.table(self.table_name, self.schema)
 
     def apply(self, schema: Schema) -> None:
         if schema.remove(self.table_name, self.schema) is None and not self.if_exists:
@@ -276,6 +279,8 @@ class DropColumn(Op):
     column: sa.Column[Any] | None = None  # its definition, when known
     if_exists: bool | None = None
     kw: dict[str, Any] = field(default_factory=dict)
+    #: The column as the model knew it (built into ``column`` only when reversed).
+    known: ColumnModel | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def record(
@@ -298,16 +303,17 @@ class DropColumn(Op):
         return [ddl.DropColumn(table, self.column_name, bool(self.if_exists))]
 
     def reverse(self) -> Op:
+        if self.column is None and self.known is not None:
+            self.column = to_sa_column(self.known)
+            table_for(self.table_name, self.column, schema=self.schema)
         if self.column is None:
             raise IrreversibleOperation(f"{self.describe()}: the column's definition is unknown")
         return AddColumn(self.table_name, self.column._copy(), self.schema)
 
     def complete(self, schema: Schema) -> None:
-        table = schema.table(self.table_name, self.schema)
-        model = table.column(self.column_name) if table is not None else None
-        if self.column is None and model is not None:
-            self.column = to_sa_column(model)
-            table_for(self.table_name, self.column, schema=self.schema)
+        if self.column is None:
+            table = schema.table(self.table_name, self.schema)
+            self.known = table.column(self.column_name) if table is not None else None
 
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())

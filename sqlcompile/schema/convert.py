@@ -71,7 +71,7 @@ def foreign_key_from_sa(constraint: sa.ForeignKeyConstraint) -> ForeignKeyModel:
     targets = [_fk_target(fk) for fk in constraint.elements]
     ref_schema, ref_table, _ = targets[0]
     return ForeignKeyModel(
-        name=_name(constraint.name),
+        name=constraint_name(constraint.name),
         columns=tuple(constraint.column_keys),
         ref_schema=ref_schema,
         ref_table=ref_table,
@@ -85,7 +85,7 @@ def foreign_key_from_sa(constraint: sa.ForeignKeyConstraint) -> ForeignKeyModel:
     )
 
 
-def _name(name: Any) -> str | None:
+def constraint_name(name: Any) -> str | None:
     """A constraint name as a plain string (naming-convention markers resolved by then)."""
     if name is None or isinstance(name, _NoneName):
         return None
@@ -93,7 +93,7 @@ def _name(name: Any) -> str | None:
 
 
 def check_from_sa(constraint: sa.CheckConstraint, dialect: DialectSupport) -> CheckModel:
-    return CheckModel(_name(constraint.name), sql_text(constraint.sqltext, dialect),
+    return CheckModel(constraint_name(constraint.name), sql_text(constraint.sqltext, dialect),
                       _options(dict(constraint.dialect_kwargs)))
 
 
@@ -111,17 +111,18 @@ def index_from_sa(index: sa.Index, dialect: DialectSupport) -> IndexModel:
         for key, value in index.dialect_kwargs.items()
         if not key.endswith("_concurrently")  # how it is built, not what it is
     }
-    return IndexModel(_name(index.name), tuple(parts), bool(index.unique), _options(options))
+    return IndexModel(constraint_name(index.name), tuple(parts), bool(index.unique),
+                      _options(options))
 
 
 def table_from_sa(table: sa.Table, dialect: DialectSupport) -> TableModel:
     """The model of a Table as create_table defines it."""
     pk = table.primary_key
-    primary = (KeyModel(_name(pk.name), tuple(c.name for c in pk.columns))
+    primary = (KeyModel(constraint_name(pk.name), tuple(c.name for c in pk.columns))
                if pk is not None and len(pk.columns) else None)
     constraints = sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name)))
     uniques = tuple(
-        KeyModel(_name(c.name), tuple(col.name for col in c.columns),
+        KeyModel(constraint_name(c.name), tuple(col.name for col in c.columns),
                  _options(dict(c.dialect_kwargs)))
         for c in constraints if isinstance(c, sa.UniqueConstraint)
     )
