@@ -421,7 +421,7 @@ def test_config_option_pointing_to_missing_file(proj: Project) -> None:
 
 def test_unknown_dialect_option(proj: Project) -> None:
     proj.write("a_first.py", GOOD_FIRST)
-    assert_failed(proj.run("render", "--dialect", "oracle"), 2, "--dialect", "'oracle'",
+    assert_failed(proj.run("render", "--dialect", "db2"), 2, "--dialect", "'db2'",
                   "known dialects")
     assert proj.outputs() == {}
 
