@@ -120,6 +120,27 @@ def _comments(op: Op) -> list[str]:
     return [text for text in found if isinstance(text, str)]
 
 
+class DropKeyedConstraint(ddl.AlterTable):
+    """ALTER TABLE t DROP FOREIGN KEY / INDEX / PRIMARY KEY / CHECK / CONSTRAINT name.
+
+    Our own element, not SQLAlchemy's DropConstraint: Alembic, when imported, registers a
+    MySQL compilation of that one which refuses compile keyword arguments.
+    """
+
+    def __init__(self, table: sa.TableClause, name: str, what: str, if_exists: bool) -> None:
+        super().__init__(table)
+        self.name = name
+        self.what = what
+        self.if_exists = if_exists
+
+
+def _drop_keyed_constraint(element: DropKeyedConstraint, compiler: DDLCompiler,
+                           **kw: Any) -> str:
+    exists = " IF EXISTS" if element.if_exists else ""
+    name = "" if element.what == "PRIMARY KEY" else f" {compiler.preparer.quote(element.name)}"
+    return f"{ddl.alter_table(compiler, element.table)} DROP {element.what}{exists}{name}"
+
+
 class MySQL(DialectSupport):
     """MySQL 8.0+ (CHECK constraints are enforced from 8.0.16; RENAME COLUMN from 8.0)."""
 
@@ -127,6 +148,8 @@ class MySQL(DialectSupport):
     sqlglot_name: ClassVar[str] = "mysql"
     title: ClassVar[str] = "MySQL"
     transactional_ddl: ClassVar[bool] = False
+    #: How a check constraint is dropped.
+    drop_check: ClassVar[str] = "CHECK"
     #: MySQL 8 has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX.
     lacks_if_exists: ClassVar[bool] = True
     apply_command: ClassVar[str] = (
@@ -193,10 +216,10 @@ class MySQL(DialectSupport):
                     "INITIALLY DEFERRED constraints (leave deferrable= and initially= out for "
                     "this dialect)")
         if self.lacks_if_exists and isinstance(op, AddColumn | DropColumn | CreateIndex
-                                               | DropIndex):
+                                               | DropIndex | DropConstraint):
             if getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None):
                 return (f"{self.title} has no IF [NOT] EXISTS on ADD/DROP COLUMN and "
-                        "CREATE/DROP INDEX (MariaDB has)")
+                        "CREATE/DROP INDEX, nor IF EXISTS on dropping a constraint (MariaDB has)")
         if isinstance(op, DropConstraint) and op.type_ is None:
             return (f"the schema model does not know constraint {op.constraint_name}, and "
                     f"{self.title} drops each kind differently (DROP FOREIGN KEY, DROP INDEX, "
@@ -210,6 +233,11 @@ class MySQL(DialectSupport):
     def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
         if isinstance(op, AlterColumn):
             return self._alter_column(op, ctx)
+        if isinstance(op, DropConstraint):
+            what = {"foreignkey": "FOREIGN KEY", "unique": "INDEX", "primary": "PRIMARY KEY",
+                    "check": self.drop_check}[op.type_ or "check"]
+            return [DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
+                                        op.constraint_name, what, bool(op.if_exists))]
         if isinstance(op, DropIndex) and ctx.schema is not None:
             return self._drop_index(op, ctx, ctx.schema)
         if isinstance(op, CreateTableComment | DropTableComment):
@@ -297,6 +325,7 @@ class MariaDB(MySQL):
     name: ClassVar[str] = "mariadb"
     title: ClassVar[str] = "MariaDB"
     lacks_if_exists: ClassVar[bool] = False
+    drop_check: ClassVar[str] = "CONSTRAINT"
     apply_command: ClassVar[str] = (
         'mariadb --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
 
@@ -306,6 +335,7 @@ class MariaDB(MySQL):
 
 for _name in ("mysql", "mariadb"):
     compiles(ModifyColumn, _name)(_modify_column)
+    compiles(DropKeyedConstraint, _name)(_drop_keyed_constraint)
 
 MYSQL = MySQL()
 MARIADB = MariaDB()
