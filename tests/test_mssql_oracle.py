@@ -230,3 +230,23 @@ def test_example_is_accepted_by_sqlglot(dialect: str) -> None:
         # client directives, PL/SQL blocks (guard, version table), MODIFY
         assert kinds <= {"WHENEVER", "SET", "DECLARE", "BEGIN", "ALTER"}
         assert report.validated > report.unvalidated
+
+
+def test_mssql_guard_is_a_select_sqlglot_parses_in_full() -> None:
+    """The guard's abort (a failed CAST to INT quoting the message) is inside the parsed tree:
+    a typo there would fail validation, not pass as an unknown alias."""
+    import sqlalchemy as sa
+    import sqlglot
+    from sqlglot import exp
+
+    dialect = get_dialect("mssql")
+    table = sa.Table("sqlcompile_version", sa.MetaData(), sa.Column("version_num", sa.String))
+    sql = dialect.guard(table, ["abc123"], "upgrade of 0002 abc123")
+    tree = sqlglot.parse_one(sql, read="tsql")
+    assert isinstance(tree, exp.Select)
+    case = tree.expressions[0].find(exp.Case)  # the select list: CASE WHEN differs THEN CAST
+    assert case is not None
+    cast = case.find(exp.Cast)
+    assert cast is not None and cast.to.sql("tsql") == "INTEGER"
+    assert "but found [" in cast.sql("tsql") and "STRING_AGG" in sql
+    assert tree.args["where"] is not None

@@ -2,8 +2,8 @@
 
 Every statement is its own batch (a `GO` line after it). With ``XACT_ABORT ON`` a failing
 statement rolls the transaction back and ends the batch; ``sqlcmd -b`` then exits before the
-next batch, so nothing after a failure runs. The guard raises with RAISERROR, which aborts only
-the batch: sqlcmd exits, and closing the connection rolls the open transaction back.
+next batch, so nothing after a failure runs. The guard is a SELECT whose conversion of its
+message to INT fails when the version table differs, so it aborts like any failing statement.
 
 Defaults are named constraints on SQL Server. A default the script did not name is called
 ``DF_<table>_<column>`` in the DDL and in the schema model, and dropping or replacing it uses
@@ -223,24 +223,31 @@ class MSSQL(DialectSupport):
         return [chunk for chunk in _GO.split(text) if chunk.strip()] or [text]
 
     def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
-        """IF EXISTS (a row when the version table differs) RAISERROR(...): severity 16 makes
-        `sqlcmd -b` stop after this batch, and the open transaction is rolled back."""
+        """A SELECT that fails converting the guard message to INT when the version table
+        differs: the error quotes the message (expected and found revisions), XACT_ABORT rolls
+        the transaction back and `sqlcmd -b` stops.
+
+        The CASE keeps the conversion from running for rows the WHERE would drop (SQL Server
+        may compute the select list before filtering); plain SELECT/CASE/CAST, so sqlglot
+        parses all of it (IF ... RAISERROR would parse only as far as the IF).
+        """
         column = self.sa_dialect.identifier_preparer.quote("version_num")
         expected_text = ", ".join(expected) if expected else "no revision (empty)"
-        message = (f"sqlcompile guard: {label} expects the version table to hold "
-                   f"[{expected_text}] but it holds something else; nothing was changed")
+        prefix = (f"sqlcompile guard: {label} expects the version table to hold "
+                  f"[{expected_text}] but found [")
+        message = (f"{self.render_string(prefix)} + COALESCE(g.found, '') + "
+                   f"{self.render_string(']; nothing was changed')}")
         matched = "0"
         if expected:
             listed = ", ".join(self.render_string(rev) for rev in expected)
             matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
         count = len(expected)
-        # RAISERROR reads % as a format specifier.
-        text = self.render_string(message.replace("%", "%%"))
+        differs = f"g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
         return (
-            f"IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, {matched} AS m "
-            f"FROM {self.quote_table(table)}) AS g "
-            f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}) "
-            f"RAISERROR({text}, 16, 1)"
+            f"SELECT CASE WHEN {differs} THEN CAST({message} AS INT) END AS guard FROM ("
+            f"SELECT COUNT(*) AS n, {matched} AS m, "
+            f"{self.string_agg(column, self.render_string(', '))} AS found "
+            f"FROM {self.quote_table(table)}) AS g WHERE {differs}"
         )
 
     def string_agg(self, column: str, separator_sql: str) -> str:

@@ -28,7 +28,7 @@ IF OBJECT_ID(N'sqlcompile_version', N'U') IS NULL CREATE TABLE sqlcompile_versio
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [7a0d3e5f9b28]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('7a0d3e5f9b28') THEN 1 ELSE 0 END) AS m FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1) RAISERROR('sqlcompile guard: downgrade of 0006 7a0d3e5f9b28 expects the version table to hold [7a0d3e5f9b28] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 1 OR COALESCE(g.m, 0) <> 1 THEN CAST('sqlcompile guard: downgrade of 0006 7a0d3e5f9b28 expects the version table to hold [7a0d3e5f9b28] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('7a0d3e5f9b28') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 GO
 
 -- version: [7a0d3e5f9b28] -> [c4a91f3e7d25, e6f8a2b0c1d7]

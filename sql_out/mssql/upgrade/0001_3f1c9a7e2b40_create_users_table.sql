@@ -28,7 +28,7 @@ IF OBJECT_ID(N'sqlcompile_version', N'U') IS NULL CREATE TABLE sqlcompile_versio
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [(none)]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, 0 AS m FROM sqlcompile_version) AS g WHERE g.n <> 0 OR COALESCE(g.m, 0) <> 0) RAISERROR('sqlcompile guard: upgrade of 0001 3f1c9a7e2b40 expects the version table to hold [no revision (empty)] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 0 OR COALESCE(g.m, 0) <> 0 THEN CAST('sqlcompile guard: upgrade of 0001 3f1c9a7e2b40 expects the version table to hold [no revision (empty)] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, 0 AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 0 OR COALESCE(g.m, 0) <> 0;
 GO
 
 -- create_table users

@@ -28,7 +28,7 @@ IF OBJECT_ID(N'sqlcompile_version', N'U') IS NULL CREATE TABLE sqlcompile_versio
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [3f1c9a7e2b40]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('3f1c9a7e2b40') THEN 1 ELSE 0 END) AS m FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1) RAISERROR('sqlcompile guard: upgrade of 0002 8d2e4b6a1c93 expects the version table to hold [3f1c9a7e2b40] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 1 OR COALESCE(g.m, 0) <> 1 THEN CAST('sqlcompile guard: upgrade of 0002 8d2e4b6a1c93 expects the version table to hold [3f1c9a7e2b40] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('3f1c9a7e2b40') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 GO
 
 -- create_table authors

@@ -28,7 +28,7 @@ IF OBJECT_ID(N'sqlcompile_version', N'U') IS NULL CREATE TABLE sqlcompile_versio
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [c4a91f3e7d25, e6f8a2b0c1d7]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2) RAISERROR('sqlcompile guard: upgrade of 0006 7a0d3e5f9b28 expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 2 OR COALESCE(g.m, 0) <> 2 THEN CAST('sqlcompile guard: upgrade of 0006 7a0d3e5f9b28 expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
 GO
 
 -- version: [c4a91f3e7d25, e6f8a2b0c1d7] -> [7a0d3e5f9b28]

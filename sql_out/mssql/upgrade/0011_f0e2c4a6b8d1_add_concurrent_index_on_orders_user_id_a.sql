@@ -28,7 +28,7 @@ IF OBJECT_ID(N'sqlcompile_version', N'U') IS NULL CREATE TABLE sqlcompile_versio
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [b5c7d9e1f3a2]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('b5c7d9e1f3a2') THEN 1 ELSE 0 END) AS m FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1) RAISERROR('sqlcompile guard: upgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [b5c7d9e1f3a2] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 1 OR COALESCE(g.m, 0) <> 1 THEN CAST('sqlcompile guard: upgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [b5c7d9e1f3a2] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('b5c7d9e1f3a2') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 GO
 
 COMMIT TRANSACTION;
@@ -45,7 +45,7 @@ BEGIN TRANSACTION;
 GO
 
 -- guard: stop unless sqlcompile_version holds exactly [b5c7d9e1f3a2]
-IF EXISTS (SELECT 1 FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('b5c7d9e1f3a2') THEN 1 ELSE 0 END) AS m FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1) RAISERROR('sqlcompile guard: upgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [b5c7d9e1f3a2] but it holds something else; nothing was changed', 16, 1);
+SELECT CASE WHEN g.n <> 1 OR COALESCE(g.m, 0) <> 1 THEN CAST('sqlcompile guard: upgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [b5c7d9e1f3a2] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('b5c7d9e1f3a2') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 GO
 
 -- version: [b5c7d9e1f3a2] -> [f0e2c4a6b8d1]
