@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from sqlcompile.compiler import Body, compile_body
+from sqlcompile.compiler import Body, compile_body, record, replay
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.schema.model import Schema
@@ -20,6 +20,7 @@ from sqlcompile.sources.proxy import alembic_compat
 from sqlcompile.sources.scripts import Script, load_script
 
 REVISION = "aaaaaaaaaaaa"
+SETUP_REVISION = "0000aaaaaaaa"
 DIRECTIONS = ("upgrade", "downgrade")
 
 
@@ -76,20 +77,28 @@ def compile_body_of(
     tmp_path: Path | None = None,
     *,
     imports: str = "",
+    setup: str = "",
     **config: Any,
 ) -> Body:
     """The compiled Body of ``body_src`` run as ``direction`` for ``dialect``.
 
     Extra keyword arguments become `Config` settings (e.g. ``url=...``, ``x_arguments=...``).
     The ops see a schema model that starts empty (tables the body creates are known to the ops
-    after them), as the first revision of a history does.
+    after them), as the first revision of a history does; ``setup`` is the body of an earlier
+    upgrade that only builds that model (its SQL is not compiled).
     """
     root = (tmp_path or Path(tempfile.mkdtemp(prefix="sqlcompile-test-"))).resolve()
     path = write_script(root, body_src, direction, imports=imports)
     settings = Config(root=root, **config)
     script = load(path, settings)
     target = get_dialect(dialect)
-    return compile_body(script, direction, target, settings, Schema(target))
+    schema = Schema(target)
+    if setup:
+        # Another script, replayed into the model only: the schema the body starts from.
+        setup_path = write_script(root, setup, revision=SETUP_REVISION)
+        replay(record(load(setup_path, settings), "upgrade", target, settings), schema)
+        setup_path.unlink()
+    return compile_body(script, direction, target, settings, schema)
 
 
 def statements_of(body: Body) -> list[str]:
@@ -104,8 +113,10 @@ def compile_ops(
     tmp_path: Path | None = None,
     *,
     imports: str = "",
+    setup: str = "",
     **config: Any,
 ) -> list[str]:
     """SQL statements compiled from ``body_src`` (see :func:`compile_body_of`)."""
-    body = compile_body_of(body_src, dialect, direction, tmp_path, imports=imports, **config)
+    body = compile_body_of(body_src, dialect, direction, tmp_path, imports=imports, setup=setup,
+                           **config)
     return statements_of(body)

@@ -113,6 +113,9 @@ CHANGES = [
      lambda s: table(s, "authors").comment == "people who write"),
     ('op.drop_table_comment("books")', lambda s: table(s, "books").comment is None),
     ('op.drop_table("books")', lambda s: s.table("books") is None),
+    ('op.add_column("books", sa.Column("pages", sa.Integer, '
+     'sa.CheckConstraint("pages > 0", name="ck_pages")))',
+     lambda s: [c.name for c in table(s, "books").checks] == ["ck_books_title", "ck_pages"]),
     ('op.create_primary_key("pk_x", "books", ["isbn"])',
      lambda s: table(s, "books").primary_key.columns == ("isbn",)  # type: ignore[union-attr]
      and not table(s, "books").column("isbn").nullable),  # type: ignore[union-attr]

@@ -120,7 +120,10 @@ def table_from_sa(table: sa.Table, dialect: DialectSupport) -> TableModel:
     pk = table.primary_key
     primary = (KeyModel(constraint_name(pk.name), tuple(c.name for c in pk.columns))
                if pk is not None and len(pk.columns) else None)
-    constraints = sorted(table.constraints, key=lambda c: (type(c).__name__, str(c.name)))
+    # Constraints given as Column arguments stay on the column (CREATE TABLE renders them in
+    # the column's definition), not in table.constraints.
+    found = {*table.constraints, *(c for col in table.columns for c in col.constraints)}
+    constraints = sorted(found, key=lambda c: (type(c).__name__, str(c.name)))
     uniques = tuple(
         KeyModel(constraint_name(c.name), tuple(col.name for col in c.columns),
                  _options(dict(c.dialect_kwargs)))

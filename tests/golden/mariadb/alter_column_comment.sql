@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY note TEXT COMMENT 'free text, it''s optional';
+ALTER TABLE accounts MODIFY note TEXT COMMENT 'free text, it''s optional' DEFAULT 'it''s';

@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY note TEXT;
+ALTER TABLE accounts MODIFY note TEXT DEFAULT 'it''s';

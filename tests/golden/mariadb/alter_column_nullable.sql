@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY email VARCHAR(255);
+ALTER TABLE accounts MODIFY email VARCHAR(255) COMMENT 'login, unique';

@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY note TEXT DEFAULT 'n/a';
+ALTER TABLE accounts MODIFY note TEXT COMMENT 'old' DEFAULT 'n/a';

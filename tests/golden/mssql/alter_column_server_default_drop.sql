@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.note cannot be compiled for SQL Server: SQL Server drops a default by its constraint name, and the schema model does not know column accounts.note (created by raw SQL?)
+ALTER TABLE accounts DROP CONSTRAINT [DF_accounts_note];

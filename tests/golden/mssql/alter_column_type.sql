@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.balance cannot be compiled for SQL Server: SQL Server's ALTER COLUMN restates the type and the nullability, and the schema model does not know column accounts.balance (created by raw SQL?)
+ALTER TABLE accounts ALTER COLUMN balance NUMERIC(14, 4) NOT NULL;

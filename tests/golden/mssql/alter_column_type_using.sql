@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): alter_column accounts.code cannot be compiled for SQL Server: SQL Server's ALTER COLUMN restates the type and the nullability, and the schema model does not know column accounts.code (created by raw SQL?)
+ALTER TABLE accounts ALTER COLUMN code INTEGER NULL;

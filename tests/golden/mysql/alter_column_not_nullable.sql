@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY email VARCHAR(255) NOT NULL;
+ALTER TABLE accounts MODIFY email VARCHAR(255) NOT NULL COMMENT 'login, unique';

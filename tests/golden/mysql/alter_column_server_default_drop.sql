@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY note TEXT;
+ALTER TABLE accounts MODIFY note TEXT COMMENT 'old';

@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY balance NUMERIC(14, 4);
+ALTER TABLE accounts MODIFY balance NUMERIC(14, 4) NOT NULL DEFAULT '0';

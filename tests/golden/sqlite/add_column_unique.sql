@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.code cannot be compiled for SQLite: adding a unique column needs a rebuild of table accounts, and the schema model does not know that table (it was not created by op.create_table() in this history, or raw SQL changed it)
+ERROR: revision aaaaaaaaaaaa (upgrade): add_column accounts.code cannot be compiled for SQLite: DuplicateColumnError: A column with name 'code' is already present in table '_sqlcompile_new_accounts'.
