@@ -170,6 +170,24 @@ def test_unknown_tables_mark_the_model_incomplete(tmp_path: Path) -> None:
     ]
 
 
+def test_adding_a_column_the_model_has_marks_it_incomplete(tmp_path: Path) -> None:
+    schema, _ = replayed(tmp_path, 'op.add_column("books", sa.Column("title", sa.Text))')
+    assert table(schema, "books").column_names() == ["id", "author_id", "title", "isbn"]
+    assert schema.incomplete == [
+        f"schema model may be incomplete after revision {'a' * 12}: add_column books.title: "
+        "the model already has this column"
+    ]
+
+
+def test_a_self_referencing_column_adds_only_itself(tmp_path: Path) -> None:
+    schema, _ = replayed(tmp_path, 'op.add_column("books", sa.Column("sequel_id", sa.Integer, '
+                                   'sa.ForeignKey("books.id", name="fk_sequel")))')
+    books = table(schema, "books")
+    assert books.column_names() == ["id", "author_id", "title", "isbn", "sequel_id"]
+    assert [(f.name, f.ref_table) for f in books.foreign_keys] == [
+        ("fk_books_author", "authors"), ("fk_sequel", "books")]
+
+
 def test_snapshots_are_independent(tmp_path: Path) -> None:
     schema, _ = replayed(tmp_path, "")
     before = schema.copy()

@@ -247,9 +247,14 @@ class AddColumn(Op):
         table = schema.known(self.table_name, self.schema, self.describe())
         if table is None:
             return
-        if self.if_not_exists and table.column(self.column.name) is not None:
+        if table.column(self.column.name) is not None:
+            if not self.if_not_exists:
+                schema.mark_incomplete(f"{self.describe()}: the model already has this column")
             return
         added = table_from_sa(self.column.table, schema.dialect)
+        # Only this column: a self-referencing key gave its throwaway table a stand-in target.
+        added = replace(added, columns=tuple(c for c in added.columns
+                                             if c.name == self.column.name))
         primary_key = table.primary_key
         if self.column.primary_key:
             primary_key = KeyModel(
