@@ -15,45 +15,6 @@ CREATE TABLE authors (
 );
 GO
 
--- table tags
-CREATE TABLE tags (
-	id INTEGER NOT NULL IDENTITY, 
-	name VARCHAR(100) NOT NULL, 
-	slug VARCHAR(100) NOT NULL, 
-	description VARCHAR(max) NULL, 
-	[order] INTEGER NOT NULL CONSTRAINT [DF_tags_order] DEFAULT 0, 
-	CONSTRAINT pk_tags PRIMARY KEY (id), 
-	CONSTRAINT uq_tags_name UNIQUE (name)
-);
-GO
-
-execute sp_addextendedproperty 'MS_Description', N'Display order in the navigation menu', 'schema', dbo, 'table', tags, 'column', [order];
-GO
-
-CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
-GO
-
--- table users
-CREATE TABLE users (
-	id INTEGER NOT NULL IDENTITY, 
-	email VARCHAR(255) NOT NULL, 
-	full_name VARCHAR(100) NOT NULL, 
-	is_active BIT NOT NULL CONSTRAINT [DF_users_is_active] DEFAULT 1, 
-	created_at DATETIMEOFFSET NOT NULL CONSTRAINT [DF_users_created_at] DEFAULT CURRENT_TIMESTAMP, 
-	phone VARCHAR(32) NULL, 
-	loyalty_points INTEGER NOT NULL CONSTRAINT [DF_users_loyalty_points] DEFAULT 0, 
-	CONSTRAINT pk_users PRIMARY KEY (id), 
-	CONSTRAINT uq_users_email UNIQUE (email), 
-	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%')
-);
-GO
-
-execute sp_addextendedproperty 'MS_Description', N'Login e-mail address, stored lower-cased', 'schema', dbo, 'table', users, 'column', email;
-GO
-
-execute sp_addextendedproperty 'MS_Description', N'E.164 format', 'schema', dbo, 'table', users, 'column', phone;
-GO
-
 -- table books
 CREATE TABLE books (
 	id INTEGER NOT NULL IDENTITY, 
@@ -83,6 +44,58 @@ GO
 CREATE INDEX ix_books_title ON books (title);
 GO
 
+-- table tags
+CREATE TABLE tags (
+	id INTEGER NOT NULL IDENTITY, 
+	name VARCHAR(100) NOT NULL, 
+	slug VARCHAR(100) NOT NULL, 
+	description VARCHAR(max) NULL, 
+	[order] INTEGER NOT NULL CONSTRAINT [DF_tags_order] DEFAULT 0, 
+	CONSTRAINT pk_tags PRIMARY KEY (id), 
+	CONSTRAINT uq_tags_name UNIQUE (name)
+);
+GO
+
+execute sp_addextendedproperty 'MS_Description', N'Display order in the navigation menu', 'schema', dbo, 'table', tags, 'column', [order];
+GO
+
+CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
+GO
+
+-- table book_tags
+CREATE TABLE book_tags (
+	book_id INTEGER NOT NULL, 
+	tag_id INTEGER NOT NULL, 
+	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
+	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
+);
+GO
+
+CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
+GO
+
+-- table users
+CREATE TABLE users (
+	id INTEGER NOT NULL IDENTITY, 
+	email VARCHAR(255) NOT NULL, 
+	full_name VARCHAR(100) NOT NULL, 
+	is_active BIT NOT NULL CONSTRAINT [DF_users_is_active] DEFAULT 1, 
+	created_at DATETIMEOFFSET NOT NULL CONSTRAINT [DF_users_created_at] DEFAULT CURRENT_TIMESTAMP, 
+	phone VARCHAR(32) NULL, 
+	loyalty_points INTEGER NOT NULL CONSTRAINT [DF_users_loyalty_points] DEFAULT 0, 
+	CONSTRAINT pk_users PRIMARY KEY (id), 
+	CONSTRAINT uq_users_email UNIQUE (email), 
+	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%')
+);
+GO
+
+execute sp_addextendedproperty 'MS_Description', N'Login e-mail address, stored lower-cased', 'schema', dbo, 'table', users, 'column', email;
+GO
+
+execute sp_addextendedproperty 'MS_Description', N'E.164 format', 'schema', dbo, 'table', users, 'column', phone;
+GO
+
 -- table orders
 CREATE TABLE orders (
 	id INTEGER NOT NULL IDENTITY, 
@@ -108,19 +121,6 @@ CREATE INDEX ix_orders_pending_placed_at ON orders (placed_at) WHERE status = 'p
 GO
 
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
-GO
-
--- table book_tags
-CREATE TABLE book_tags (
-	book_id INTEGER NOT NULL, 
-	tag_id INTEGER NOT NULL, 
-	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
-	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
-	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
-);
-GO
-
-CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
 GO
 
 -- table order_items

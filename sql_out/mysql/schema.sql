@@ -14,33 +14,6 @@ CREATE TABLE authors (
 	CONSTRAINT pk_authors PRIMARY KEY (id)
 );
 
--- table tags
-CREATE TABLE tags (
-	id INTEGER NOT NULL AUTO_INCREMENT, 
-	name VARCHAR(100) NOT NULL, 
-	slug VARCHAR(100) NOT NULL, 
-	description TEXT, 
-	`order` INTEGER NOT NULL COMMENT 'Display order in the navigation menu' DEFAULT 0, 
-	CONSTRAINT pk_tags PRIMARY KEY (id), 
-	CONSTRAINT uq_tags_name UNIQUE (name)
-);
-
-CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
-
--- table users
-CREATE TABLE users (
-	id INTEGER NOT NULL AUTO_INCREMENT, 
-	email VARCHAR(255) NOT NULL COMMENT 'Login e-mail address, stored lower-cased', 
-	full_name VARCHAR(100) NOT NULL, 
-	is_active BOOL NOT NULL DEFAULT true, 
-	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, 
-	phone VARCHAR(32) COMMENT 'E.164 format', 
-	loyalty_points INTEGER NOT NULL DEFAULT 0, 
-	CONSTRAINT pk_users PRIMARY KEY (id), 
-	CONSTRAINT uq_users_email UNIQUE (email), 
-	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%')
-);
-
 -- table books
 CREATE TABLE books (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
@@ -61,6 +34,44 @@ CREATE INDEX ix_books_author_id ON books (author_id);
 
 CREATE INDEX ix_books_title ON books (title);
 
+-- table tags
+CREATE TABLE tags (
+	id INTEGER NOT NULL AUTO_INCREMENT, 
+	name VARCHAR(100) NOT NULL, 
+	slug VARCHAR(100) NOT NULL, 
+	description TEXT, 
+	`order` INTEGER NOT NULL COMMENT 'Display order in the navigation menu' DEFAULT 0, 
+	CONSTRAINT pk_tags PRIMARY KEY (id), 
+	CONSTRAINT uq_tags_name UNIQUE (name)
+);
+
+CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
+
+-- table book_tags
+CREATE TABLE book_tags (
+	book_id INTEGER NOT NULL, 
+	tag_id INTEGER NOT NULL, 
+	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
+	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
+
+-- table users
+CREATE TABLE users (
+	id INTEGER NOT NULL AUTO_INCREMENT, 
+	email VARCHAR(255) NOT NULL COMMENT 'Login e-mail address, stored lower-cased', 
+	full_name VARCHAR(100) NOT NULL, 
+	is_active BOOL NOT NULL DEFAULT true, 
+	created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP, 
+	phone VARCHAR(32) COMMENT 'E.164 format', 
+	loyalty_points INTEGER NOT NULL DEFAULT 0, 
+	CONSTRAINT pk_users PRIMARY KEY (id), 
+	CONSTRAINT uq_users_email UNIQUE (email), 
+	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%')
+);
+
 -- table orders
 CREATE TABLE orders (
 	id INTEGER NOT NULL AUTO_INCREMENT, 
@@ -78,17 +89,6 @@ CREATE TABLE orders (
 CREATE INDEX ix_orders_pending_placed_at ON orders (status, placed_at);
 
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
-
--- table book_tags
-CREATE TABLE book_tags (
-	book_id INTEGER NOT NULL, 
-	tag_id INTEGER NOT NULL, 
-	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
-	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
-	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
-);
-
-CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
 
 -- table order_items
 CREATE TABLE order_items (

@@ -14,40 +14,6 @@ CREATE TABLE authors (
 	CONSTRAINT pk_authors PRIMARY KEY (id)
 );
 
--- table tags
-CREATE TABLE tags (
-	id SERIAL NOT NULL, 
-	name VARCHAR(100) NOT NULL, 
-	slug VARCHAR(100) NOT NULL, 
-	description TEXT, 
-	"order" INTEGER DEFAULT 0 NOT NULL, 
-	CONSTRAINT pk_tags PRIMARY KEY (id), 
-	CONSTRAINT uq_tags_name UNIQUE (name)
-);
-
-COMMENT ON COLUMN tags."order" IS 'Display order in the navigation menu';
-
-CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
-
--- table users
-CREATE TABLE users (
-	id SERIAL NOT NULL, 
-	email VARCHAR(255) NOT NULL, 
-	full_name VARCHAR(100) NOT NULL, 
-	is_active BOOLEAN DEFAULT true NOT NULL, 
-	created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL, 
-	phone VARCHAR(32), 
-	loyalty_points INTEGER DEFAULT 0 NOT NULL, 
-	CONSTRAINT pk_users PRIMARY KEY (id), 
-	CONSTRAINT uq_users_email UNIQUE (email), 
-	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%'), 
-	CONSTRAINT ck_users_loyalty_points_non_negative CHECK (loyalty_points >= 0)
-);
-
-COMMENT ON COLUMN users.email IS 'Login e-mail address, stored lower-cased';
-
-COMMENT ON COLUMN users.phone IS 'E.164 format';
-
 -- table books
 CREATE TABLE books (
 	id SERIAL NOT NULL, 
@@ -72,6 +38,51 @@ CREATE INDEX ix_books_author_id ON books (author_id);
 
 CREATE INDEX ix_books_title ON books (title);
 
+-- table tags
+CREATE TABLE tags (
+	id SERIAL NOT NULL, 
+	name VARCHAR(100) NOT NULL, 
+	slug VARCHAR(100) NOT NULL, 
+	description TEXT, 
+	"order" INTEGER DEFAULT 0 NOT NULL, 
+	CONSTRAINT pk_tags PRIMARY KEY (id), 
+	CONSTRAINT uq_tags_name UNIQUE (name)
+);
+
+COMMENT ON COLUMN tags."order" IS 'Display order in the navigation menu';
+
+CREATE UNIQUE INDEX ix_tags_slug ON tags (slug);
+
+-- table book_tags
+CREATE TABLE book_tags (
+	book_id INTEGER NOT NULL, 
+	tag_id INTEGER NOT NULL, 
+	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
+	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
+	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
+
+-- table users
+CREATE TABLE users (
+	id SERIAL NOT NULL, 
+	email VARCHAR(255) NOT NULL, 
+	full_name VARCHAR(100) NOT NULL, 
+	is_active BOOLEAN DEFAULT true NOT NULL, 
+	created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP NOT NULL, 
+	phone VARCHAR(32), 
+	loyalty_points INTEGER DEFAULT 0 NOT NULL, 
+	CONSTRAINT pk_users PRIMARY KEY (id), 
+	CONSTRAINT uq_users_email UNIQUE (email), 
+	CONSTRAINT ck_users_email_has_at CHECK (email LIKE '%@%'), 
+	CONSTRAINT ck_users_loyalty_points_non_negative CHECK (loyalty_points >= 0)
+);
+
+COMMENT ON COLUMN users.email IS 'Login e-mail address, stored lower-cased';
+
+COMMENT ON COLUMN users.phone IS 'E.164 format';
+
 -- table orders
 CREATE TABLE orders (
 	id SERIAL NOT NULL, 
@@ -93,17 +104,6 @@ COMMENT ON COLUMN orders.internal_note IS 'Staff-only note, never shown to the c
 CREATE INDEX ix_orders_pending_placed_at ON orders (placed_at) WHERE status = 'pending';
 
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
-
--- table book_tags
-CREATE TABLE book_tags (
-	book_id INTEGER NOT NULL, 
-	tag_id INTEGER NOT NULL, 
-	CONSTRAINT pk_book_tags PRIMARY KEY (book_id, tag_id), 
-	CONSTRAINT fk_book_tags_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE CASCADE, 
-	CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE
-);
-
-CREATE INDEX ix_book_tags_tag_id ON book_tags (tag_id);
 
 -- table order_items
 CREATE TABLE order_items (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import heapq
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
@@ -12,7 +13,7 @@ from sqlcompile.ops.base import Note, RenderContext
 from sqlcompile.schema.convert import to_sa_table
 
 if TYPE_CHECKING:
-    from sqlcompile.schema.model import Schema
+    from sqlcompile.schema.model import Schema, TableKey, TableModel
 
 
 def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
@@ -30,19 +31,24 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
         for element in dialect.enum_ddl(schema.enums[key]):
             statements.append(Statement(compile_element(element, dialect),
                                         [f"type {key[1]}"]))
+    ordered, deferred = creation_order(schema)
     metadata = sa.MetaData()
-    tables = [to_sa_table(t, metadata, fk_targets=False) for t in schema.sorted_tables()]
+    tables = [to_sa_table(t, metadata, fk_targets=False) for t in ordered]
     for table in tables:
         to_sa_table_targets(table)
-    ordered = sa_schema.sort_tables_and_constraints(tables)  # type: ignore[no-untyped-call]
-    cycles = [fkc for table, fkcs in ordered if table is None for fkc in fkcs]
-    if dialect.sa_dialect.supports_alter:
+    cycles: list[sa.ForeignKeyConstraint] = []
+    for model, table in zip(ordered, tables, strict=True):
+        for fk in model.foreign_keys:
+            if (model.key, fk) in deferred:
+                (fkc,) = [c for c in table.foreign_key_constraints
+                          if tuple(c.column_keys) == fk.columns
+                          and c.referred_table.name == fk.ref_table]
+                cycles.append(fkc)
+    if dialect.sa_dialect.supports_alter:  # else (SQLite) a key may name a later table
         for fkc in cycles:
             fkc.use_alter = True
     ctx = RenderContext(dialect, where)
-    for table, _ in ordered:
-        if table is None:
-            continue
+    for table in tables:
         op = CreateTable(table)
         comments = [f"table {table.fullname}"]
         for element in op.elements(ctx):
@@ -59,6 +65,47 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
                 compile_element(sa_schema.AddConstraint(fkc), dialect),
                 [f"foreign key of {fkc.table.fullname} (reference cycle)"]))
     return statements
+
+
+def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey, Any]]]:
+    """The tables, each after those its foreign keys reference (by name where free to choose),
+    and the (table key, foreign key) pairs that close a reference cycle."""
+    tables = {t.key: t for t in schema.sorted_tables()}
+
+    def sort_key(key: TableKey) -> tuple[str, str]:
+        return (key[0] or "", key[1])
+
+    waiting: dict[TableKey, int] = {}
+    dependents: dict[TableKey, list[TableKey]] = {key: [] for key in tables}
+    for key, table in tables.items():
+        refs = {fk.ref_key for fk in table.foreign_keys if fk.ref_key != key
+                and fk.ref_key in tables}
+        waiting[key] = len(refs)
+        for ref in refs:
+            dependents[ref].append(key)
+    ready = [sort_key(k) for k, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    by_sort_key = {sort_key(k): k for k in tables}
+    placed: set[TableKey] = set()
+    order: list[TableModel] = []
+    deferred: set[tuple[TableKey, Any]] = set()
+    while len(order) < len(tables):
+        if ready:
+            key = by_sort_key[heapq.heappop(ready)]
+            if key in placed:
+                continue
+        else:  # a cycle: create its first table now, its keys to the others come later
+            key = min((k for k in tables if k not in placed), key=sort_key)
+            deferred.update((key, fk) for fk in tables[key].foreign_keys
+                            if fk.ref_key in tables and fk.ref_key not in placed
+                            and fk.ref_key != key)
+        placed.add(key)
+        order.append(tables[key])
+        for dependent in dependents[key]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0 and dependent not in placed:
+                heapq.heappush(ready, sort_key(dependent))
+    return order, deferred
 
 
 def to_sa_table_targets(table: sa.Table) -> None:
