@@ -158,7 +158,7 @@ def _model_warnings(proj: Project, strict: bool) -> int:
     count = 0
     label = "error" if strict else "warning"
     for name in proj.config.dialects:
-        for message in proj.schema_history(get_dialect(name)).final.incomplete:
+        for message in proj.schema_at(get_dialect(name)).incomplete:
             count += 1
             click.echo(f"{label}: {name}: {message}", err=True)
     return count

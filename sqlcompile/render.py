@@ -23,28 +23,22 @@ from sqlcompile.validate import Report, Validator
 
 
 @dataclass
-class SchemaHistory:
-    """The schema model of one dialect before and after each revision, in graph order.
-
-    Per-revision files assume the numeric order, so the model before revision N is the one
-    after revisions 1..N-1, as the database is when file N is applied.
-    """
-
-    before: dict[str, Schema]
-    after: dict[str, Schema]
-    final: Schema
-
-
-@dataclass
 class Project:
     """A loaded history: settings, scripts and their graph, with recordings, schema models and
-    compiled bodies cached per dialect."""
+    compiled bodies cached per dialect.
+
+    The schema model is kept per dialect as ``states[i]``: the model once the first ``i``
+    revisions of the graph order are applied. Per-revision files assume that order, so file N
+    (upgrade) starts from ``states[N-1]`` and its downgrade from ``states[N]``. States are
+    computed forward on demand, by replaying upgrades or taken from the upgrade just compiled,
+    so a chunk of revisions needs only the replay of those before it.
+    """
 
     config: Config
     graph: RevisionGraph
     _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
     _recordings: dict[tuple[str, str, str], Recording] = field(default_factory=dict)
-    _histories: dict[str, SchemaHistory] = field(default_factory=dict)
+    _states: dict[str, list[Schema]] = field(default_factory=dict)
 
     def recording(self, script: Script, direction: str, dialect: DialectSupport) -> Recording:
         key = (script.revision, direction, dialect.name)
@@ -53,26 +47,21 @@ class Project:
             found = self._recordings[key] = record(script, direction, dialect, self.config)
         return found
 
-    def schema_history(self, dialect: DialectSupport) -> SchemaHistory:
-        """Replay every upgrade in order (computed once per dialect, before any fork)."""
-        history = self._histories.get(dialect.name)
-        if history is None:
-            schema = Schema(dialect)
-            before: dict[str, Schema] = {}
-            after: dict[str, Schema] = {}
-            for rev in self.graph.order:
-                script = self.graph.scripts[rev]
-                before[rev] = schema.copy()
-                schema.revision = rev
-                replay(self.recording(script, "upgrade", dialect), schema)
-                after[rev] = schema.copy()
-            history = self._histories[dialect.name] = SchemaHistory(before, after, schema)
-        return history
+    def state(self, dialect: DialectSupport, applied: int) -> Schema:
+        """A copy of the model once the first ``applied`` revisions (graph order) ran."""
+        states = self._states.setdefault(dialect.name, [Schema(dialect)])
+        while len(states) <= applied:
+            schema = states[-1].copy()
+            rev = self.graph.order[len(states) - 1]
+            schema.revision = rev
+            replay(self.recording(self.graph.scripts[rev], "upgrade", dialect), schema)
+            states.append(schema)
+        return states[applied].copy()
 
     def schema_at(self, dialect: DialectSupport, revisions: list[str] | None = None) -> Schema:
         """The model once ``revisions`` (and their ancestors) are applied; None: every head."""
         if revisions is None or set(revisions) == set(self.graph.heads()):
-            return self.schema_history(dialect).final.copy()
+            return self.state(dialect, len(self.graph.order))
         wanted = self.graph.ancestors(revisions)
         schema = Schema(dialect)
         for rev in self.graph.order:
@@ -85,13 +74,15 @@ class Project:
         key = (step.script.revision, step.direction, dialect.name)
         body = self._bodies.get(key)
         if body is None:
-            history = self.schema_history(dialect)
-            rev = step.script.revision
-            snapshot = history.before[rev] if step.direction == "upgrade" else history.after[rev]
-            schema = snapshot.copy()
-            schema.revision = rev
+            index = step.position - 1  # revisions before this one in the graph order
+            upgrade = step.direction == "upgrade"
+            schema = self.state(dialect, index if upgrade else index + 1)
+            schema.revision = step.script.revision
             recording = self.recording(step.script, step.direction, dialect)
             body = self._bodies[key] = compile_recording(recording, dialect, schema)
+            states = self._states[dialect.name]
+            if upgrade and len(states) == index + 1:
+                states.append(schema)  # the model after it: no second replay
         return body
 
 
@@ -273,7 +264,6 @@ def _render_revisions(project: Project, dialect_name: str, *, write: bool = Fals
     or raised, every staged file is discarded.
     """
     pairs = project.graph.file_steps()
-    project.schema_history(get_dialect(dialect_name))  # sequential; forked chunks share it
     count = parallel.jobs(len(pairs))
     chunks = [[s for pair in part for s in pair] for part in parallel.split(pairs, count)]
     if len(chunks) <= 1:

@@ -39,7 +39,6 @@ SETUP = """
         sa.Column("balance", sa.Numeric(12, 2), nullable=False, server_default="0"),
         sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()),
         sa.Column("note", sa.Text(), server_default="it's", comment="old"),
-        sa.Column("nickname", sa.String(50)),
         sa.Column("code", sa.String(10)),
         sa.Column("legacy", sa.Text()),
         sa.PrimaryKeyConstraint("id", name="pk_accounts"),
@@ -132,7 +131,7 @@ CASES: dict[str, str] = {
                                             comment="what friends call them"))
     """,
     "add_column_unique": """
-        op.add_column("accounts", sa.Column("code", sa.String(20), unique=True))
+        op.add_column("accounts", sa.Column("badge", sa.String(20), unique=True))
     """,
     "add_column_index": """
         op.add_column("accounts", sa.Column("region", sa.String(20), index=True))
@@ -141,10 +140,10 @@ CASES: dict[str, str] = {
         op.add_column("accounts", sa.Column("nickname", sa.String(50)), if_not_exists=True)
     """,
     "drop_column": """
-        op.drop_column("accounts", "nickname")
+        op.drop_column("accounts", "legacy")
     """,
     "drop_column_if_exists": """
-        op.drop_column("accounts", "nickname", if_exists=True)
+        op.drop_column("accounts", "legacy", if_exists=True)
     """,
     "alter_column_type": """
         op.alter_column("accounts", "balance", type_=sa.Numeric(14, 4),

@@ -90,7 +90,7 @@ def test_alter_column_on_a_table_created_by_raw_sql(
     assert "untitled" in str(title["default"])  # the default survives the type change
     assert body["nullable"] is False
     project = load_project(load_config(root / "sqlcompile.toml"))
-    final = project.schema_history(get_dialect(dialect)).final
+    final = project.schema_at(get_dialect(dialect))
     assert final.incomplete == []
     notes = final.table("notes")
     assert notes is not None
@@ -235,7 +235,7 @@ def test_transpiled_ddl_is_followed_by_the_model(tmp_path: Path) -> None:
     project = load_project(load_config(root / "sqlcompile.toml"))
     shapes: dict[str, Any] = {}
     for name in ("postgresql", "sqlite"):
-        final = project.schema_history(get_dialect(name)).final
+        final = project.schema_at(get_dialect(name))
         assert final.incomplete == []
         table = final.table("ev")
         assert table is not None

@@ -161,9 +161,14 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
             f"this revision's SQL by hand in {ctx.hand_written}",
         )
     model = ctx.schema.copy()
+    known = len(model.incomplete)
     for op in ops:
         op.complete(model)
         op.apply(model)
+    if len(model.incomplete) > known:  # e.g. adding a column the table has: no silent rebuild
+        raise ctx.fail(first, f"{reason} needs a rebuild of table "
+                       f"{qualified(name, schema_name)} from the schema model, and the model "
+                       f"cannot follow it: {model.incomplete[known].split(': ', 1)[1]}")
     after = model.table(name, schema_name)
     assert after is not None
     temp = TEMP_PREFIX + name

@@ -1,3 +1,3 @@
-ALTER TABLE accounts ADD COLUMN code VARCHAR(20);
+ALTER TABLE accounts ADD COLUMN badge VARCHAR(20);
 
-ALTER TABLE accounts ADD UNIQUE (code);
+ALTER TABLE accounts ADD UNIQUE (badge);

@@ -1,3 +1,3 @@
-ALTER TABLE accounts ADD code VARCHAR(20) NULL;
+ALTER TABLE accounts ADD badge VARCHAR(20) NULL;
 
-ALTER TABLE accounts ADD UNIQUE (code);
+ALTER TABLE accounts ADD UNIQUE (badge);

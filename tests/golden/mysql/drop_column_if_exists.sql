@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): drop_column accounts.nickname cannot be compiled for MySQL: MySQL has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX, nor IF EXISTS on dropping a constraint (MariaDB has)
+ERROR: revision aaaaaaaaaaaa (upgrade): drop_column accounts.legacy cannot be compiled for MySQL: MySQL has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX, nor IF EXISTS on dropping a constraint (MariaDB has)

@@ -1,3 +1,3 @@
-ALTER TABLE accounts ADD code VARCHAR2(20 CHAR);
+ALTER TABLE accounts ADD badge VARCHAR2(20 CHAR);
 
-ALTER TABLE accounts ADD UNIQUE (code);
+ALTER TABLE accounts ADD UNIQUE (badge);

@@ -1,1 +1,1 @@
-ERROR: revision aaaaaaaaaaaa (upgrade): drop_column accounts.nickname cannot be compiled for Oracle: Oracle 19c has no DROP ... IF EXISTS
+ERROR: revision aaaaaaaaaaaa (upgrade): drop_column accounts.legacy cannot be compiled for Oracle: Oracle 19c has no DROP ... IF EXISTS

@@ -1,1 +1,1 @@
-ALTER TABLE accounts DROP COLUMN IF EXISTS nickname;
+ALTER TABLE accounts DROP COLUMN IF EXISTS legacy;

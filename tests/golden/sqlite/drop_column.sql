@@ -1,1 +1,1 @@
-ALTER TABLE accounts DROP COLUMN nickname;
+ALTER TABLE accounts DROP COLUMN legacy;

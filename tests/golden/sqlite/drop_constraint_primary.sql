@@ -8,7 +8,6 @@ CREATE TABLE _sqlcompile_new_accounts (
 	balance NUMERIC(12, 2) DEFAULT '0' NOT NULL, 
 	active BOOLEAN DEFAULT 1 NOT NULL, 
 	note TEXT DEFAULT 'it''s', 
-	nickname VARCHAR(50), 
 	code VARCHAR(10), 
 	legacy TEXT, 
 	CONSTRAINT fk_accounts_owner FOREIGN KEY(owner_id) REFERENCES users (id), 
@@ -16,7 +15,7 @@ CREATE TABLE _sqlcompile_new_accounts (
 	CONSTRAINT ck_accounts_balance CHECK (balance >= 0)
 );
 
-INSERT INTO _sqlcompile_new_accounts (id, owner_id, parent_id, email, balance, active, note, nickname, code, legacy) SELECT accounts.id, accounts.owner_id, accounts.parent_id, accounts.email, accounts.balance, accounts.active, accounts.note, accounts.nickname, accounts.code, accounts.legacy 
+INSERT INTO _sqlcompile_new_accounts (id, owner_id, parent_id, email, balance, active, note, code, legacy) SELECT accounts.id, accounts.owner_id, accounts.parent_id, accounts.email, accounts.balance, accounts.active, accounts.note, accounts.code, accounts.legacy 
 FROM accounts;
 
 DROP TABLE accounts;
