@@ -59,3 +59,37 @@ def split(items: list[T], count: int) -> list[list[T]]:
     """``items`` in ``count`` contiguous, nearly equal chunks."""
     size = -(-len(items) // count) if items else 1
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def split_staggered(items: list[T], count: int, lead: float, tail: float) -> list[list[T]]:
+    """``items`` in ``count`` contiguous chunks of about equal cost, where a chunk also pays
+    ``lead`` per item before it (e.g. replaying what precedes it) and the last one ``tail``
+    more, both in units of one item's own cost; so earlier chunks are longer."""
+    total = len(items)
+    if count <= 1 or total <= count:
+        return split(items, count) if items else []
+
+    def sizes(budget: float) -> list[int]:
+        out: list[int] = []
+        start = 0
+        for k in range(count):
+            cost = budget - lead * start - (tail if k == count - 1 else 0.0)
+            size = max(1, int(cost))
+            out.append(size)
+            start += size
+        return out
+
+    low, high = 0.0, total * (1 + lead) + tail
+    for _ in range(60):  # bisect the per-chunk budget until the sizes cover every item
+        middle = (low + high) / 2
+        if sum(sizes(middle)) >= total:
+            high = middle
+        else:
+            low = middle
+    chunks: list[list[T]] = []
+    start = 0
+    for size in sizes(high):
+        chunks.append(items[start:start + size])
+        start += size
+    chunks[-1].extend(items[start:])
+    return [c for c in chunks if c]

@@ -160,9 +160,9 @@ def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
 
 
 def _render_steps(project: Project, dialect_name: str, steps: list[Step],
-                  write: bool) -> Rendered:
-    """Frame, validate and format the files of ``steps`` (one file per step); with ``write``,
-    stage the changed ones once the whole chunk validated."""
+                  write: bool, schema: bool = False) -> Rendered:
+    """Frame, validate and format the files of ``steps`` (one file per step), and schema.sql
+    with ``schema``; with ``write``, stage the changed ones once the whole chunk validated."""
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
     base = project.config.output_path / dialect.name
@@ -185,6 +185,10 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
         files[path] = head + format_statements(statements, dialect)
     validator.report.files = len(files)
     rendered = Rendered(dialect.name, files, validator.report)
+    if schema:
+        described = render_schema(project, dialect_name)
+        rendered.files.update(described.files)
+        rendered.report.add(described.report)
     if write and not validator.report.errors:
         try:
             for path, text in files.items():
@@ -233,46 +237,29 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
 
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, and its schema.sql,
-    validated (see :func:`_render_revisions`)."""
-    rendered = _render_revisions(project, dialect_name, write=write)
-    if not project.graph.order:
-        return rendered  # nothing to describe yet
-    schema = render_schema(project, dialect_name)
-    rendered.files.update(schema.files)
-    rendered.report.add(schema.report)
-    if write and not rendered.report.errors:
-        try:
-            for path, text in schema.files.items():
-                tmp = stage(path, text)
-                if tmp is not None:
-                    rendered.staged[path] = tmp
-        except BaseException:
-            discard_staged(rendered.staged)
-            raise
-    elif rendered.report.errors:
-        discard_staged(rendered.staged)
-        rendered.staged.clear()
-    return rendered
+    validated.
 
-
-def _render_revisions(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
-    """Every revision's upgrade and downgrade file for one dialect, validated.
-
-    Large histories are split into contiguous chunks rendered by forked processes; results are
-    merged in order, so the output is the same bytes whatever the number of processes. With
-    ``write``, changed files are staged (see :class:`Rendered`); if any chunk failed validation
-    or raised, every staged file is discarded.
+    Large histories are split into contiguous chunks rendered by forked processes; each chunk
+    replays the revisions before it into the schema model, and the last one also renders
+    schema.sql. Results are merged in order, so the output is the same bytes whatever the
+    number of processes. With ``write``, changed files are staged (see :class:`Rendered`); if
+    any chunk failed validation or raised, every staged file is discarded.
     """
     pairs = project.graph.file_steps()
     count = parallel.jobs(len(pairs))
-    chunks = [[s for pair in part for s in pair] for part in parallel.split(pairs, count)]
+    # Replaying a revision into the model costs about a third of rendering its two files, and
+    # schema.sql about as much as a third of the revisions (measured on bench/gen_history.py).
+    parts = parallel.split_staggered(pairs, count, lead=0.3, tail=0.3 * len(pairs))
+    chunks = [[s for pair in part for s in pair] for part in parts]
     if len(chunks) <= 1:
-        return _render_steps(project, dialect_name, [s for c in chunks for s in c], write)
+        return _render_steps(project, dialect_name, [s for c in chunks for s in c], write,
+                             schema=bool(pairs))
 
     def work(index: int) -> tuple[str, Any]:
         """One chunk; errors come back as data (our exceptions don't pickle)."""
         try:
-            return "ok", _render_steps(project, dialect_name, chunks[index], write)
+            return "ok", _render_steps(project, dialect_name, chunks[index], write,
+                                       schema=index == len(chunks) - 1)
         except SqlcompileError as exc:
             return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
         except Exception:  # a bug: reported once every chunk's files are accounted for

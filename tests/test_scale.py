@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -71,3 +73,19 @@ def test_forked_script_error_keeps_its_location(tmp_path: Path) -> None:
     assert "RuntimeError: boom" in done.stderr
     assert ".py:" in done.stderr and "migrations/versions/" in done.stderr
     assert not list((tmp_path / "sql_out").rglob("*.sql"))
+
+
+@pytest.mark.parametrize(("items", "count"), [(1000, 2), (1000, 4), (120, 3), (11, 2), (3, 4)])
+def test_staggered_chunks_cover_everything_in_order_earlier_ones_longer(
+    items: int, count: int
+) -> None:
+    """Later chunks replay what precedes them (and the last renders schema.sql), so they
+    are given fewer revisions; together they are every item once, in order."""
+    from sqlcompile.parallel import split_staggered
+
+    chunks = split_staggered(list(range(items)), count, lead=0.3, tail=0.3 * items)
+    assert [i for chunk in chunks for i in chunk] == list(range(items))
+    assert all(chunks) and len(chunks) <= count
+    sizes = [len(c) for c in chunks]
+    if items >= 100:
+        assert sizes == sorted(sizes, reverse=True) and sizes[0] > sizes[-1]

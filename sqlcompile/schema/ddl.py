@@ -51,7 +51,8 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     for table in tables:
         op = CreateTable(table)
         comments = [f"table {table.fullname}"]
-        for element in op.elements(ctx):
+        elements = dialect.op_elements(op, ctx)
+        for element in op.elements(ctx) if elements is None else elements:
             if isinstance(element, Note):
                 comments.append(element.text)
                 continue

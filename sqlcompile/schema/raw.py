@@ -8,6 +8,7 @@ incomplete, so `sqlcompile check` can say where the model stops being trustworth
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -105,9 +106,17 @@ def _apply_type_ddl(schema: Schema, element: Any) -> bool:
     return False
 
 
+#: One data statement (no `;` before its end): it changes no schema, so it needs no parse.
+#: (Not SELECT: `SELECT ... INTO` creates a table.)
+_ONE_DML = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|MERGE)\b[^;]*;?\s*", re.IGNORECASE)
+
+
 def apply_sql(schema: Schema, sql: str, source: str | None = None) -> None:
     """Apply SQL text to the model (statements sqlglot parses in ``source`` or the model's
     dialect); what the model cannot follow marks it incomplete."""
     from sqlcompile.schema import follow
+
+    if _ONE_DML.fullmatch(sql):
+        return
 
     follow.apply_sql(schema, sql, sqlglot_name(source) if source else schema.dialect.sqlglot_name)
