@@ -58,6 +58,8 @@ def compile_element(element: Any, dialect: DialectSupport) -> str:
     """SQL text of one element, straight from SQLAlchemy's compiler for the dialect."""
     if isinstance(element, RawSQL):
         return element.text
+    if dialect.option_aliases:
+        dialect.alias_options(element)
     compiled = element.compile(dialect=dialect.sa_dialect, compile_kwargs={"literal_binds": True})
     return str(compiled).strip()
 

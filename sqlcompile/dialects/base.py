@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.base import DialectKWArgs
 from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
 
 if TYPE_CHECKING:
@@ -47,6 +48,10 @@ class DialectSupport:
     apply_command: ClassVar[str]
     #: Human name used in messages.
     title: ClassVar[str]
+    #: Dialect-option prefixes that also apply to this target, as {prefix: this target's
+    #: prefix} (MariaDB takes MySQL's `mysql_length=`, `mysql_engine=` ...; SQLAlchemy's MariaDB
+    #: compiler reads only `mariadb_*`).
+    option_aliases: ClassVar[dict[str, str]] = {}
     #: A line that ends a batch for the dialect's client (sqlcmd's `GO`), written after every
     #: statement; None when statements are only terminated by `;`.
     batch_separator: ClassVar[str | None] = None
@@ -170,6 +175,32 @@ class DialectSupport:
         """Whether ``sql`` is a command for the client program (not SQL sent to the server);
         validation lists such statements as unvalidated."""
         return False
+
+    def alias_options(self, element: Any) -> None:
+        """Copy the options of ``option_aliases`` prefixes onto this target's prefix, on the
+        table, columns, constraints and indexes a DDL element carries (unless already set)."""
+        seen: set[int] = set()
+
+        def visit(obj: Any) -> None:
+            if obj is None or id(obj) in seen:
+                return
+            seen.add(id(obj))
+            if isinstance(obj, DialectKWArgs):
+                given = dict(obj.dialect_kwargs.items())  # only options set ("in" sees defaults)
+                for key, value in given.items():
+                    prefix, _, option = key.partition("_")
+                    target = self.option_aliases.get(prefix)
+                    if target and f"{target}_{option}" not in given:
+                        obj.dialect_kwargs[f"{target}_{option}"] = value
+            if isinstance(obj, sa.Table):
+                for child in [*obj.columns, *obj.constraints, *obj.indexes]:
+                    visit(child)
+            elif isinstance(obj, sa.Column):
+                for child in obj.constraints:
+                    visit(child)
+
+        for name in ("element", "column", "table"):
+            visit(getattr(element, name, None))
 
     def op_elements(self, op: Op, ctx: RenderContext) -> list[Any] | None:
         """The dialect's own rendering of ``op`` (e.g. a MODIFY restating a column from the

@@ -326,6 +326,7 @@ class MariaDB(MySQL):
     title: ClassVar[str] = "MariaDB"
     lacks_if_exists: ClassVar[bool] = False
     drop_check: ClassVar[str] = "CONSTRAINT"
+    option_aliases: ClassVar[dict[str, str]] = {"mysql": "mariadb"}
     apply_command: ClassVar[str] = (
         'mariadb --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
 

@@ -85,6 +85,22 @@ class RenderContext:
         )
 
 
+def other_dialect_notes(ctx: RenderContext, options: Any, what: str) -> list[Note]:
+    """Notes for keyword options (``postgresql_include=...``) meant for another dialect: they
+    are not rendered for this one, and the file says so rather than dropping them silently."""
+    from sqlcompile.dialects import known_dialects
+
+    mine = {ctx.dialect.name, *ctx.dialect.option_aliases}
+    others = set(known_dialects()) - mine
+    notes = []
+    for key, value in sorted(dict(options).items()):
+        prefix = key.split("_", 1)[0]
+        if prefix in others:
+            notes.append(Note(f"{what} option {key}={value!r} is for another dialect; "
+                              f"{ctx.dialect.title} does not use it"))
+    return notes
+
+
 def table_for(
     name: str, *items: Any, schema: str | None = None, **kw: Any
 ) -> sa.Table:

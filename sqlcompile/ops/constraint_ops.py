@@ -12,9 +12,9 @@ from sqlalchemy import schema as sa_schema
 from sqlcompile.ops.base import (
     Element,
     IrreversibleOperation,
-    Note,
     Op,
     RenderContext,
+    other_dialect_notes,
     qualified,
     table_for,
 )
@@ -93,11 +93,9 @@ class CreateIndex(Op):
                 "creating it without its WHERE clause would index different rows",
                 hint=f"pass {ctx.dialect.name}_where=... as well, or branch on the dialect",
             )
-        notes: list[Element] = [
-            Note(f"{ctx.dialect.title} has one kind of index here; {key}={value!r} does not apply")
-            for key, value in sorted(self.kw.items())
-            if key.endswith("_using") and key != f"{ctx.dialect.name}_using"
-        ]
+        # (other dialects' `*_where` made the error above unless this dialect has its own)
+        notes: list[Element] = list(other_dialect_notes(
+            ctx, {k: v for k, v in self.kw.items() if not k.endswith("_where")}, "index"))
         create = sa_schema.CreateIndex(self.index(), if_not_exists=bool(self.if_not_exists))
         return [*notes, create]
 

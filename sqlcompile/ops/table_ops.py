@@ -16,6 +16,7 @@ from sqlcompile.ops.base import (
     Op,
     RenderContext,
     ensure_fk_targets,
+    other_dialect_notes,
     qualified,
     table_for,
     table_name_only,
@@ -74,7 +75,8 @@ class CreateTable(Op):
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         out: list[Element] = [
-            sa_schema.CreateTable(self.table, if_not_exists=bool(self.if_not_exists))
+            *other_dialect_notes(ctx, self.table.dialect_kwargs, f"table {self.table.name}"),
+            sa_schema.CreateTable(self.table, if_not_exists=bool(self.if_not_exists)),
         ]
         out += comment_elements(ctx, self.table)
         indexes = sorted(self.table.indexes, key=lambda ix: str(ix.name))

@@ -36,6 +36,7 @@ INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: upgrade of 
 -- step 1 of 2 (upgrade 0011 f0e2c4a6b8d1)
 -- autocommit block: the statements below run outside any transaction (as every statement here does)
 -- create_index ix_orders_user_id_placed_at on orders
+-- index option postgresql_concurrently=True is for another dialect; MariaDB does not use it
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
 
 -- step 2 of 2 (upgrade 0011 f0e2c4a6b8d1): the version rows, in one transaction

@@ -36,6 +36,7 @@ GO
 
 -- autocommit block: the statements below run outside any transaction
 -- create_index ix_orders_user_id_placed_at on orders
+-- index option postgresql_concurrently=True is for another dialect; SQL Server does not use it
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
 GO
 

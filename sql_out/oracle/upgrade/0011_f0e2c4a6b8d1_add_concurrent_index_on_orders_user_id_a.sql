@@ -53,6 +53,7 @@ END;
 -- step 1 of 2 (upgrade 0011 f0e2c4a6b8d1)
 -- autocommit block: the statements below run outside any transaction (as every statement here does)
 -- create_index ix_orders_user_id_placed_at on orders
+-- index option postgresql_concurrently=True is for another dialect; Oracle does not use it
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
 
 -- step 2 of 2 (upgrade 0011 f0e2c4a6b8d1): the version rows, in one transaction

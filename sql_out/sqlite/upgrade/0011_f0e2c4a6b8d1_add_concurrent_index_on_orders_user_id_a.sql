@@ -26,6 +26,7 @@ COMMIT;
 
 -- autocommit block: the statements below run outside any transaction
 -- create_index ix_orders_user_id_placed_at on orders
+-- index option postgresql_concurrently=True is for another dialect; SQLite does not use it
 CREATE INDEX ix_orders_user_id_placed_at ON orders (user_id, placed_at);
 
 -- end of autocommit block
