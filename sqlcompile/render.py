@@ -21,24 +21,31 @@ from sqlcompile.sources.graph import RevisionGraph, Step
 from sqlcompile.sources.scripts import Script, load_scripts
 from sqlcompile.validate import Report, Validator
 
+#: Every this many revisions a model is kept, so going back (a downgrade stream) replays at most
+#: this many; between them only the latest model is kept, so memory does not grow with the
+#: number of revisions times the number of tables.
+CHECKPOINT_EVERY = 64
+
 
 @dataclass
 class Project:
     """A loaded history: settings, scripts and their graph, with recordings, schema models and
     compiled bodies cached per dialect.
 
-    The schema model is kept per dialect as ``states[i]``: the model once the first ``i``
-    revisions of the graph order are applied. Per-revision files assume that order, so file N
-    (upgrade) starts from ``states[N-1]`` and its downgrade from ``states[N]``. States are
-    computed forward on demand, by replaying upgrades or taken from the upgrade just compiled,
-    so a chunk of revisions needs only the replay of those before it.
+    The schema model "at i" is the model once the first ``i`` revisions of the graph order are
+    applied. Per-revision files assume that order, so file N (upgrade) starts from the model at
+    N-1 and its downgrade from the model at N. Models are computed forward on demand, by
+    replaying upgrades or taken from the upgrade just compiled, so a chunk of revisions needs
+    only the replay of those before it.
     """
 
     config: Config
     graph: RevisionGraph
     _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
     _recordings: dict[tuple[str, str, str], Recording] = field(default_factory=dict)
-    _states: dict[str, list[Schema]] = field(default_factory=dict)
+    #: per dialect: {i: model at i} for i a multiple of CHECKPOINT_EVERY, and the latest one
+    _checkpoints: dict[str, dict[int, Schema]] = field(default_factory=dict)
+    _latest: dict[str, tuple[int, Schema]] = field(default_factory=dict)
 
     def recording(self, script: Script, direction: str, dialect: DialectSupport) -> Recording:
         key = (script.revision, direction, dialect.name)
@@ -47,16 +54,26 @@ class Project:
             found = self._recordings[key] = record(script, direction, dialect, self.config)
         return found
 
+    def _keep(self, dialect: DialectSupport, applied: int, schema: Schema) -> None:
+        self._latest[dialect.name] = (applied, schema)
+        if applied % CHECKPOINT_EVERY == 0:
+            self._checkpoints.setdefault(dialect.name, {})[applied] = schema
+
     def state(self, dialect: DialectSupport, applied: int) -> Schema:
         """A copy of the model once the first ``applied`` revisions (graph order) ran."""
-        states = self._states.setdefault(dialect.name, [Schema(dialect)])
-        while len(states) <= applied:
-            schema = states[-1].copy()
-            rev = self.graph.order[len(states) - 1]
+        checkpoints = self._checkpoints.setdefault(dialect.name, {0: Schema(dialect)})
+        position, schema = self._latest.get(dialect.name, (0, checkpoints[0]))
+        if position > applied:
+            position = max(i for i in checkpoints if i <= applied)
+            schema = checkpoints[position]
+        while position < applied:
+            schema = schema.copy()
+            rev = self.graph.order[position]
             schema.revision = rev
             replay(self.recording(self.graph.scripts[rev], "upgrade", dialect), schema)
-            states.append(schema)
-        return states[applied].copy()
+            position += 1
+            self._keep(dialect, position, schema)
+        return schema.copy()
 
     def schema_at(self, dialect: DialectSupport, revisions: list[str] | None = None) -> Schema:
         """The model once ``revisions`` (and their ancestors) are applied; None: every head."""
@@ -80,9 +97,8 @@ class Project:
             schema.revision = step.script.revision
             recording = self.recording(step.script, step.direction, dialect)
             body = self._bodies[key] = compile_recording(recording, dialect, schema)
-            states = self._states[dialect.name]
-            if upgrade and len(states) == index + 1:
-                states.append(schema)  # the model after it: no second replay
+            if upgrade and self._latest.get(dialect.name, (0, None))[0] == index:
+                self._keep(dialect, index + 1, schema)  # the model after it: no second replay
         return body
 
 

@@ -216,7 +216,7 @@ def _create_type(reader: Reader, tree: exp.Expression) -> bool:
         return False
     name, schema_name = _where(tree.this)
     values = tuple(v.name for v in definition.expressions)
-    reader.schema.enums[(schema_name, name)] = EnumModel(name, schema_name, values)
+    reader.schema.put_enum(EnumModel(name, schema_name, values))
     return True
 
 
@@ -241,7 +241,7 @@ def _drop(reader: Reader, tree: exp.Expression) -> bool:
             table = on.this.name if isinstance(on, exp.OnProperty) else None
             _apply(reader, DropIndex(name, table, schema_name, exists))
         elif kind == "TYPE":
-            reader.schema.enums.pop((schema_name, name), None)
+            reader.schema.remove_enum(name, schema_name)
         elif kind == "SCHEMA":
             schema_name = ref.text("db") or ref.name
             if any(key[0] == schema_name for key in reader.schema.tables):

@@ -11,8 +11,8 @@ rendered for the model's dialect, so they compare and re-render as the database 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -220,34 +220,96 @@ class EnumModel:
     values: tuple[str, ...]
 
 
-@dataclass
+IndexKey = tuple[str | None, str]  # (schema, index name)
+
+
 class Schema:
     """The schema at one point of the history, for one dialect.
 
     ``incomplete`` lists why the model may differ from the database (raw SQL it could not
     follow, tables it never saw created); ``revision`` names the revision being applied, for
     those messages.
+
+    Snapshots are cheap: :meth:`copy` shares the maps, and a side copies them on its first
+    change (copy-on-write), so keeping a model per revision does not copy every table each
+    time. Change the model only through its methods.
     """
 
-    dialect: DialectSupport
-    tables: dict[TableKey, TableModel] = field(default_factory=dict)
-    enums: dict[TableKey, EnumModel] = field(default_factory=dict)
-    incomplete: list[str] = field(default_factory=list)
-    revision: str = ""
+    def __init__(self, dialect: DialectSupport) -> None:
+        self.dialect = dialect
+        self._tables: dict[TableKey, TableModel] = {}
+        self._enums: dict[TableKey, EnumModel] = {}
+        #: (schema, index name) -> the tables with an index of that name, sorted.
+        self._index_owners: dict[IndexKey, tuple[TableKey, ...]] = {}
+        self._shared = False
+        self.incomplete: list[str] = []
+        self.revision = ""
+
+    @property
+    def tables(self) -> Mapping[TableKey, TableModel]:
+        return self._tables
+
+    @property
+    def enums(self) -> Mapping[TableKey, EnumModel]:
+        return self._enums
 
     def copy(self) -> Schema:
         """A snapshot: later changes to either side do not show in the other."""
-        return Schema(self.dialect, dict(self.tables), dict(self.enums), list(self.incomplete),
-                      self.revision)
+        other = Schema(self.dialect)
+        other._tables, other._enums = self._tables, self._enums
+        other._index_owners = self._index_owners
+        other.incomplete, other.revision = list(self.incomplete), self.revision
+        self._shared = other._shared = True
+        return other
+
+    def _own(self) -> None:
+        if self._shared:
+            self._tables = dict(self._tables)
+            self._enums = dict(self._enums)
+            self._index_owners = dict(self._index_owners)
+            self._shared = False
 
     def table(self, name: str, schema: str | None = None) -> TableModel | None:
-        return self.tables.get((schema, name))
+        return self._tables.get((schema, name))
 
     def put(self, table: TableModel) -> None:
-        self.tables[table.key] = self.dialect.name_defaults(table)
+        self._own()
+        table = self.dialect.name_defaults(table)
+        old = self._tables.get(table.key)
+        self._unlist_indexes(old)
+        self._tables[table.key] = table
+        for index in table.indexes:
+            if index.name:
+                key = (table.schema, index.name)
+                owners = self._index_owners.get(key, ())
+                if table.key not in owners:
+                    self._index_owners[key] = tuple(sorted((*owners, table.key),
+                                                           key=_key_order))
 
     def remove(self, name: str, schema: str | None = None) -> TableModel | None:
-        return self.tables.pop((schema, name), None)
+        self._own()
+        table = self._tables.pop((schema, name), None)
+        self._unlist_indexes(table)
+        return table
+
+    def _unlist_indexes(self, table: TableModel | None) -> None:
+        if table is None:
+            return
+        for index in table.indexes:
+            key = (table.schema, index.name or "")
+            owners = tuple(k for k in self._index_owners.get(key, ()) if k != table.key)
+            if owners:
+                self._index_owners[key] = owners
+            else:
+                self._index_owners.pop(key, None)
+
+    def put_enum(self, enum: EnumModel) -> None:
+        self._own()
+        self._enums[(enum.schema, enum.name)] = enum
+
+    def remove_enum(self, name: str, schema: str | None = None) -> None:
+        self._own()
+        self._enums.pop((schema, name), None)
 
     def mark_incomplete(self, reason: str) -> None:
         """Record that the model may be wrong from here on, and why."""
@@ -272,27 +334,32 @@ class Schema:
 
     def find_index(self, name: str, schema: str | None = None,
                    table_name: str | None = None) -> tuple[TableModel, IndexModel] | None:
-        """The index called ``name`` (index names are unique per schema)."""
-        tables: Iterable[TableModel]
+        """The index called ``name`` (on ``table_name`` if given, else the first table, by
+        name, with an index of that name in ``schema``)."""
+        keys: Iterable[TableKey]
         if table_name is not None:
-            one = self.table(table_name, schema)
-            tables = [one] if one is not None else []
+            keys = [(schema, table_name)]
         else:
-            tables = [t for key, t in sorted(self.tables.items(), key=_sort_key)
-                      if key[0] == schema]
-        for table in tables:
-            for index in table.indexes:
+            keys = self._index_owners.get((schema, name), ())
+        for key in keys:
+            table = self._tables.get(key)
+            for index in table.indexes if table is not None else ():
                 if index.name == name:
-                    return table, index
+                    return table, index  # type: ignore[return-value]
         return None
 
     def sorted_tables(self) -> list[TableModel]:
-        return [t for _, t in sorted(self.tables.items(), key=_sort_key)]
+        return [t for _, t in sorted(self._tables.items(), key=_sort_key)]
 
     def referencing(self, key: TableKey) -> list[TableModel]:
-        """Tables (other than ``key`` itself) with a foreign key to ``key``."""
-        return [t for t in self.sorted_tables()
-                if t.key != key and any(f.ref_key == key for f in t.foreign_keys)]
+        """Tables (other than ``key`` itself) with a foreign key to ``key``, by name."""
+        found = [t for t in self._tables.values()
+                 if t.key != key and any(f.ref_key == key for f in t.foreign_keys)]
+        return sorted(found, key=lambda t: _key_order(t.key))
+
+
+def _key_order(key: TableKey) -> tuple[str, str]:
+    return (key[0] or "", key[1])
 
 
 def _sort_key(item: tuple[TableKey, Any]) -> tuple[str, str]:

@@ -97,11 +97,10 @@ def _apply_type_ddl(schema: Schema, element: Any) -> bool:
     kind = type(element).__name__
     target = getattr(element, "element", None)
     if kind == "CreateEnumType" and target is not None:
-        schema.enums[(target.schema, target.name)] = EnumModel(
-            target.name, target.schema, tuple(target.enums))
+        schema.put_enum(EnumModel(target.name, target.schema, tuple(target.enums)))
         return True
     if kind == "DropEnumType" and target is not None:
-        schema.enums.pop((target.schema, target.name), None)
+        schema.remove_enum(target.name, target.schema)
         return True
     return False
 
