@@ -90,8 +90,12 @@ class Validator:
         if len(batches) != 1:
             return "error", (f"the client would split this statement into {len(batches)} "
                              "batches at a separator line")
-        if self.dialect.is_block_start([w.upper() for w in sql.split()[:4]]):
+        words = [w.upper() for w in sql.split()[:4]]
+        if self.dialect.is_block_start(words):
             return UNVALIDATED, "a procedural block, which sqlglot does not parse"
+        if words[:1] == ["CREATE"] and "TRIGGER" in words:
+            # sqlglot has no grammar for triggers: a body's `;` would even split it in two.
+            return UNVALIDATED, "a trigger, which sqlglot does not parse"
         return self._parse(batches[0])
 
     def _parse(self, sql: str) -> tuple[str, str]:

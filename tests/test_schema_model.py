@@ -291,3 +291,40 @@ def test_models_at_any_revision_in_any_order_equal_a_fresh_replay(tmp_path: Path
     project = load_project(load_config(cwd=tmp_path))
     for i in (150, 100, 65, 1, 64, 0, 63, 150):  # descending, then jumping around
         assert ddl(project.state(dialect, i)) == expected[i], i
+
+
+def test_triggers_from_raw_sql_are_kept_verbatim_and_forgotten_on_renames() -> None:
+    from sqlcompile.schema.raw import apply_sql
+
+    schema = Schema(get_dialect("sqlite"))
+    schema.revision = "r1"
+    apply_sql(schema, "CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER, n INTEGER)")
+    body = "CREATE TRIGGER tr_a AFTER UPDATE OF a ON t\nBEGIN\n  UPDATE t SET n = n + 1;\nEND"
+    apply_sql(schema, body + ";")
+    apply_sql(schema, "CREATE TEMP TRIGGER tr_tmp AFTER INSERT ON t BEGIN SELECT 1; END")
+    apply_sql(schema, "CREATE TRIGGER tr_b AFTER INSERT ON T BEGIN SELECT 1; END")
+    assert [(tr.name, tr.sql) for tr in table(schema, "t").triggers] == [
+        ("tr_a", body), ("tr_b", "CREATE TRIGGER tr_b AFTER INSERT ON T BEGIN SELECT 1; END")]
+    apply_sql(schema, "DROP TRIGGER IF EXISTS tr_b")
+    assert [tr.name for tr in table(schema, "t").triggers] == ["tr_a"]
+    assert schema.incomplete == []
+
+    from sqlcompile.ops.table_ops import AlterColumn, RenameTable
+
+    AlterColumn("t", "n", new_column_name="count").apply(schema)  # tr_a names n
+    assert table(schema, "t").triggers == ()
+    assert schema.incomplete == [
+        "schema model may be incomplete after revision r1: trigger(s) tr_a of table t: column "
+        "n was renamed; the database rewrites their SQL, the model no longer holds them"]
+    apply_sql(schema, "CREATE TRIGGER tr_c AFTER INSERT ON t BEGIN SELECT 1; END")
+    RenameTable("t", "u").apply(schema)
+    assert table(schema, "u").triggers == () and len(schema.incomplete) == 2
+
+
+def test_create_trigger_is_unvalidated_never_an_error() -> None:
+    from sqlcompile.validate import UNVALIDATED, Validator
+
+    for name in ("sqlite", "postgresql", "mysql"):
+        check = Validator(get_dialect(name)).check(
+            "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN UPDATE t SET a = 1; END")
+        assert check == (UNVALIDATED, "a trigger, which sqlglot does not parse")

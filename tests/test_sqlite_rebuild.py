@@ -266,3 +266,63 @@ def test_rebuild_of_an_unknown_table_fails_clearly(tmp_path: Path) -> None:
         compile_body_of(src, "sqlite", tmp_path=tmp_path)
     assert "needs a rebuild of table made_by_raw_sql" in caught.value.message
     assert "op.create_table()" in (caught.value.hint or "")
+
+
+TRIGGER_HISTORY = {
+    "t1.py": HEADER.format(message="accounts with a trigger", revision="t1", down=None,
+                           values=VALUES) + '''
+def upgrade():
+    op.create_table(
+        "account",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("balance", sa.Integer(), nullable=True),
+        sa.Column("changes", sa.Integer(), nullable=False, server_default="0"),
+    )
+    op.execute("""
+        CREATE TRIGGER tr_account_changes AFTER UPDATE OF balance ON account
+        BEGIN
+            UPDATE account SET changes = changes + 1 WHERE id = NEW.id;
+        END;
+    """)
+    op.execute("INSERT INTO account (id, balance) VALUES (1, 10)")
+
+
+def downgrade():
+    op.drop_table("account")
+''',
+    "t2.py": HEADER.format(message="balance not null", revision="t2", down="t1",
+                           values=VALUES) + '''
+def upgrade():
+    op.alter_column("account", "balance", nullable=False, server_default="0")
+
+
+def downgrade():
+    op.alter_column("account", "balance", nullable=True, server_default=None)
+''',
+}
+
+
+def test_triggers_from_the_history_are_created_again(tmp_path: Path,
+                                                     sqlite_db: dbs.SQLiteDB) -> None:
+    """A trigger created by raw SQL is in the schema model, so a rebuild of its table creates
+    it again (verbatim) instead of refusing; it keeps firing afterwards, both ways."""
+    root = sp.write_history(tmp_path, TRIGGER_HISTORY)
+    files = sp.render(root, "sqlite")
+    up2 = sp.sql_text(files.upgrade[1])
+    assert "CREATE TABLE _sqlcompile_new_account" in up2
+    assert "AND name NOT IN ('tr_account_changes')" in up2
+    assert up2.count("CREATE TRIGGER tr_account_changes") == 1
+    for path in files.upgrade:
+        apply_ok(sqlite_db, path)
+
+    def fired() -> list[tuple[Any, ...]]:
+        sqlite_db.query("UPDATE account SET balance = balance + 1 WHERE id = 1")
+        return sqlite_db.query("SELECT balance, changes FROM account")
+
+    assert fired() == [(11, 1)]
+    apply_ok(sqlite_db, files.downgrade[1])
+    assert fired() == [(12, 2)]  # rebuilt again on the way down, trigger and row intact
+    apply_ok(sqlite_db, files.downgrade[0])
+    assert sqlite_db.tables() == [sp.VERSION_TABLE]
+    schema_sql = (root / sp.OUTPUT_DIR / "sqlite" / "schema.sql").read_text("utf-8")
+    assert "CREATE TRIGGER tr_account_changes AFTER UPDATE OF balance ON account" in schema_sql

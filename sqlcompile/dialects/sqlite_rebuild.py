@@ -185,19 +185,23 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
     quoted = dialect.render_string(name)
     message = dialect.render_string(
         f"sqlcompile: rebuilding table {qualified(name, schema_name)} would drop its trigger ")
-    tail = dialect.render_string(" (triggers are not in the schema model); nothing was changed")
+    tail = dialect.render_string(" (not created by this history's SQL, so the schema model "
+                                 "cannot create it again); nothing was changed")
     master = f"{dialect.sa_dialect.identifier_preparer.quote(schema_name)}.sqlite_master" \
         if schema_name else "sqlite_master"
+    kept = ", ".join(dialect.render_string(t.name) for t in before.triggers)
     trigger_check = RawSQL(
         f"SELECT {dialect.raise_error(f'{message} || name || {tail}')} FROM {master} "
         f"WHERE type = 'trigger' AND tbl_name = {quoted}"
+        + (f" AND name NOT IN ({kept})" if kept else "")
     )
     described = "; ".join(op.describe() for op in ops)
     out: list[Element] = [
         Framing(FOREIGN_KEYS_OFF),
         Note(f"{dialect.title} cannot do this in place ({reason}): table rebuild of "
              f"{qualified(name, schema_name)} for {described}"),
-        Note("stop if the table has triggers: DROP TABLE would drop them"),
+        Note("stop if the table has triggers the model does not know: DROP TABLE drops "
+             "them, and only the known ones are created again"),
         trigger_check,
         Note("the table as it is after the change, under a temporary name"),
         *notes,
@@ -208,6 +212,9 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
         ddl.RenameTable(sa.table(temp, schema=schema_name), name),
     ]
     out += [sa_schema.CreateIndex(ix) for ix in sorted(final.indexes, key=lambda i: str(i.name))]
+    if after.triggers:
+        out.append(Note("its triggers, created again as the history's SQL wrote them"))
+        out += [RawSQL(trigger.sql) for trigger in after.triggers]
     return out
 
 

@@ -171,6 +171,7 @@ class RenameTable(Op):
         if table is None:
             return
         schema.remove(self.old_table_name, self.schema)
+        table = schema.forget_triggers(table, table.triggers, "the table was renamed")
         schema.put(replace(table, name=self.new_table_name))
         old_key = (self.schema, self.old_table_name)
         for other in schema.referencing(old_key):
@@ -501,6 +502,8 @@ class AlterColumn(Op):
             return
         altered = self.altered(column, schema.dialect)
         if self.new_column_name is not None:
+            table = schema.forget_triggers(table, table.triggers_naming(self.column_name),
+                                           f"column {self.column_name} was renamed")
             table = table.renamed_column(self.column_name, self.new_column_name)
         schema.put(table.with_column(altered))
 

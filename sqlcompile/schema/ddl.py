@@ -58,6 +58,10 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
                 continue
             statements.append(Statement(compile_element(element, dialect), comments))
             comments = []
+        known = schema.table(table.name, table.schema)
+        for trigger in known.triggers if known is not None else ():
+            statements.append(Statement(trigger.sql, [*comments, f"trigger {trigger.name}"]))
+            comments = []
         if comments:
             statements.append(Statement("", comments))
     if dialect.sa_dialect.supports_alter:

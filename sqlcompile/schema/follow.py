@@ -11,7 +11,9 @@ incomplete with a short excerpt.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -46,12 +48,66 @@ def apply_sql(schema: Schema, sql: str, read: str) -> None:
     except (SqlglotError, ValueError):
         schema.mark_incomplete(f"raw SQL in unknown dialect {read!r}: {excerpt(sql)}")
         return
+    if _trigger(schema, sql):
+        return
     for text in _statements(sql, read):
         tree = _parse(text, read)
         if tree is None:
             schema.mark_incomplete(f"raw SQL sqlglot cannot parse: {excerpt(text)}")
             continue
         follow(schema, lowercase_unquoted(tree, read), read, text)
+
+
+_NAME = r'(?:[\w$]+|"[^"]+"|`[^`]+`|\[[^\]]+\])'
+_QUALIFIED = rf"(?:{_NAME}\.)?(?P<{{group}}>{_NAME})"
+_CREATE_TRIGGER = re.compile(
+    r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:CONSTRAINT\s+)?(?P<temp>TEMP(?:ORARY)?\s+)?TRIGGER\s+"
+    r"(?:IF\s+NOT\s+EXISTS\s+)?"
+    + _QUALIFIED.format(group="name")
+    + r"\b.*?\sON\s+" + _QUALIFIED.format(group="table"),
+    re.IGNORECASE | re.DOTALL,
+)
+_DROP_TRIGGER = re.compile(
+    r"\s*DROP\s+TRIGGER\s+(?P<exists>IF\s+EXISTS\s+)?" + _QUALIFIED.format(group="name")
+    + r"(?:\s+ON\s+" + _QUALIFIED.format(group="table") + r")?\s*;?\s*",
+    re.IGNORECASE,
+)
+
+
+def _unquote(name: str) -> str:
+    return name[1:-1] if name[:1] in ('"', "`", "[") else name
+
+
+def _trigger(schema: Schema, sql: str) -> bool:
+    """CREATE TRIGGER / DROP TRIGGER, taken whole (a trigger body holds `;`): the model keeps
+    the statement verbatim on its table, so a SQLite table rebuild can create it again."""
+    from sqlcompile.schema.model import TriggerModel
+
+    create = _CREATE_TRIGGER.match(sql)
+    if create is not None:
+        if create.group("temp"):
+            return True  # gone at the end of the session
+        name, table_name = _unquote(create.group("name")), _unquote(create.group("table"))
+        if schema.table(table_name) is None and create.group("table") == table_name:
+            table_name = table_name.lower()  # unquoted: folded as the model's names are
+        table = schema.known(table_name, None, f"CREATE TRIGGER {name}")
+        if table is not None:
+            text = sql.strip()
+            text = text[:-1].rstrip() if text.endswith(";") else text
+            kept = tuple(t for t in table.triggers if t.name != name)  # OR REPLACE
+            schema.put(replace(table, triggers=(*kept, TriggerModel(name, text))))
+        return True
+    drop = _DROP_TRIGGER.fullmatch(sql)
+    if drop is not None:
+        name = _unquote(drop.group("name"))
+        table = schema.find_trigger(name)
+        if table is not None:
+            schema.put(replace(table, triggers=tuple(t for t in table.triggers
+                                                     if t.name != name)))
+        elif not drop.group("exists"):
+            schema.mark_incomplete(f"DROP TRIGGER {name}: the model has no such trigger")
+        return True
+    return False
 
 
 def _statements(sql: str, read: str) -> list[str]:

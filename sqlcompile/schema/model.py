@@ -11,6 +11,7 @@ rendered for the model's dialect, so they compare and re-render as the database 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -112,6 +113,14 @@ class IndexModel:
 
 
 @dataclass(frozen=True)
+class TriggerModel:
+    """A trigger created by raw SQL: its name and its CREATE TRIGGER statement, verbatim."""
+
+    name: str
+    sql: str
+
+
+@dataclass(frozen=True)
 class TableModel:
     """A table and everything defined on it."""
 
@@ -125,6 +134,7 @@ class TableModel:
     indexes: tuple[IndexModel, ...] = ()
     comment: str | None = None
     options: tuple[tuple[str, Any], ...] = ()
+    triggers: tuple[TriggerModel, ...] = ()
 
     @property
     def key(self) -> TableKey:
@@ -185,6 +195,11 @@ class TableModel:
                 for i in self.indexes
             ),
         )
+
+    def triggers_naming(self, word: str) -> tuple[TriggerModel, ...]:
+        """The triggers whose SQL mentions ``word`` (a name being renamed)."""
+        pattern = re.compile(rf"(?<![\w$]){re.escape(word)}(?![\w$])", re.IGNORECASE)
+        return tuple(t for t in self.triggers if pattern.search(t.sql))
 
     def constraint_names(self) -> Iterator[tuple[str, str]]:
         """(kind, name) of each named constraint; kind is as `drop_constraint`'s type_."""
@@ -331,6 +346,23 @@ class Schema:
         table = self.known(name, schema, what)
         if table is not None:
             self.put(change(table))
+
+    def forget_triggers(self, table: TableModel, triggers: tuple[TriggerModel, ...],
+                        why: str) -> TableModel:
+        """``table`` without ``triggers``, the model marked incomplete saying ``why``: the
+        database rewrites a trigger's text on some renames, the model cannot."""
+        if not triggers:
+            return table
+        names = ", ".join(t.name for t in triggers)
+        self.mark_incomplete(f"trigger(s) {names} of table {table.title}: {why}; the database "
+                             "rewrites their SQL, the model no longer holds them")
+        return replace(table, triggers=tuple(t for t in table.triggers if t not in triggers))
+
+    def find_trigger(self, name: str, schema: str | None = None) -> TableModel | None:
+        """The table with a trigger called ``name``."""
+        found = [t for t in self._tables.values()
+                 if t.schema == schema and any(tr.name == name for tr in t.triggers)]
+        return min(found, key=lambda t: _key_order(t.key)) if found else None
 
     def find_index(self, name: str, schema: str | None = None,
                    table_name: str | None = None) -> tuple[TableModel, IndexModel] | None:

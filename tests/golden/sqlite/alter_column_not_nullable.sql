@@ -1,4 +1,4 @@
-SELECT json_extract('{}', 'sqlcompile: rebuilding table accounts would drop its trigger ' || name || ' (triggers are not in the schema model); nothing was changed') FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'accounts';
+SELECT json_extract('{}', 'sqlcompile: rebuilding table accounts would drop its trigger ' || name || ' (not created by this history''s SQL, so the schema model cannot create it again); nothing was changed') FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'accounts';
 
 CREATE TABLE _sqlcompile_new_accounts (
 	id INTEGER NOT NULL, 

@@ -7,7 +7,7 @@ CREATE TABLE wallets (
 
 CREATE INDEX ix_wallets_legacy ON wallets (legacy);
 
-SELECT json_extract('{}', 'sqlcompile: rebuilding table wallets would drop its trigger ' || name || ' (triggers are not in the schema model); nothing was changed') FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'wallets';
+SELECT json_extract('{}', 'sqlcompile: rebuilding table wallets would drop its trigger ' || name || ' (not created by this history''s SQL, so the schema model cannot create it again); nothing was changed') FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'wallets';
 
 CREATE TABLE _sqlcompile_new_wallets (
 	id INTEGER NOT NULL, 
