@@ -52,7 +52,7 @@ class User(Base):
     created_at: Mapped[datetime.datetime] = mapped_column(
         sa.DateTime(timezone=True), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")
     )
-    phone: Mapped[str | None] = mapped_column(sa.String(32), nullable=True, comment="E.164 format")
+    phone: Mapped[str | None] = mapped_column(sa.String(40), nullable=True, comment="E.164 format")
     loyalty_points: Mapped[int] = mapped_column(
         sa.Integer, nullable=False, server_default=sa.text("0")
     )

@@ -10,7 +10,7 @@ from sqlc_project import CONFIG_NAME, copy_example, run_cli, snapshot, version_r
 
 from sqlcompile.cli import cli
 
-HEAD = "f0e2c4a6b8d1"
+HEAD = "6e1d2f4a8c30"
 BRANCH_A = "c4a91f3e7d25"
 
 
