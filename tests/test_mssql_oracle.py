@@ -250,3 +250,19 @@ def test_mssql_guard_is_a_select_sqlglot_parses_in_full() -> None:
     assert cast is not None and cast.to.sql("tsql") == "INTEGER"
     assert "but found [" in cast.sql("tsql") and "STRING_AGG" in sql
     assert tree.args["where"] is not None
+
+
+def test_oracle_does_not_restate_a_nullability_the_column_has(tmp_path: Path) -> None:
+    """ORA-01442/01451: MODIFY (c NOT NULL) on a NOT NULL column fails; the model knows."""
+    from helpers import compile_body_of
+
+    setup = 'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), ' \
+            'sa.Column("c", sa.String(10), nullable=False))'
+    same = compile_body_of('op.alter_column("t", "c", nullable=False)', "oracle",
+                           tmp_path=tmp_path, setup=setup)
+    assert statements_of(same) == []
+    comments = [c for seg in same.segments for s in seg.statements for c in s.comments]
+    assert "c is NOT NULL already (schema model): Oracle refuses to state it again" in comments
+    changed = compile_body_of('op.alter_column("t", "c", nullable=True, type_=sa.String(20))',
+                              "oracle", tmp_path=tmp_path / "2", setup=setup)
+    assert statements_of(changed) == ["ALTER TABLE t MODIFY (c VARCHAR2(20 CHAR) NULL)"]

@@ -22,7 +22,7 @@ from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
 from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.ops.base import Element, Op, RenderContext
+from sqlcompile.ops.base import Element, Note, Op, RenderContext
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 
@@ -55,7 +55,6 @@ class _DDLCompiler(OracleDDLCompiler):
                 and isinstance(table, sa.Table) and table._autoincrement_column is column):
             spec = spec.removesuffix(" NOT NULL") + f" {AUTO_IDENTITY}"
         return spec
-
 
     def define_constraint_cascades(self, constraint: Any) -> str:
         """Oracle has ON DELETE CASCADE / SET NULL only; RESTRICT and NO ACTION are what it
@@ -240,8 +239,16 @@ class Oracle(DialectSupport):
             default = op.server_default if "server_default" in changes else None
             column = sa.Column(op.column_name, type_ or sa.types.NULLTYPE,
                                server_default=default)
-            out.append(ModifyColumn(ref, column, "type" in changes,
-                                    "server_default" in changes, op.nullable))
+            # Oracle refuses NOT NULL on a NOT NULL column (ORA-01442) and NULL on a nullable
+            # one (ORA-01451): a nullability the column has already (per the model) is left out.
+            nullable = None if op.nullable == op.existing_nullable else op.nullable
+            if op.nullable is not None and nullable is None:
+                state = "nullable" if op.nullable else "NOT NULL"
+                out.append(Note(f"{op.column_name} is {state} already (schema model): Oracle "
+                                "refuses to state it again"))
+            if "type" in changes or "server_default" in changes or nullable is not None:
+                out.append(ModifyColumn(ref, column, "type" in changes,
+                                        "server_default" in changes, nullable))
         rest = AlterColumn(op.table_name, op.column_name, op.schema, comment=op.comment,
                            new_column_name=op.new_column_name)
         return [*out, *rest.elements(ctx)]

@@ -1,1 +1,1 @@
-ALTER TABLE accounts MODIFY (email NOT NULL);
+-- no statements
