@@ -326,3 +326,13 @@ def test_triggers_from_the_history_are_created_again(tmp_path: Path,
     assert sqlite_db.tables() == [sp.VERSION_TABLE]
     schema_sql = (root / sp.OUTPUT_DIR / "sqlite" / "schema.sql").read_text("utf-8")
     assert "CREATE TRIGGER tr_account_changes AFTER UPDATE OF balance ON account" in schema_sql
+
+
+def test_batch_ops_sqlite_cannot_express_are_refused_in_place_too(tmp_path: Path) -> None:
+    body = '''
+op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True))
+with op.batch_alter_table("t") as batch_op:
+    batch_op.add_column(sa.Column("note", sa.Text()), if_not_exists=True)
+'''
+    with pytest.raises(CompileError, match="SQLite has no ADD COLUMN IF NOT EXISTS"):
+        compile_body_of(body, "sqlite", tmp_path=tmp_path)

@@ -66,7 +66,6 @@ class _DDLCompiler(MSDDLCompiler):
             return spec
         return f"{head} CONSTRAINT {self.preparer.quote(name)} DEFAULT {default}{tail}"
 
-
     def define_constraint_cascades(self, constraint: Any) -> str:
         """RESTRICT is NO ACTION on SQL Server (checked at once, as it has no deferral)."""
         text = ""

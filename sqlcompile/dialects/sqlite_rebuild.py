@@ -245,11 +245,15 @@ class TableChanges(Op):
         out: list[Element] = []
         model = ctx.schema.copy() if ctx.schema is not None else None
         for op in self.ops:
+            reason = ctx.dialect.unsupported_reason(op, False)
+            if reason:
+                raise ctx.fail(op, reason)
             out.append(Note(op.describe()))
             if model is not None:
                 op.complete(model)
             sub = RenderContext(ctx.dialect, ctx.where, ctx.hand_written, model)
-            out += op.elements(sub)
+            own = ctx.dialect.op_elements(op, sub)
+            out += op.elements(sub) if own is None else own
             if model is not None:
                 op.apply(model)
         return out
