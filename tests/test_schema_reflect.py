@@ -32,6 +32,7 @@ def _default(text: str | None, autoincrement: bool) -> str | None:
     while value.startswith("(") and value.endswith(")"):
         value = value[1:-1].strip()
     value = value.lower()
+    value = re.sub(r"^'(-?\d+(?:\.\d+)?)'$", r"\1", value)  # '7' on a number column reads 7
     aliases = {"current_timestamp()": "current_timestamp", "now()": "current_timestamp",
                "'0'": "0", "'1'": "1", "'0.00'": "0", "0.00": "0",
                "true": "1", "false": "0"}  # booleans are 1/0 on MySQL; same on both sides
@@ -44,7 +45,9 @@ def _type(type_: Any, dialect: sa.engine.Dialect) -> str:
         text = re.sub(r"^NUMERIC\b", "DECIMAL", text)
     aliases = {"TINYINT(1)": "BOOLEAN", "TINYINT": "BOOLEAN", "BOOL": "BOOLEAN",
                "INTEGER(11)": "INTEGER", "INT(11)": "INTEGER", "INT": "INTEGER"}
-    return aliases.get(text, text)
+    text = aliases.get(text, text)
+    # MySQL/MariaDB report integer display widths (BIGINT(20)); they are not part of the type.
+    return re.sub(r"^(SMALLINT|MEDIUMINT|INTEGER|BIGINT)\(\d+\)", r"\1", text)
 
 
 def _action(action: str | None, dialect: sa.engine.Dialect) -> str:
