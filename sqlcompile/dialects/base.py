@@ -29,6 +29,26 @@ class FrameSQL:
     after_commit: tuple[tuple[str, str], ...] = ()
 
 
+@dataclass(frozen=True)
+class GuardParts:
+    """The SQL pieces of a guard, for ``expected`` rows in the version table.
+
+    ``source`` selects one row over the version table (alias it ``g``): ``n`` rows, ``m`` of
+    them expected, and ``found``, their list; ``differs`` is true on that row when the table
+    does not hold exactly the expected rows; ``message`` is the error text naming both
+    (``prefix`` + found + ``suffix``, joined by :meth:`DialectSupport.concat`).
+    """
+
+    prefix: str
+    suffix: str
+    matched: str
+    found: str
+    count: int
+    source: str
+    differs: str
+    message: str
+
+
 class DialectSupport:
     """Base of the per-dialect modules; a dialect overrides only what differs.
 
@@ -115,35 +135,46 @@ class DialectSupport:
         """Aggregate expression joining ``column`` values with a separator."""
         raise NotImplementedError
 
+    def concat(self, *parts: str) -> str:
+        """SQL joining string expressions."""
+        return " || ".join(parts)
+
+    def guard_parts(self, table: sa.Table, expected: Sequence[str], label: str) -> GuardParts:
+        """What every dialect's guard is made of (see :class:`GuardParts`)."""
+        column = self.sa_dialect.identifier_preparer.quote("version_num")
+        expected_text = ", ".join(expected) if expected else "no revision (empty)"
+        prefix = self.render_string(
+            f"sqlcompile guard: {label} expects the version table to hold "
+            f"[{expected_text}] but found ["
+        )
+        suffix = self.render_string("]; nothing was changed")
+        matched = "0"
+        if expected:
+            listed = ", ".join(self.render_string(rev) for rev in expected)
+            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
+        count = len(expected)
+        found = self.string_agg(column, self.render_string(", "))
+        return GuardParts(
+            prefix=prefix,
+            suffix=suffix,
+            matched=matched,
+            found=found,
+            count=count,
+            source=(f"SELECT COUNT(*) AS n, {matched} AS m, {found} AS found "
+                    f"FROM {self.quote_table(table)}"),
+            differs=f"g.n <> {count} OR COALESCE(g.m, 0) <> {count}",
+            message=self.concat(prefix, "COALESCE(g.found, '')", suffix),
+        )
+
     def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
         """A statement that fails unless the version table holds exactly ``expected``.
 
         It selects one row only when the table differs, and that row evaluates
         :meth:`raise_error` with a message naming the expected and the found revisions.
         """
-        column = self.sa_dialect.identifier_preparer.quote("version_num")
-        expected_text = ", ".join(expected) if expected else "no revision (empty)"
-        prefix = (
-            f"sqlcompile guard: {label} expects the version table to hold "
-            f"[{expected_text}] but found ["
-        )
-        found = "COALESCE(g.found, '')"
-        message = (
-            f"{self.render_string(prefix)} || {found} || "
-            f"{self.render_string(']; nothing was changed')}"
-        )
-        matched = "0"
-        if expected:
-            listed = ", ".join(self.render_string(rev) for rev in expected)
-            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
-        count = len(expected)
-        return (
-            f"SELECT {self.raise_error(message)} FROM ("
-            f"SELECT COUNT(*) AS n, {matched} AS m, "
-            f"{self.string_agg(column, self.render_string(', '))} AS found "
-            f"FROM {self.quote_table(table)}) AS g "
-            f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
-        )
+        p = self.guard_parts(table, expected, label)
+        return (f"SELECT {self.raise_error(p.message)} FROM ({p.source}) AS g "
+                f"WHERE {p.differs}")
 
     def enum_ddl(self, enum: EnumModel) -> list[Any]:
         """DDL elements creating a named enum type (for dialects that have them)."""

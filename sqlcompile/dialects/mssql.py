@@ -230,24 +230,12 @@ class MSSQL(DialectSupport):
         may compute the select list before filtering); plain SELECT/CASE/CAST, so sqlglot
         parses all of it (IF ... RAISERROR would parse only as far as the IF).
         """
-        column = self.sa_dialect.identifier_preparer.quote("version_num")
-        expected_text = ", ".join(expected) if expected else "no revision (empty)"
-        prefix = (f"sqlcompile guard: {label} expects the version table to hold "
-                  f"[{expected_text}] but found [")
-        message = (f"{self.render_string(prefix)} + COALESCE(g.found, '') + "
-                   f"{self.render_string(']; nothing was changed')}")
-        matched = "0"
-        if expected:
-            listed = ", ".join(self.render_string(rev) for rev in expected)
-            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
-        count = len(expected)
-        differs = f"g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
-        return (
-            f"SELECT CASE WHEN {differs} THEN CAST({message} AS INT) END AS guard FROM ("
-            f"SELECT COUNT(*) AS n, {matched} AS m, "
-            f"{self.string_agg(column, self.render_string(', '))} AS found "
-            f"FROM {self.quote_table(table)}) AS g WHERE {differs}"
-        )
+        p = self.guard_parts(table, expected, label)
+        return (f"SELECT CASE WHEN {p.differs} THEN CAST({p.message} AS INT) END AS guard "
+                f"FROM ({p.source}) AS g WHERE {p.differs}")
+
+    def concat(self, *parts: str) -> str:
+        return " + ".join(parts)
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql}) WITHIN GROUP (ORDER BY {column})"

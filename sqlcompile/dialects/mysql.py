@@ -185,24 +185,12 @@ class MySQL(DialectSupport):
         """INSERT the message into the session's INT guard column when the version table
         differs: strict mode makes that an error quoting the message (no RAISE outside stored
         programs on MySQL, and SIGNAL needs one)."""
-        column = self.sa_dialect.identifier_preparer.quote("version_num")
-        expected_text = ", ".join(expected) if expected else "no revision (empty)"
-        prefix = (f"sqlcompile guard: {label} expects the version table to hold "
-                  f"[{expected_text}] but found [")
-        message = (f"CONCAT({self.render_string(prefix)}, COALESCE(g.found, ''), "
-                   f"{self.render_string(']; nothing was changed')})")
-        matched = "0"
-        if expected:
-            listed = ", ".join(self.render_string(rev) for rev in expected)
-            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
-        count = len(expected)
-        return (
-            f"INSERT INTO {GUARD_TABLE} (stop) SELECT {message} FROM ("
-            f"SELECT COUNT(*) AS n, {matched} AS m, "
-            f"{self.string_agg(column, self.render_string(', '))} AS found "
-            f"FROM {self.quote_table(table)}) AS g "
-            f"WHERE g.n <> {count} OR COALESCE(g.m, 0) <> {count}"
-        )
+        p = self.guard_parts(table, expected, label)
+        return (f"INSERT INTO {GUARD_TABLE} (stop) SELECT {p.message} FROM ({p.source}) AS g "
+                f"WHERE {p.differs}")
+
+    def concat(self, *parts: str) -> str:
+        return f"CONCAT({', '.join(parts)})"
 
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         wide = sorted({ch for text in _comments(op) for ch in text if ord(ch) > 0xFFFF})

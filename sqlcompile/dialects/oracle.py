@@ -182,27 +182,18 @@ class Oracle(DialectSupport):
     def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
         """A PL/SQL block counting the version rows; RAISE_APPLICATION_ERROR(-20001, ...) with
         the expected and the found revisions when they differ."""
-        column = self.sa_dialect.identifier_preparer.quote("version_num")
-        expected_text = ", ".join(expected) if expected else "no revision (empty)"
-        prefix = (f"sqlcompile guard: {label} expects the version table to hold "
-                  f"[{expected_text}] but found [")
-        matched = "0"
-        if expected:
-            listed = ", ".join(self.render_string(rev) for rev in expected)
-            matched = f"SUM(CASE WHEN {column} IN ({listed}) THEN 1 ELSE 0 END)"
-        count = len(expected)
+        p = self.guard_parts(table, expected, label)
         return (
             "DECLARE\n"
             "  n NUMBER;\n"
             "  m NUMBER;\n"
             "  found_revs VARCHAR2(4000);\n"
             "BEGIN\n"
-            f"  SELECT COUNT(*), {matched}, "
-            f"{self.string_agg(column, self.render_string(', '))}\n"
+            f"  SELECT COUNT(*), {p.matched}, {p.found}\n"
             f"    INTO n, m, found_revs FROM {self.quote_table(table)};\n"
-            f"  IF n <> {count} OR COALESCE(m, 0) <> {count} THEN\n"
-            f"    RAISE_APPLICATION_ERROR(-20001, {self.render_string(prefix)} || found_revs || "
-            f"{self.render_string(']; nothing was changed')});\n"
+            f"  IF n <> {p.count} OR COALESCE(m, 0) <> {p.count} THEN\n"
+            f"    RAISE_APPLICATION_ERROR(-20001, "
+            f"{self.concat(p.prefix, 'found_revs', p.suffix)});\n"
             "  END IF;\n"
             "END;"
         )
