@@ -328,3 +328,13 @@ def test_create_trigger_is_unvalidated_never_an_error() -> None:
         check = Validator(get_dialect(name)).check(
             "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW BEGIN UPDATE t SET a = 1; END")
         assert check == (UNVALIDATED, "a trigger, which sqlglot does not parse")
+
+
+def test_a_self_reference_follows_its_table_on_rename(tmp_path: Path) -> None:
+    schema, _ = replayed(tmp_path, """
+        op.add_column("books", sa.Column("sequel_id", sa.Integer, sa.ForeignKey("books.id",
+                                                                             name="fk_sequel")))
+        op.rename_table("books", "titles")
+    """)
+    assert sorted((f.name, f.ref_table) for f in table(schema, "titles").foreign_keys) == [
+        ("fk_books_author", "authors"), ("fk_sequel", "titles")]

@@ -174,16 +174,11 @@ class RenameTable(Op):
         table = schema.forget_triggers(table, table.triggers, "the table was renamed")
         schema.put(replace(table, name=self.new_table_name))
         old_key = (self.schema, self.old_table_name)
+        # Keys pointing at the old name follow it, the renamed table's own included.
         for other in schema.referencing(old_key):
             schema.put(replace(other, foreign_keys=tuple(
                 replace(fk, ref_table=self.new_table_name) if fk.ref_key == old_key else fk
                 for fk in other.foreign_keys)))
-        # A self-reference follows the table too.
-        renamed = schema.table(self.new_table_name, self.schema)
-        if renamed is not None and any(fk.ref_key == old_key for fk in renamed.foreign_keys):
-            schema.put(replace(renamed, foreign_keys=tuple(
-                replace(fk, ref_table=self.new_table_name) if fk.ref_key == old_key else fk
-                for fk in renamed.foreign_keys)))
 
 
 @dataclass

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
 from sqlcompile.compiler import Statement, compile_element
-from sqlcompile.ops.base import Note, RenderContext
+from sqlcompile.ops.base import Note, RenderContext, ensure_fk_targets
 from sqlcompile.schema.convert import to_sa_table
+from sqlcompile.schema.model import key_order
 
 if TYPE_CHECKING:
     from sqlcompile.schema.model import Schema, TableKey, TableModel
@@ -27,15 +28,15 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
 
     dialect = schema.dialect
     statements: list[Statement] = []
-    for key in sorted(schema.enums, key=lambda k: (k[0] or "", k[1])):
+    for key in sorted(schema.enums, key=key_order):
         for element in dialect.enum_ddl(schema.enums[key]):
             statements.append(Statement(compile_element(element, dialect),
                                         [f"type {key[1]}"]))
     ordered, deferred = creation_order(schema)
     metadata = sa.MetaData()
     tables = [to_sa_table(t, metadata, fk_targets=False) for t in ordered]
-    for table in tables:
-        to_sa_table_targets(table)
+    for table in tables:  # stand-ins for targets the model lacks (it is incomplete)
+        ensure_fk_targets(table)
     cycles: list[sa.ForeignKeyConstraint] = []
     for model, table in zip(ordered, tables, strict=True):
         for fk in model.foreign_keys:
@@ -48,7 +49,7 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
         for fkc in cycles:
             fkc.use_alter = True
     ctx = RenderContext(dialect, where)
-    for table in tables:
+    for model, table in zip(ordered, tables, strict=True):
         op = CreateTable(table)
         comments = [f"table {table.fullname}"]
         elements = dialect.op_elements(op, ctx)
@@ -58,8 +59,7 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
                 continue
             statements.append(Statement(compile_element(element, dialect), comments))
             comments = []
-        known = schema.table(table.name, table.schema)
-        for trigger in known.triggers if known is not None else ():
+        for trigger in model.triggers:
             statements.append(Statement(trigger.sql, [*comments, f"trigger {trigger.name}"]))
             comments = []
         if comments:
@@ -76,10 +76,6 @@ def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey
     """The tables, each after those its foreign keys reference (by name where free to choose),
     and the (table key, foreign key) pairs that close a reference cycle."""
     tables = {t.key: t for t in schema.sorted_tables()}
-
-    def sort_key(key: TableKey) -> tuple[str, str]:
-        return (key[0] or "", key[1])
-
     waiting: dict[TableKey, int] = {}
     dependents: dict[TableKey, list[TableKey]] = {key: [] for key in tables}
     for key, table in tables.items():
@@ -88,9 +84,9 @@ def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey
         waiting[key] = len(refs)
         for ref in refs:
             dependents[ref].append(key)
-    ready = [sort_key(k) for k, n in waiting.items() if n == 0]
+    ready = [key_order(k) for k, n in waiting.items() if n == 0]
     heapq.heapify(ready)
-    by_sort_key = {sort_key(k): k for k in tables}
+    by_sort_key = {key_order(k): k for k in tables}
     placed: set[TableKey] = set()
     order: list[TableModel] = []
     deferred: set[tuple[TableKey, Any]] = set()
@@ -100,7 +96,7 @@ def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey
             if key in placed:
                 continue
         else:  # a cycle: create its first table now, its keys to the others come later
-            key = min((k for k in tables if k not in placed), key=sort_key)
+            key = min((k for k in tables if k not in placed), key=key_order)
             deferred.update((key, fk) for fk in tables[key].foreign_keys
                             if fk.ref_key in tables and fk.ref_key not in placed
                             and fk.ref_key != key)
@@ -109,12 +105,6 @@ def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey
         for dependent in dependents[key]:
             waiting[dependent] -= 1
             if waiting[dependent] == 0 and dependent not in placed:
-                heapq.heappush(ready, sort_key(dependent))
+                heapq.heappush(ready, key_order(dependent))
     return order, deferred
 
-
-def to_sa_table_targets(table: sa.Table) -> None:
-    """Stand-ins for foreign key targets the model does not have (it is incomplete)."""
-    from sqlcompile.ops.base import ensure_fk_targets
-
-    ensure_fk_targets(table)

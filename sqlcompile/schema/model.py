@@ -299,7 +299,7 @@ class Schema:
                 owners = self._index_owners.get(key, ())
                 if table.key not in owners:
                     self._index_owners[key] = tuple(sorted((*owners, table.key),
-                                                           key=_key_order))
+                                                           key=key_order))
 
     def remove(self, name: str, schema: str | None = None) -> TableModel | None:
         self._own()
@@ -362,7 +362,7 @@ class Schema:
         """The table with a trigger called ``name``."""
         found = [t for t in self._tables.values()
                  if t.schema == schema and any(tr.name == name for tr in t.triggers)]
-        return min(found, key=lambda t: _key_order(t.key)) if found else None
+        return min(found, key=lambda t: key_order(t.key)) if found else None
 
     def find_index(self, name: str, schema: str | None = None,
                    table_name: str | None = None) -> tuple[TableModel, IndexModel] | None:
@@ -381,19 +381,15 @@ class Schema:
         return None
 
     def sorted_tables(self) -> list[TableModel]:
-        return [t for _, t in sorted(self._tables.items(), key=_sort_key)]
+        return sorted(self._tables.values(), key=lambda t: key_order(t.key))
 
     def referencing(self, key: TableKey) -> list[TableModel]:
         """Tables (other than ``key`` itself) with a foreign key to ``key``, by name."""
         found = [t for t in self._tables.values()
                  if t.key != key and any(f.ref_key == key for f in t.foreign_keys)]
-        return sorted(found, key=lambda t: _key_order(t.key))
+        return sorted(found, key=lambda t: key_order(t.key))
 
 
-def _key_order(key: TableKey) -> tuple[str, str]:
+def key_order(key: TableKey) -> tuple[str, str]:
+    """Sort key of a table (or enum) key: by schema, then name; no schema first."""
     return (key[0] or "", key[1])
-
-
-def _sort_key(item: tuple[TableKey, Any]) -> tuple[str, str]:
-    (schema, name), _ = item
-    return (schema or "", name)
