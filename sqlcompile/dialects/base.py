@@ -29,6 +29,14 @@ class FrameSQL:
     after_commit: tuple[tuple[str, str], ...] = ()
 
 
+def drop_column_comment_as_empty(element: Any, compiler: DDLCompiler, **kw: Any) -> str:
+    """`COMMENT ON COLUMN t.c IS ''`, for dialects where an empty comment removes it (as NULL
+    does) and which register it: sqlglot parses this form, not `IS NULL`, so every comment
+    removal is validated."""
+    column = compiler.preparer.format_column(element.element, use_table=True)
+    return f"COMMENT ON COLUMN {column} IS ''"
+
+
 @dataclass(frozen=True)
 class GuardParts:
     """The SQL pieces of a guard, for ``expected`` rows in the version table.

@@ -21,7 +21,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
-from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.dialects.base import DialectSupport, drop_column_comment_as_empty
 from sqlcompile.ops.base import Element, Note, Op, RenderContext
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
@@ -104,11 +104,8 @@ def _add_column(element: ddl.AddColumn, compiler: DDLCompiler, **kw: Any) -> str
     return f"{ddl.alter_table(compiler, element.table)} ADD {spec}"
 
 
-@compiles(sa_schema.DropColumnComment, "oracle")
-def _drop_column_comment(element: Any, compiler: DDLCompiler, **kw: Any) -> str:
-    # '' is NULL on Oracle; sqlglot parses this form, not `IS NULL`.
-    column = compiler.preparer.format_column(element.element, use_table=True)
-    return f"COMMENT ON COLUMN {column} IS ''"
+# '' is NULL on Oracle: the same removal as `IS NULL`, in the form sqlglot parses.
+compiles(sa_schema.DropColumnComment, "oracle")(drop_column_comment_as_empty)
 
 
 @compiles(sa_schema.CreateTable, "oracle")

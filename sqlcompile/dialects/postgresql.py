@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.dialects.base import DialectSupport, drop_column_comment_as_empty
 from sqlcompile.ops.base import Op
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.schema.model import EnumModel
@@ -57,10 +57,7 @@ class PostgreSQL(DialectSupport):
 
 # PostgreSQL drops a comment set to NULL or to an empty string alike; sqlglot parses only the
 # second form, so it is the one emitted and every comment removal is validated.
-@compiles(sa_schema.DropColumnComment, "postgresql")
-def _drop_column_comment(element: Any, compiler: DDLCompiler, **kw: Any) -> str:
-    column = compiler.preparer.format_column(element.element, use_table=True)
-    return f"COMMENT ON COLUMN {column} IS ''"
+compiles(sa_schema.DropColumnComment, "postgresql")(drop_column_comment_as_empty)
 
 
 @compiles(sa_schema.DropTableComment, "postgresql")

@@ -44,8 +44,9 @@ def _add_column_reason(op: AddColumn, dialect: DialectSupport) -> str | None:
     column = op.column
     default = column.server_default
     if default is not None and hasattr(default, "arg"):
-        if _CONSTANT.fullmatch(dialect.default_sql(column).strip()) is None:
-            return f"adding a column with a non-constant default ({dialect.default_sql(column)})"
+        text = dialect.default_sql(column)
+        if _CONSTANT.fullmatch(text.strip()) is None:
+            return f"adding a column with a non-constant default ({text})"
     if column.primary_key:
         return "adding a primary-key column"
     if column.foreign_keys:
