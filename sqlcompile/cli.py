@@ -150,17 +150,15 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     sys.stdout.flush()
 
 
-def _model_warnings(proj: Project, strict: bool) -> int:
+def _model_warnings(results: list[Rendered], strict: bool) -> int:
     """Print where each dialect's schema model stops following the SQL (raw statements it
-    cannot follow); returns how many were printed."""
-    from sqlcompile.dialects import get_dialect
-
+    cannot follow), as the render found it; returns how many were printed."""
     count = 0
     label = "error" if strict else "warning"
-    for name in proj.config.dialects:
-        for message in proj.schema_at(get_dialect(name)).incomplete:
+    for result in results:
+        for message in result.incomplete:
             count += 1
-            click.echo(f"{label}: {name}: {message}", err=True)
+            click.echo(f"{label}: {result.dialect}: {message}", err=True)
     return count
 
 
@@ -178,7 +176,7 @@ def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
     proj = project(ctx)
     results = [render_files(proj, name) for name in proj.config.dialects]
     ok = _report(results, verbose)
-    warnings = _model_warnings(proj, strict)
+    warnings = _model_warnings(results, strict)
     root = proj.config.root
     for result in results:
         stale, missing, extra = compare_outputs(

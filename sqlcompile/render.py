@@ -122,13 +122,20 @@ class Rendered:
     """Files (path -> text) or a stream for one dialect, with its validation report.
 
     ``staged`` maps files whose content changed to temporary copies written beside them
-    (see output.stage); the caller commits or discards them.
+    (see output.stage); the caller commits or discards them. ``incomplete`` is why the schema
+    model described (schema.sql) may differ from the database.
     """
 
     dialect: str
     files: dict[Path, str]
     report: Report
     staged: dict[Path, Path] = field(default_factory=dict)
+    incomplete: list[str] = field(default_factory=list)
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``path`` as reports show it: relative to the project root when it is under it."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
 
 
 def _file_header(project: Project, step: Step, dialect: DialectSupport, name: str,
@@ -183,10 +190,7 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     validator = Validator(dialect)
     base = project.config.output_path / dialect.name
     folders = {direction: base / direction for direction in ("upgrade", "downgrade")}
-    try:
-        rel_base = base.relative_to(project.config.root).as_posix()
-    except ValueError:
-        rel_base = base.as_posix()
+    rel_base = _shown(base, project.config.root)
     width = max(4, len(str(len(project.graph.order))))
     files: dict[Path, str] = {}
     for step in steps:
@@ -205,6 +209,7 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
         described = render_schema(project, dialect_name)
         rendered.files.update(described.files)
         rendered.report.add(described.report)
+        rendered.incomplete = described.incomplete
     if write and not validator.report.errors:
         try:
             for path, text in files.items():
@@ -243,12 +248,13 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
         fields.append(("warning", "\n".join(schema.incomplete)))
     path = project.config.output_path / dialect.name / SCHEMA_FILE
     validator = Validator(dialect)
+    shown = _shown(path, project.config.root)
     for statement in statements:
-        validator.statement(str(path.relative_to(project.config.root))
-                            if path.is_relative_to(project.config.root) else str(path), statement)
+        validator.statement(shown, statement)
     validator.report.files = 1
     text = header(fields) + format_statements(statements, dialect)
-    return Rendered(dialect.name, {path: text}, validator.report)
+    return Rendered(dialect.name, {path: text}, validator.report,
+                    incomplete=list(schema.incomplete))
 
 
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
@@ -298,6 +304,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
         merged.files.update(value.files)
         merged.staged.update(value.staged)
         merged.report.add(value.report)
+        merged.incomplete += value.incomplete
     if failure is not None or merged.report.errors:
         discard_staged(merged.staged)
         merged.staged.clear()
