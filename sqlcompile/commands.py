@@ -12,6 +12,7 @@ from sqlcompile.cli import handle_errors, project, settings
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
+    from sqlcompile.render import Project
     from sqlcompile.sources.graph import RevisionGraph
 
 TEMPLATE_NAME = "script.py.j2"
@@ -32,7 +33,7 @@ def _templates(config_dir: Path | None = None) -> Any:
     return env
 
 
-def write_script(
+def script_text(
     config: Config,
     message: str,
     down_revision: str | tuple[str, ...] | None,
@@ -42,10 +43,12 @@ def write_script(
     depends_on: tuple[str, ...] | None = None,
     upgrade_body: str = "",
     downgrade_body: str = "",
-) -> Path:
-    """Write a new migration script from the project's (or the packaged) template."""
+    imports: list[str] | None = None,
+) -> tuple[Path, str]:
+    """Where a new migration script goes and its text, from the project's (or the packaged)
+    template."""
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.output import slug, write_atomic
+    from sqlcompile.output import slug
 
     revision = rev_id or secrets.token_hex(6)
     parents = (down_revision,) if isinstance(down_revision, str) else (down_revision or ())
@@ -58,10 +61,20 @@ def write_script(
         depends_on=depends_on or None,
         upgrade_body=upgrade_body,
         downgrade_body=downgrade_body,
+        imports=imports or [],
     )
     path = config.scripts_dir / f"{revision}_{slug(message)}.py"
     if path.exists():
         raise SqlcompileError(f"{path} already exists", hint="choose another --rev-id")
+    return path, text
+
+
+def write_script(config: Config, message: str, down_revision: str | tuple[str, ...] | None,
+                 **kw: Any) -> Path:
+    """Write a new migration script (see :func:`script_text`)."""
+    from sqlcompile.output import write_atomic
+
+    path, text = script_text(config, message, down_revision, **kw)
     write_atomic(path, text)
     return path
 
@@ -80,6 +93,54 @@ def _describe(graph: RevisionGraph, rev: str) -> str:
     parents = ", ".join(script.down_revisions) or "<base>"
     suffix = f" ({'; '.join(tags)})" if tags else ""
     return f"{graph.position[rev]:04d} {parents} -> {rev}{suffix}: {script.message}"
+
+
+def _autogenerate(proj: Project, message: str, parent: str | None, *, rev_id: str | None,
+                  branch_labels: tuple[str, ...], depends_on: tuple[str, ...],
+                  against: str | None, dialect: str | None, renames: tuple[str, ...],
+                  allow_empty: bool) -> None:
+    """`revision --autogenerate`: compare, report on stderr, write the script (or nothing)."""
+    from sqlcompile.autogen.compare import Renames
+    from sqlcompile.autogen.generate import autogenerate, self_check
+    from sqlcompile.config import coerce_setting
+    from sqlcompile.dialects import get_dialect
+    from sqlcompile.errors import SqlcompileError
+    from sqlcompile.output import write_atomic
+
+    if dialect:
+        name = coerce_setting("dialects", [dialect], "--dialect")[0]
+    elif against:
+        from sqlcompile.autogen.reflect import url_dialect
+
+        name = url_dialect(against)
+    else:
+        name = proj.config.dialects[0]
+    if parent is not None and proj.graph.heads() != [parent]:
+        raise SqlcompileError("autogenerate compares with the schema at every head; the new "
+                              f"revision would follow {parent} only",
+                              hint="merge the heads first (sqlcompile merge heads)")
+    result = autogenerate(proj, get_dialect(name), against=against,
+                          renames=Renames.parse(renames))
+    click.echo(f"compared the models with {result.against} ({result.dialect.title}):", err=True)
+    for line in result.report_lines():
+        click.echo(line, err=True)
+    if result.diff.empty and not allow_empty:
+        click.echo("no differences: no script written (--allow-empty writes one anyway)",
+                   err=True)
+        return
+    path, text = script_text(
+        proj.config, message, parent, rev_id=rev_id, branch_labels=branch_labels,
+        depends_on=depends_on, upgrade_body=result.upgrade_body(),
+        downgrade_body=result.downgrade_body(), imports=result.diff.imports.sorted())
+    problems = self_check(text, path.name, proj, result)
+    write_atomic(path, text)
+    shown = path.relative_to(proj.config.root).as_posix()
+    for problem in problems:
+        click.echo(f"warning: {shown}: {problem}", err=True)
+    if problems:
+        click.echo("warning: the script does not fully match the models (see above); please "
+                   "review it and report the case", err=True)
+    click.echo(f"created {shown} ({len(result.diff.changes)} change(s))")
 
 
 def register(cli: click.Group) -> None:
@@ -150,11 +211,28 @@ def register(cli: click.Group) -> None:
     @click.option("--rev-id", help="Revision id to use instead of a random one.")
     @click.option("--branch-label", "branch_labels", multiple=True)
     @click.option("--depends-on", "depends_on", multiple=True)
+    @click.option("--autogenerate", is_flag=True,
+                  help="Fill the script with what the models (target_metadata) add or change "
+                       "compared with the history's schema.")
+    @click.option("--against", metavar="URL",
+                  help="With --autogenerate: compare with this live database instead.")
+    @click.option("--dialect", help="With --autogenerate: the dialect to compare for (default: "
+                                    "the first configured; with --against, the URL's).")
+    @click.option("--rename", "renames", multiple=True, metavar="[TABLE.]OLD=NEW",
+                  help="With --autogenerate: a column (TABLE.OLD=NEW) or table (OLD=NEW) was "
+                       "renamed, not dropped and added (repeatable).")
+    @click.option("--allow-empty", is_flag=True,
+                  help="With --autogenerate: write a script even when nothing differs.")
     @click.pass_context
     @handle_errors
     def revision(ctx: click.Context, message: str, head: str | None, rev_id: str | None,
-                 branch_labels: tuple[str, ...], depends_on: tuple[str, ...]) -> None:
-        """Create a new empty migration script on the current head."""
+                 branch_labels: tuple[str, ...], depends_on: tuple[str, ...],
+                 autogenerate: bool, against: str | None, dialect: str | None,
+                 renames: tuple[str, ...], allow_empty: bool) -> None:
+        """Create a new migration script on the current head (empty, or with --autogenerate
+        the changes that bring the history to the models)."""
+        from sqlcompile.errors import SqlcompileError
+
         proj = project(ctx)
         graph = proj.graph
         if head:
@@ -164,9 +242,17 @@ def register(cli: click.Group) -> None:
                 parent = graph.single_head("revision --head")
         else:
             parent = graph.single_head("a new revision") if graph.order else None
-        path = write_script(proj.config, message, parent, rev_id=rev_id,
-                            branch_labels=branch_labels, depends_on=depends_on)
-        click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
+        if not autogenerate:
+            if against or dialect or renames or allow_empty:
+                raise SqlcompileError("--against, --dialect, --rename and --allow-empty only "
+                                      "apply with --autogenerate")
+            path = write_script(proj.config, message, parent, rev_id=rev_id,
+                                branch_labels=branch_labels, depends_on=depends_on)
+            click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
+            return
+        _autogenerate(proj, message, parent, rev_id=rev_id, branch_labels=branch_labels,
+                      depends_on=depends_on, against=against, dialect=dialect,
+                      renames=renames, allow_empty=allow_empty)
 
     @cli.command()
     @click.argument("revisions", nargs=-1, required=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +17,28 @@ if TYPE_CHECKING:
     from sqlcompile.ops.base import Op, RenderContext
     from sqlcompile.schema.model import EnumModel, TableModel
     from sqlcompile.sources.recorder import Recorded
+
+
+def _balanced(text: str) -> bool:
+    """Whether the parentheses of ``text`` (outside string literals) balance at every point."""
+    depth = 0
+    quoted = False
+    for char in text:
+        if char == "'":
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
+    """``text`` with ``change`` applied to what is outside its single-quoted literals."""
+    parts = text.split("'")
+    return "'".join(change(p) if i % 2 == 0 else p for i, p in enumerate(parts))
 
 
 @dataclass(frozen=True)
@@ -187,6 +209,67 @@ class DialectSupport:
     def enum_ddl(self, enum: EnumModel) -> list[Any]:
         """DDL elements creating a named enum type (for dialects that have them)."""
         return []
+
+    # -- comparing schemas (autogenerate) ------------------------------------------------------
+
+    def named_enum(self, type_: Any) -> EnumModel | None:
+        """The named enum type a column type needs created first (PostgreSQL's CREATE TYPE),
+        or None where enums are part of the column's type."""
+        return None
+
+    def enum_value_changes(self, old: EnumModel,
+                           new: EnumModel) -> tuple[list[str], list[str], str | None]:
+        """Script lines (upgrade, downgrade) giving enum type ``old`` the values of ``new``,
+        and a note on what they cannot do."""
+        raise NotImplementedError(f"{self.title} has no named enum types")
+
+    def type_key(self, type_: Any) -> str:
+        """A column type as this dialect's DDL states it, in a form that compares equal for
+        the same database type (``String(50)`` and ``VARCHAR(50)`` alike)."""
+        try:
+            text = str(type_.compile(dialect=self.sa_dialect))
+        except Exception:  # a type this dialect cannot render: compare by what it is
+            text = repr(type_)
+        key = " ".join(text.upper().split())
+        return self.type_aliases().get(key, key)
+
+    def type_aliases(self) -> dict[str, str]:
+        """Type spellings the database stores as another (upper case, as compiled)."""
+        return {}
+
+    def default_key(self, text: str | None) -> str | None:
+        """A server default in a form that compares equal for equivalent defaults: outer
+        parentheses, case outside quotes and spacing do not count."""
+        if text is None:
+            return None
+        value = text.strip()
+        while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
+            value = value[1:-1].strip()
+        value = _outside_quotes(value, lambda part: " ".join(part.lower().split()))
+        return self.default_aliases().get(value, value)
+
+    def default_aliases(self) -> dict[str, str]:
+        """Default spellings that mean the same value (lower case)."""
+        return {"now()": "current_timestamp", "current_timestamp()": "current_timestamp"}
+
+    def sql_key(self, text: str) -> str:
+        """A check condition or index expression in a comparable form: outer parentheses,
+        spacing, identifier quotes and case outside string literals do not count."""
+        value = text.strip()
+        while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
+            value = value[1:-1].strip()
+
+        def plain(part: str) -> str:
+            part = part.replace('"', "").replace("`", "").replace("[", "").replace("]", "")
+            part = " ".join(part.lower().split())
+            return part.replace("( ", "(").replace(" )", ")")
+
+        return _outside_quotes(value, plain)
+
+    def fk_action_key(self, action: str | None) -> str:
+        """An ON DELETE / ON UPDATE action; the default action spelled out counts as none."""
+        value = " ".join((action or "").upper().split())
+        return "" if value == "NO ACTION" else value
 
     def terminate(self, sql: str) -> str:
         """The statement as a file holds it: with its `;` (on a line of its own when the last

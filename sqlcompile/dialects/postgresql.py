@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -46,6 +47,43 @@ class PostgreSQL(DialectSupport):
     def enum_ddl(self, enum: EnumModel) -> list[Any]:
         return [postgresql.CreateEnumType(
             postgresql.ENUM(*enum.values, name=enum.name, schema=enum.schema))]
+
+    def named_enum(self, type_: Any) -> EnumModel | None:
+        if isinstance(type_, sa.Enum) and type_.native_enum and type_.name:
+            return EnumModel(type_.name, type_.schema, tuple(type_.enums))
+        return None
+
+    def enum_value_changes(self, old: EnumModel,
+                           new: EnumModel) -> tuple[list[str], list[str], str | None]:
+        # ADD VALUE keeps the order the models give; PostgreSQL cannot remove a value.
+        qualified = f"{old.schema}.{old.name}" if old.schema else old.name
+        up: list[str] = []
+        for i, value in enumerate(new.values):
+            if value in old.values:
+                continue
+            after = next((v for v in reversed(new.values[:i]) if v in old.values
+                          or v in new.values[:i]), None)
+            where = f" AFTER {self.render_string(after)}" if after is not None else ""
+            before = next((v for v in new.values[i + 1:] if v in old.values), None)
+            if after is None and before is not None:
+                where = f" BEFORE {self.render_string(before)}"
+            sql = f"ALTER TYPE {qualified} ADD VALUE {self.render_string(value)}{where}"
+            up.append(f"op.execute({sql!r})")
+        removed = [v for v in old.values if v not in new.values]
+        notes = []
+        if removed:
+            notes.append(f"PostgreSQL cannot remove values from an enum type: {qualified} keeps "
+                         f"{', '.join(removed)}; write that change by hand")
+        added = [v for v in new.values if v not in old.values]
+        down = []
+        if added:
+            text = (f"PostgreSQL cannot remove enum values: {qualified} keeps "
+                    f"{', '.join(added)} after this downgrade")
+            down.append(f"# {text}")
+            notes.append(text)
+        guard = 'if op.get_context().dialect.name == "postgresql":'
+        body = [guard, *(f"    {line}" for line in up)] if up else []
+        return body, down, "; ".join(notes) or None
 
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.

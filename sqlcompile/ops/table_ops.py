@@ -21,7 +21,13 @@ from sqlcompile.ops.base import (
     table_for,
     table_name_only,
 )
-from sqlcompile.schema.convert import default_text, table_from_sa, to_sa_column, to_sa_table
+from sqlcompile.schema.convert import (
+    created_on,
+    default_text,
+    table_from_sa,
+    to_sa_column,
+    to_sa_table,
+)
 from sqlcompile.schema.model import ColumnModel, KeyModel, TableModel
 
 if TYPE_CHECKING:
@@ -80,7 +86,7 @@ class CreateTable(Op):
         ]
         out += comment_elements(ctx, self.table)
         indexes = sorted(self.table.indexes, key=lambda ix: str(ix.name))
-        out += [sa_schema.CreateIndex(ix) for ix in indexes]
+        out += [sa_schema.CreateIndex(ix) for ix in indexes if created_on(ix, ctx.dialect)]
         return out
 
     def reverse(self) -> Op:
@@ -89,7 +95,8 @@ class CreateTable(Op):
     def apply(self, schema: Schema) -> None:
         if self.if_not_exists and schema.table(self.table.name, self.table.schema):
             return
-        schema.put(table_from_sa(self.table, schema.dialect))
+        schema.put(table_from_sa(self.table, schema.dialect,
+                                 include=lambda item: created_on(item, schema.dialect)))
 
 
 @dataclass

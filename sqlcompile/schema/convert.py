@@ -9,6 +9,7 @@ back from the model, for DDL that restates a definition (MySQL's MODIFY, SQLite'
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -115,14 +116,34 @@ def index_from_sa(index: sa.Index, dialect: DialectSupport) -> IndexModel:
                       _options(options))
 
 
-def table_from_sa(table: sa.Table, dialect: DialectSupport) -> TableModel:
-    """The model of a Table as create_table defines it."""
+def ddl_dialects(item: Any) -> tuple[str, ...]:
+    """The dialects a constraint or index is restricted to by ``ddl_if(dialect=...)``
+    (empty: not restricted by dialect)."""
+    ddl_if = getattr(item, "_ddl_if", None)
+    if ddl_if is None or ddl_if.dialect is None:
+        return ()
+    return (ddl_if.dialect,) if isinstance(ddl_if.dialect, str) else tuple(ddl_if.dialect)
+
+
+def created_on(item: Any, dialect: DialectSupport) -> bool:
+    """Whether a constraint or index is created on ``dialect`` (``ddl_if`` conditions other
+    than the dialect count as met)."""
+    names = ddl_dialects(item)
+    return not names or dialect.sa_dialect.name in names or dialect.name in names
+
+
+def table_from_sa(table: sa.Table, dialect: DialectSupport,
+                  include: Callable[[Any], bool] | None = None) -> TableModel:
+    """The model of a Table as create_table defines it (with ``include``, only the
+    constraints and indexes it accepts)."""
     pk = table.primary_key
     primary = (KeyModel(constraint_name(pk.name), tuple(c.name for c in pk.columns))
                if pk is not None and len(pk.columns) else None)
     # Constraints given as Column arguments stay on the column (CREATE TABLE renders them in
     # the column's definition), not in table.constraints.
     found = {*table.constraints, *(c for col in table.columns for c in col.constraints)}
+    if include is not None:
+        found = {c for c in found if include(c)}
     constraints = sorted(found, key=lambda c: (type(c).__name__, str(c.name)))
     uniques = tuple(
         KeyModel(constraint_name(c.name), tuple(col.name for col in c.columns),
@@ -132,9 +153,11 @@ def table_from_sa(table: sa.Table, dialect: DialectSupport) -> TableModel:
     checks = tuple(check_from_sa(c, dialect) for c in constraints
                    if isinstance(c, sa.CheckConstraint))
     fks = tuple(foreign_key_from_sa(c) for c in sorted(
-        table.foreign_key_constraints, key=lambda c: (str(c.name), tuple(c.column_keys))))
+        table.foreign_key_constraints, key=lambda c: (str(c.name), tuple(c.column_keys)))
+        if include is None or include(c))
     indexes = tuple(index_from_sa(ix, dialect)
-                    for ix in sorted(table.indexes, key=lambda i: str(i.name)))
+                    for ix in sorted(table.indexes, key=lambda i: str(i.name))
+                    if include is None or include(ix))
     return TableModel(
         name=table.name,
         schema=table.schema,

@@ -48,7 +48,7 @@ def apply_sql(schema: Schema, sql: str, read: str) -> None:
     except (SqlglotError, ValueError):
         schema.mark_incomplete(f"raw SQL in unknown dialect {read!r}: {excerpt(sql)}")
         return
-    if _trigger(schema, sql):
+    if _trigger(schema, sql) or _enum_value(schema, sql):
         return
     for text in _statements(sql, read):
         tree = _parse(text, read)
@@ -76,6 +76,43 @@ _DROP_TRIGGER = re.compile(
 
 def _unquote(name: str) -> str:
     return name[1:-1] if name[:1] in ('"', "`", "[") else name
+
+
+_ADD_ENUM_VALUE = re.compile(
+    r"\s*ALTER\s+TYPE\s+(?:(?P<schema>" + _NAME + r")\.)?(?P<name>" + _NAME + r")\s+ADD\s+VALUE\s+"
+    r"(?P<exists>IF\s+NOT\s+EXISTS\s+)?'(?P<value>(?:[^']|'')*)'"
+    r"(?:\s+(?P<where>BEFORE|AFTER)\s+'(?P<other>(?:[^']|'')*)')?\s*;?\s*",
+    re.IGNORECASE,
+)
+
+
+def _enum_value(schema: Schema, sql: str) -> bool:
+    """PostgreSQL's ALTER TYPE ... ADD VALUE (sqlglot does not parse it): the value joins the
+    enum type where BEFORE/AFTER put it, else at the end."""
+    from sqlcompile.schema.model import EnumModel
+
+    match = _ADD_ENUM_VALUE.fullmatch(sql)
+    if match is None:
+        return False
+    name = _unquote(match.group("name"))
+    owner = _unquote(match.group("schema")) if match.group("schema") else None
+    enum = schema.enums.get((owner, name))
+    if enum is None:
+        schema.mark_incomplete(f"ALTER TYPE {name} ADD VALUE: the model has no such type")
+        return True
+    value = match.group("value").replace("''", "'")
+    if value in enum.values:
+        if not match.group("exists"):
+            schema.mark_incomplete(f"ALTER TYPE {name} ADD VALUE: {value!r} is already there")
+        return True
+    values = list(enum.values)
+    other = (match.group("other") or "").replace("''", "'")
+    if match.group("where") and other in values:
+        values.insert(values.index(other) + (match.group("where").upper() == "AFTER"), value)
+    else:
+        values.append(value)
+    schema.put_enum(EnumModel(name, owner, tuple(values)))
+    return True
 
 
 def _trigger(schema: Schema, sql: str) -> bool:
