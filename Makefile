@@ -26,7 +26,7 @@ lint: $(STAMP)
 
 # Regenerate the golden SQL files under tests/golden/ (review the diff like code).
 golden: $(STAMP)
-	SQLCOMPILE_REGEN_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py
+	SQLCOMPILE_REGEN_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py tests/test_autogen.py -k "golden"
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -188,13 +188,42 @@ def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
                 click.echo(f"{label}: {path.relative_to(root).as_posix()}", err=True)
     if not ok:
         click.echo("check failed: run `sqlcompile render` and review the diff", err=True)
+    models_ok = _compare_models(proj)
+    if not ok or not models_ok:
         sys.exit(1)
     if strict and warnings:
         click.echo("check failed (--strict): the schema model may be incomplete (see above)",
                    err=True)
         sys.exit(1)
     note = f" ({warnings} schema model warning(s) above)" if warnings else ""
-    click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date{note}", err=True)
+    models = ", models match" if proj.config.target_metadata else ""
+    click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date{models}{note}",
+               err=True)
+
+
+def _compare_models(proj: Project) -> bool:
+    """With `target_metadata` set: whether the models match the history's schema for every
+    configured dialect (the differences are listed otherwise: a forgotten migration)."""
+    if not proj.config.target_metadata:
+        return True
+    from sqlcompile.autogen.generate import autogenerate
+    from sqlcompile.autogen.target import load_metadata
+    from sqlcompile.dialects import get_dialect
+
+    metadata = load_metadata(proj.config)
+    ok = True
+    for name in proj.config.dialects:
+        result = autogenerate(proj, get_dialect(name), metadata=metadata)
+        if result.diff.empty:
+            continue
+        ok = False
+        click.echo(f"models differ from the history ({name}):", err=True)
+        for line in result.report_lines():
+            click.echo(line, err=True)
+    if not ok:
+        click.echo("check failed: the models and the history disagree; write the migration "
+                   "(sqlcompile revision --autogenerate -m MESSAGE) or fix the models", err=True)
+    return ok
 
 
 from sqlcompile.commands import register  # noqa: E402  (commands beyond render/check)

@@ -113,6 +113,10 @@ class Comparison:
         prefixes = {self.dialect.name, self.dialect.sa_dialect.name,
                     *self.dialect.option_aliases}
         self.prefixes = prefixes
+        #: where enums are column types: columns of a named enum whose values change, by name
+        self.enum_columns: dict[TableKey, list[tuple[TableModel, ColumnModel, ColumnModel]]] = {}
+        #: new enum types the create_table of a new table creates (SQLAlchemy's table events)
+        self.created_types: set[Thing] = set()
 
     # -- entry --------------------------------------------------------------------------------
 
@@ -129,6 +133,11 @@ class Comparison:
         self._removed_tables(removed, current)
         for key in sorted(set(current.tables) & set(target.tables), key=key_order):
             self._table(current.tables[key], target.tables[key])
+        for key, columns in sorted(self.enum_columns.items(), key=lambda i: key_order(i[0])):
+            _, before, after = columns[0]
+            self.add(self._enum_values(EnumModel(key[1], key[0], tuple(before.type.enums)),
+                                       EnumModel(key[1], key[0], tuple(after.type.enums)),
+                                       columns))
         return Diff(order_changes(self.changes), self.suggestions, self.imports)
 
     def add(self, change: Change) -> None:
@@ -221,11 +230,35 @@ class Comparison:
         for key in sorted(set(current.enums) | set(target.enums), key=key_order):
             old, new = current.enums.get(key), target.enums.get(key)
             if old is None and new is not None:
-                self.add(self._create_enum(new, current))
+                self.add(self._create_enum(new, self._tables_using(key, target, current)))
             elif new is None and old is not None:
-                self.add(self._drop_enum(old))
+                self.add(self._drop_enum(old, self._tables_using(key, current, target)))
             elif old is not None and new is not None and old.values != new.values:
-                self.add(self._enum_values(old, new))
+                self.add(self._enum_values(old, new, self._enum_columns(key, current, target)))
+
+    def _tables_using(self, key: TableKey, schema: Schema, other: Schema) -> list[str]:
+        """The tables of ``schema`` missing from ``other`` with a column of enum type ``key``
+        (their create_table creates the type)."""
+        found = []
+        for table_key, table in sorted(schema.tables.items(), key=lambda i: key_order(i[0])):
+            if table_key not in other.tables and key in {
+                    (t[1], t[2]) for t in _type_things(self.dialect, table.columns)}:
+                found.append(table.title)
+        return found
+
+    def _enum_columns(self, key: TableKey, current: Schema,
+                      target: Schema) -> list[tuple[TableModel, ColumnModel, ColumnModel]]:
+        """(table, column before, column after) for the columns of enum type ``key`` that
+        exist on both sides."""
+        found = []
+        for table_key in sorted(set(current.tables) & set(target.tables), key=key_order):
+            before, after = current.tables[table_key], target.tables[table_key]
+            for column in after.columns:
+                enum = self.dialect.named_enum(column.type)
+                old = before.column(column.name)
+                if enum is not None and (enum.schema, enum.name) == key and old is not None:
+                    found.append((after, old, column))
+        return found
 
     def _enum_create_line(self, enum: EnumModel) -> str:
         args = [*map(py.q, enum.values), f"name={py.q(enum.name)}"]
@@ -239,30 +272,52 @@ class Comparison:
             args.append(f"schema={py.q(enum.schema)}")
         return py.call("sa.Enum", args, suffix=".drop(op.get_bind())")
 
-    def _create_enum(self, enum: EnumModel, current: Schema) -> Change:
+    def _create_enum(self, enum: EnumModel, new_tables: list[str]) -> Change:
+        """A new enum type: created first, unless a new table uses it (its create_table
+        creates it); dropped last in the downgrade either way."""
         thing: Thing = ("type", enum.schema, enum.name)
+        title = key_text((enum.schema, enum.name))
+        if new_tables:
+            self.created_types.add(thing)
+            how = f" (created with table {new_tables[0]})"
         return Change(
-            "add_type", key_text((enum.schema, enum.name)),
-            f"added enum type {enum.name} ({', '.join(enum.values)})", Phase.CREATE_TYPE,
-            [self._enum_create_line(enum)], [self._enum_drop_line(enum)],
-            creates=frozenset({thing}))
+            "add_type", title,
+            f"added enum type {title} ({', '.join(enum.values)}){how if new_tables else ''}",
+            Phase.CREATE_TYPE, [] if new_tables else [self._enum_create_line(enum)],
+            [self._enum_drop_line(enum)], creates=frozenset({thing}))
 
-    def _drop_enum(self, enum: EnumModel) -> Change:
+    def _drop_enum(self, enum: EnumModel, old_tables: list[str]) -> Change:
+        """An enum type the models no longer use: dropped after what uses it; in the
+        downgrade, created again first, or by the create_table of a table using it."""
         thing: Thing = ("type", enum.schema, enum.name)
+        title = key_text((enum.schema, enum.name))
         return Change(
-            "remove_type", key_text((enum.schema, enum.name)),
-            f"removed enum type {enum.name}", Phase.DROP_TYPE,
-            [self._enum_drop_line(enum)], [self._enum_create_line(enum)],
+            "remove_type", title, f"removed enum type {title}", Phase.DROP_TYPE,
+            [self._enum_drop_line(enum)], [] if old_tables else [self._enum_create_line(enum)],
             removes=frozenset({thing}))
 
-    def _enum_values(self, old: EnumModel, new: EnumModel) -> Change:
-        up, down, note = self.dialect.enum_value_changes(old, new)
+    def _enum_values(self, old: EnumModel, new: EnumModel,
+                     columns: list[tuple[TableModel, ColumnModel, ColumnModel]]) -> Change:
+        """New values of a named enum type: statements of their own where enums are types
+        (PostgreSQL), the type of each column using it elsewhere."""
+        from sqlcompile.dialects import enum_type_dialect
+
+        def alter(table: TableModel, before: ColumnModel, after: ColumnModel) -> str:
+            return py.call("op.alter_column", [
+                py.q(table.name), py.q(after.name), f"type_={py.py_type(after.type, self.imports)}",
+                f"existing_type={py.py_type(before.type, self.imports)}",
+                f"existing_nullable={before.nullable}", *py._table_args(table)], 2)
+
+        up, down, note = enum_type_dialect().enum_value_changes(
+            old, new, [alter(t, a, b) for t, a, b in columns],
+            [alter(t, b, a) for t, a, b in columns])
         title = key_text((old.schema, old.name))
         return Change(
             "modify_type_values", title,
             f"enum type {title}: values {', '.join(old.values)} -> {', '.join(new.values)}",
-            Phase.CREATE_TYPE, up, down, note=note,
-            needs=frozenset({("type", old.schema, old.name)}))
+            Phase.ALTER_COLUMN, up, down, note=note,
+            needs=frozenset({("type", old.schema, old.name),
+                             *(_column_thing(t, b.name) for t, _, b in columns)}))
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -299,11 +354,14 @@ class Comparison:
                 provides.add(_key_thing(table.schema, table.name, key.columns))
         names = [ix.name for ix in table.indexes] + [n for _, n in table.constraint_names()]
         provides |= {("name", table.schema, n) for n in names if n}
-        needs: set[Thing] = set(_type_things(self.dialect, table.columns))
+        types = _type_things(self.dialect, table.columns)
+        provides |= types & self.created_types
+        needs: set[Thing] = set(types)
         for fk in fks:
             needs |= self._fk_needs(fk)
         return Change("add_table", table.title, f"added table {table.title}",
-                      Phase.CREATE_TABLE, up, down, down_loss=f"drops table {table.title}",
+                      Phase.CREATE_TABLE, up, down,
+                      down_loss=f"drops table {table.title} and its rows",
                       needs=frozenset(needs - provides), creates=frozenset(provides))
 
     def _removed_tables(self, removed: list[TableModel], current: Schema) -> None:
@@ -373,11 +431,17 @@ class Comparison:
         self._suggest_column_renames(new, removed, added)
         for column in added:
             origin = self.target.column(new.key, column.name)
+            note = None
+            if not column.nullable and column.default is None and column.identity is None \
+                    and column.computed is None:
+                note = (f"{new.title}.{column.name} is NOT NULL with no server default: adding "
+                        "it fails if the table has rows (give it a server_default, or add it "
+                        "nullable, fill it, then make it NOT NULL)")
             self.add(Change(
                 "add_column", f"{new.title}.{column.name}",
                 f"added column {new.title}.{column.name}", Phase.ADD_COLUMN,
                 [py.add_column(new, column, self.imports, origin)],
-                [py.drop_column(new, column)],
+                [py.drop_column(new, column)], note=note,
                 down_loss=f"drops column {new.title}.{column.name} and its values",
                 needs=frozenset({_table_thing(new), *_type_things(self.dialect, [column])}),
                 creates=frozenset({_column_thing(new, column.name)})))
@@ -403,7 +467,11 @@ class Comparison:
         up: list[str] = []
         down: list[str] = []
         loss = None
-        if dialect.type_key(old.type) != dialect.type_key(new.type):
+        enum_change = _same_enum(old.type, new.type) and dialect.named_enum(new.type) is None
+        if enum_change:
+            self.enum_columns.setdefault((new.type.schema, new.type.name), []).append(
+                (table, old, new))
+        elif dialect.type_key(old.type) != dialect.type_key(new.type):
             what.append(f"type {dialect.type_key(old.type)} -> {dialect.type_key(new.type)}")
             up.append(f"type_={py.py_type(new.type, self.imports)}")
             down.append(f"type_={py.py_type(old.type, self.imports)}")
@@ -563,6 +631,16 @@ class Comparison:
                 creates=_name_thing(new, index.name)))
 
 
+def _same_enum(old: Any, new: Any) -> bool:
+    """Whether two column types are the same named enum type with other values (a change of
+    the type's values, not of the column's type)."""
+    import sqlalchemy as sa
+
+    return (isinstance(old, sa.Enum) and isinstance(new, sa.Enum) and bool(new.name)
+            and (old.name, old.schema) == (new.name, new.schema) and old.enums != new.enums
+            and old.native_enum and new.native_enum)
+
+
 def _fk_text(table: TableModel, fk: ForeignKeyModel) -> str:
     return (f"foreign key {fk.name or ''} {table.title}({', '.join(fk.columns)}) -> "
             f"{key_text(fk.ref_key)}({', '.join(fk.ref_columns)})")
@@ -609,21 +687,28 @@ def _creation_order(tables: list[TableModel]) -> list[TableModel]:
     return done
 
 
+def _integer_size(type_: Any) -> int | None:
+    """0, 1, 2 for small, plain and big integer types; None for other types."""
+    import sqlalchemy as sa
+
+    for size, kind in enumerate((sa.SmallInteger, sa.BigInteger)):
+        if isinstance(type_, kind):
+            return 2 * size
+    return 1 if isinstance(type_, sa.Integer) else None
+
+
 def narrowing(old: Any, new: Any, dialect: DialectSupport) -> str | None:
     """Why changing a column from type ``old`` to ``new`` can lose data, or None."""
-    old_kind, new_kind = old._type_affinity, new._type_affinity
-    if old_kind is not new_kind:
-        integers = ("SmallInteger", "Integer", "BigInteger")
-        a, b = getattr(old_kind, "__name__", ""), getattr(new_kind, "__name__", "")
-        if a in integers and b in integers:
-            if integers.index(b) < integers.index(a):
-                return f"narrows {dialect.type_key(old)} to {dialect.type_key(new)}"
-            return None
+    before, after = _integer_size(old), _integer_size(new)
+    if before is not None and after is not None:
+        return (f"narrows {dialect.type_key(old)} to {dialect.type_key(new)}" if after < before
+                else None)
+    if old._type_affinity is not new._type_affinity:
         return (f"changes the type from {dialect.type_key(old)} to {dialect.type_key(new)}; "
                 "values that do not convert are lost or make the change fail")
     for attr in ("length", "precision", "scale"):
-        before, after = getattr(old, attr, None), getattr(new, attr, None)
-        if after is not None and (before is None or after < before):
+        was, now = getattr(old, attr, None), getattr(new, attr, None)
+        if now is not None and (was is None or now < was):
             return f"narrows {dialect.type_key(old)} to {dialect.type_key(new)}"
     if hasattr(old, "enums") and set(old.enums) - set(getattr(new, "enums", ())):
         return "removes enum values that rows may hold"

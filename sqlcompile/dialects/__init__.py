@@ -44,3 +44,8 @@ def get_dialect(name: str) -> DialectSupport:
     support: DialectSupport = module.DIALECT
     return support
 
+
+def enum_type_dialect() -> DialectSupport:
+    """The dialect whose enum types are schema objects of their own (CREATE TYPE), whose
+    values a script changes with statements of their own."""
+    return get_dialect("postgresql")

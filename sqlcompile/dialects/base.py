@@ -217,9 +217,10 @@ class DialectSupport:
         or None where enums are part of the column's type."""
         return None
 
-    def enum_value_changes(self, old: EnumModel,
-                           new: EnumModel) -> tuple[list[str], list[str], str | None]:
-        """Script lines (upgrade, downgrade) giving enum type ``old`` the values of ``new``,
+    def enum_value_changes(self, old: EnumModel, new: EnumModel, elsewhere_up: list[str],
+                           elsewhere_down: list[str]) -> tuple[list[str], list[str], str | None]:
+        """Script lines (upgrade, downgrade) giving the named enum type ``old`` the values of
+        ``new`` (with ``elsewhere_*`` run instead on dialects where enums are column types),
         and a note on what they cannot do."""
         raise NotImplementedError(f"{self.title} has no named enum types")
 

@@ -53,37 +53,34 @@ class PostgreSQL(DialectSupport):
             return EnumModel(type_.name, type_.schema, tuple(type_.enums))
         return None
 
-    def enum_value_changes(self, old: EnumModel,
-                           new: EnumModel) -> tuple[list[str], list[str], str | None]:
+    def enum_value_changes(self, old: EnumModel, new: EnumModel, elsewhere_up: list[str],
+                           elsewhere_down: list[str]) -> tuple[list[str], list[str], str | None]:
         # ADD VALUE keeps the order the models give; PostgreSQL cannot remove a value.
         qualified = f"{old.schema}.{old.name}" if old.schema else old.name
         up: list[str] = []
         for i, value in enumerate(new.values):
             if value in old.values:
                 continue
-            after = next((v for v in reversed(new.values[:i]) if v in old.values
-                          or v in new.values[:i]), None)
-            where = f" AFTER {self.render_string(after)}" if after is not None else ""
+            after = new.values[i - 1] if i else None
             before = next((v for v in new.values[i + 1:] if v in old.values), None)
-            if after is None and before is not None:
-                where = f" BEFORE {self.render_string(before)}"
+            where = (f" AFTER {self.render_string(after)}" if after is not None
+                     else f" BEFORE {self.render_string(before)}" if before is not None else "")
             sql = f"ALTER TYPE {qualified} ADD VALUE {self.render_string(value)}{where}"
             up.append(f"op.execute({sql!r})")
-        removed = [v for v in old.values if v not in new.values]
         notes = []
+        removed = [v for v in old.values if v not in new.values]
         if removed:
             notes.append(f"PostgreSQL cannot remove values from an enum type: {qualified} keeps "
                          f"{', '.join(removed)}; write that change by hand")
+        down: list[str] = []
         added = [v for v in new.values if v not in old.values]
-        down = []
         if added:
             text = (f"PostgreSQL cannot remove enum values: {qualified} keeps "
                     f"{', '.join(added)} after this downgrade")
             down.append(f"# {text}")
             notes.append(text)
-        guard = 'if op.get_context().dialect.name == "postgresql":'
-        body = [guard, *(f"    {line}" for line in up)] if up else []
-        return body, down, "; ".join(notes) or None
+        return (_on_postgresql(up, elsewhere_up), _on_postgresql(down, elsewhere_down),
+                "; ".join(notes) or None)
 
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.
@@ -91,6 +88,18 @@ class PostgreSQL(DialectSupport):
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql} ORDER BY {column})"
+
+
+def _on_postgresql(lines: list[str], elsewhere: list[str]) -> list[str]:
+    """Script lines running ``lines`` on PostgreSQL and ``elsewhere`` on other dialects."""
+    if not elsewhere:
+        return lines
+    indent = "    "
+    body = [indent + line for text in lines for line in text.split("\n")]
+    if all(line.lstrip().startswith("#") for line in body):
+        body.append(indent + "pass")
+    other = [indent + line for text in elsewhere for line in text.split("\n")]
+    return ['if op.get_context().dialect.name == "postgresql":', *body, "else:", *other]
 
 
 # PostgreSQL drops a comment set to NULL or to an empty string alike; sqlglot parses only the

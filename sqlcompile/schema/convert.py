@@ -9,7 +9,7 @@ back from the model, for DDL that restates a definition (MySQL's MODIFY, SQLite'
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -145,19 +145,20 @@ def table_from_sa(table: sa.Table, dialect: DialectSupport,
     if include is not None:
         found = {c for c in found if include(c)}
     constraints = sorted(found, key=lambda c: (type(c).__name__, str(c.name)))
-    uniques = tuple(
+    # By name, then by definition: two unnamed constraints (or two indexes of one name, each
+    # for other dialects) keep one order whatever the order of the sets they come from.
+    uniques = _sorted(
         KeyModel(constraint_name(c.name), tuple(col.name for col in c.columns),
                  _options(dict(c.dialect_kwargs)))
         for c in constraints if isinstance(c, sa.UniqueConstraint)
     )
-    checks = tuple(check_from_sa(c, dialect) for c in constraints
-                   if isinstance(c, sa.CheckConstraint))
+    checks = _sorted(check_from_sa(c, dialect) for c in constraints
+                     if isinstance(c, sa.CheckConstraint))
     fks = tuple(foreign_key_from_sa(c) for c in sorted(
         table.foreign_key_constraints, key=lambda c: (str(c.name), tuple(c.column_keys)))
         if include is None or include(c))
-    indexes = tuple(index_from_sa(ix, dialect)
-                    for ix in sorted(table.indexes, key=lambda i: str(i.name))
-                    if include is None or include(ix))
+    indexes = _sorted(index_from_sa(ix, dialect) for ix in table.indexes
+                      if include is None or include(ix))
     return TableModel(
         name=table.name,
         schema=table.schema,
@@ -170,6 +171,10 @@ def table_from_sa(table: sa.Table, dialect: DialectSupport,
         comment=table.comment,
         options=_options(dict(table.dialect_kwargs)),
     )
+
+
+def _sorted(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=lambda item: (str(item.name), repr(item))))
 
 
 def _plain_type(type_: Any) -> Any:
