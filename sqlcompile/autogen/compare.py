@@ -102,8 +102,12 @@ class Comparison:
     """One comparison: the current schema (the history's, or a database's), the target (the
     models), and the changes found so far."""
 
-    def __init__(self, current: Schema, target: Target, renames: Renames) -> None:
+    def __init__(self, current: Schema, target: Target, renames: Renames,
+                 comments: bool = True) -> None:
         self.current = current
+        #: whether comments count: the history's model keeps them on every dialect, a
+        #: database without comments cannot show them
+        self.comments = comments
         self.target = target
         self.dialect = current.dialect
         self.renames = renames
@@ -403,7 +407,7 @@ class Comparison:
         self._keys(old, new, "unique")
         self._checks(old, new)
         self._indexes(old, new)
-        if old.comment != new.comment and self.dialect.supports_comments:
+        if old.comment != new.comment and self.comments:
             self.add(self._table_comment(old, new))
 
     def _table_comment(self, old: TableModel, new: TableModel) -> Change:
@@ -485,7 +489,7 @@ class Comparison:
             origin = self.target.column(table.key, new.name)
             up.append(f"server_default={py.server_default_arg(new, origin) or 'None'}")
             down.append(f"server_default={py.server_default_arg(old, None) or 'None'}")
-        if old.comment != new.comment and dialect.supports_comments:
+        if old.comment != new.comment and self.comments:
             what.append("comment changed")
             up.append(f"comment={py.q(new.comment) if new.comment is not None else 'None'}")
             down.append(f"comment={py.q(old.comment) if old.comment is not None else 'None'}")
@@ -498,7 +502,7 @@ class Comparison:
             default = py.server_default_arg(column, origin)
             if default is not None:
                 out.append(f"existing_server_default={default}")
-            if column.comment is not None and dialect.supports_comments:
+            if column.comment is not None:
                 out.append(f"existing_comment={py.q(column.comment)}")
             return out
 
@@ -715,6 +719,8 @@ def narrowing(old: Any, new: Any, dialect: DialectSupport) -> str | None:
     return None
 
 
-def compare(current: Schema, target: Target, renames: Renames | None = None) -> Diff:
-    """The changes that turn ``current`` into ``target``, in an order that applies."""
-    return Comparison(current, target, renames or Renames()).run()
+def compare(current: Schema, target: Target, renames: Renames | None = None, *,
+            comments: bool = True) -> Diff:
+    """The changes that turn ``current`` into ``target``, in an order that applies
+    (``comments``: whether comments are compared)."""
+    return Comparison(current, target, renames or Renames(), comments).run()
