@@ -28,8 +28,10 @@ lint: $(STAMP)
 golden: $(STAMP)
 	SQLCOMPILE_REGEN_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py tests/test_autogen.py -k "golden"
 
+# Render benchmark first, then autogenerate (bench/autogen.py --help lists the options).
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/autogen.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
