@@ -153,9 +153,8 @@ CHANGED_MODELS = (
 
         __all__ = [''').replace("\n\n\n__all__", "\n\n__all__"))
     # a new column with a default; a narrowed type; a dropped column
-    .replace('    published_on: Mapped[datetime.date | None] = mapped_column(sa.Date, nullable=True)\n'
-             '\n    author:',
-             '    published_on: Mapped[datetime.date | None] = mapped_column(sa.Date, nullable=True)\n'
+    .replace('mapped_column(sa.Date, nullable=True)\n\n    author:',
+             'mapped_column(sa.Date, nullable=True)\n'
              '    subtitle: Mapped[str] = mapped_column(\n'
              '        sa.String(200), nullable=False, server_default=""\n    )\n\n    author:')
     .replace('name: Mapped[str] = mapped_column(sa.String(100), nullable=False)\n    slug',
@@ -174,8 +173,8 @@ CHANGED_MODELS = (
     # keys and indexes: an index dropped and one added, a check dropped, a unique added,
     # a foreign key's ON DELETE changed
     .replace('        sa.Index("ix_books_title", "title"),\n', "")
-    .replace('        sa.CheckConstraint("stock >= 0", name=conv("ck_books_stock_non_negative")),\n',
-             "")
+    .replace('        sa.CheckConstraint("stock >= 0", '
+             'name=conv("ck_books_stock_non_negative")),\n', "")
     .replace('        sa.Index("ix_reviews_user_id", "user_id"),\n',
              '        sa.Index("ix_reviews_user_id", "user_id"),\n'
              '        sa.Index("ix_reviews_created_at", "created_at"),\n')
