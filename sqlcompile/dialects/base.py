@@ -272,6 +272,26 @@ class DialectSupport:
         value = " ".join((action or "").upper().split())
         return "" if value == "NO ACTION" else value
 
+    # -- reading a live database (`revision --autogenerate --against URL`) -------------------
+
+    #: The URL's backend names this dialect and another one, told apart by the server only
+    #: (`mysql://` reaches MySQL or MariaDB): finding the dialect of a URL connects.
+    shares_url_backend: ClassVar[bool] = False
+    #: The database creates an index for each foreign key that no index covers (named after
+    #: the key, or after its first column when the key has no name): the models need not
+    #: state it.
+    creates_foreign_key_indexes: ClassVar[bool] = False
+
+    def server_dialect(self, connected: Dialect) -> str:
+        """Our dialect name for the server a connection reached (``connected`` is its
+        initialised SQLAlchemy dialect); this dialect's name unless the backend is shared."""
+        return self.name
+
+    def reflection_url(self, url: sa.URL) -> sa.URL:
+        """The URL reflection connects with: read-only where the driver can say so, so that
+        comparing with a database never creates or changes one."""
+        return url
+
     def terminate(self, sql: str) -> str:
         """The statement as a file holds it: with its `;` (on a line of its own when the last
         line ends in a comment), then the batch separator line if the dialect has one."""

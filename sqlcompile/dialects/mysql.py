@@ -16,6 +16,7 @@ What the files rely on, set in every file's session header:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -29,7 +30,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
-from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.dialects.base import DialectSupport, _outside_quotes
 from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import (
     CreateForeignKey,
@@ -192,6 +193,51 @@ class MySQL(DialectSupport):
     def concat(self, *parts: str) -> str:
         return f"CONCAT({', '.join(parts)})"
 
+    # -- comparing schemas ---------------------------------------------------------------------
+
+    #: mysql:// reaches MySQL or MariaDB; InnoDB indexes every foreign key.
+    shares_url_backend: ClassVar[bool] = True
+    creates_foreign_key_indexes: ClassVar[bool] = True
+
+    def server_dialect(self, connected: Dialect) -> str:
+        return MARIADB.name if getattr(connected, "is_mariadb", False) else MYSQL.name
+
+    def type_key(self, type_: Any) -> str:
+        """Types as the server stores them: BOOLEAN is TINYINT(1), NUMERIC is DECIMAL, and an
+        integer's display width (INT(11)) is not part of its type."""
+        key = super().type_key(type_)
+        key = re.sub(r"^NUMERIC\b", "DECIMAL", key)
+        if key in ("TINYINT(1)", "BOOLEAN"):
+            return "BOOL"
+        key = re.sub(r"^(TINYINT|SMALLINT|MEDIUMINT|INTEGER|INT|BIGINT)\(\d+\)", r"\1", key)
+        return re.sub(r"^INT\b", "INTEGER", key)
+
+    def default_key(self, text: str | None) -> str | None:
+        """A default is stored converted to the column's type: a quoted number is that
+        number ('0' and 0 alike), TRUE and FALSE are 1 and 0."""
+        key = super().default_key(text)
+        if key is None:
+            return None
+        quoted = re.fullmatch(r"'(-?\d+(?:\.\d+)?)'", key)
+        if quoted:
+            return quoted.group(1)
+        return {"true": "1", "false": "0"}.get(key, key)
+
+    def sql_key(self, text: str) -> str:
+        """Conditions as the server prints them: charset introducers before literals
+        (``_utf8mb4'x'``) and spaces after commas do not count."""
+
+        def plain(part: str) -> str:
+            part = re.sub(r"_(?:utf8mb4|utf8mb3|utf8|latin1|binary)\s*$", "", part)
+            return re.sub(r"\s*,\s*", ",", part)
+
+        return super().sql_key(_outside_quotes(text, plain))
+
+    def fk_action_key(self, action: str | None) -> str:
+        """RESTRICT is the default action (as NO ACTION is: both check at once)."""
+        key = super().fk_action_key(action)
+        return "" if key == "RESTRICT" else key
+
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         wide = sorted({ch for text in _comments(op) for ch in text if ord(ch) > 0xFFFF})
         if wide:
@@ -320,6 +366,15 @@ class MariaDB(MySQL):
 
     def make_sa_dialect(self) -> Dialect:
         return self._configure(MariaDBDialect(paramstyle="named"))
+
+    #: mariadb:// reaches MariaDB only; mysql:// is decided by MySQL's server_dialect.
+    shares_url_backend: ClassVar[bool] = False
+
+    def type_key(self, type_: Any) -> str:
+        """JSON is MariaDB's alias of LONGTEXT in utf8mb4_bin (with a json_valid check,
+        which reflection does not show): a reflected column of that type is JSON."""
+        key = super().type_key(type_)
+        return "JSON" if key == "LONGTEXT CHARACTER SET UTF8MB4 COLLATE UTF8MB4_BIN" else key
 
 
 for _name in ("mysql", "mariadb"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -82,12 +83,141 @@ class PostgreSQL(DialectSupport):
         return (_on_postgresql(up, elsewhere_up), _on_postgresql(down, elsewhere_down),
                 "; ".join(notes) or None)
 
+    def type_key(self, type_: Any) -> str:
+        """FLOAT without a precision, or with more than 24 bits, is DOUBLE PRECISION; with up to
+        24 bits it is REAL (as the server stores them)."""
+        key = super().type_key(type_)
+        bits = re.fullmatch(r"FLOAT(?:\((\d+)\))?", key)
+        if bits is None:
+            return key
+        return "REAL" if bits.group(1) and int(bits.group(1)) <= 24 else "DOUBLE PRECISION"
+
+    def default_key(self, text: str | None) -> str | None:
+        """PostgreSQL states a default with the casts it added: ``'pending'::character
+        varying``, ``'-1'::integer``; without them it is the default the models write."""
+        return super().default_key(None if text is None else _without_casts(text))
+
+    def sql_key(self, text: str) -> str:
+        """PostgreSQL restates a condition in its own words: casts added (``b::text``,
+        ``0::numeric``), ``IN (...)`` as ``= ANY (ARRAY[...])``, ``LIKE`` as ``~~``,
+        ``BETWEEN`` as two comparisons, each comparison of an index predicate in
+        parentheses; the key undoes all of that on both sides."""
+        return super().sql_key(_plain_condition(text))
+
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.
         return f"CAST({message_sql} AS INTEGER)"
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql} ORDER BY {column})"
+
+
+#: A cast as PostgreSQL prints it: `::integer`, `::character varying(20)`, `::text[]`.
+_CAST = (r"::(?:\"[^\"]+\"|[a-z_][a-z0-9_]*(?: (?:varying|precision|with time zone"
+         r"|without time zone))?)(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])*")
+_NUMBER = r"-?\d+(?:\.\d+)?"
+#: Casts PostgreSQL adds to a column or an expression for an operator of another type.
+_IMPLICIT_CAST = r"::(?:text|bpchar|character varying|varchar)(?:\[\])?(?![\w(])"
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+
+
+def _masked(text: str) -> tuple[str, list[str]]:
+    """``text`` with each string literal replaced by a placeholder, and the literals."""
+    literals: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        literals.append(match.group(0))
+        return f"\x00{len(literals) - 1}\x00"
+
+    return _LITERAL.sub(keep, text), literals
+
+
+def _unmasked(text: str, literals: list[str]) -> str:
+    return re.sub(r"\x00(\d+)\x00", lambda m: literals[int(m.group(1))], text)
+
+
+def _without_casts(text: str) -> str:
+    """``text`` without the casts PostgreSQL adds: any cast of a literal (a quoted number
+    cast to a number type loses its quotes), and casts of columns to text."""
+    text = re.sub(rf"'({_NUMBER})'::(?:integer|bigint|smallint|numeric|real|double precision)"
+                  r"(?![\w(])", r"\1", text)
+    masked, literals = _masked(text)
+    masked = re.sub(rf"(\x00\d+\x00|\]){_CAST}", r"\1", masked)
+    masked = re.sub(rf"\(({_NUMBER})\){_CAST}", r"\1", masked)
+    masked = re.sub(rf"(?<![\w.])({_NUMBER}){_CAST}", r"\1", masked)
+    masked = re.sub(_IMPLICIT_CAST, "", masked)
+    return _unmasked(masked, literals)
+
+
+def _plain_condition(text: str) -> str:
+    """A condition as written rather than as PostgreSQL prints it (see ``sql_key``)."""
+    masked, literals = _masked(_without_casts(text))
+    flags = re.IGNORECASE
+    masked = re.sub(r"\s*!~~\*\s*", " NOT ILIKE ", masked)
+    masked = re.sub(r"\s*~~\*\s*", " ILIKE ", masked)
+    masked = re.sub(r"\s*!~~\s*", " NOT LIKE ", masked)
+    masked = re.sub(r"\s*~~\s*", " LIKE ", masked)
+    masked = re.sub(r"\s*=\s*ANY\s*\(\s*ARRAY\s*\[([^\]]*)\]\s*\)", r" IN (\1)", masked,
+                    flags=flags)
+    masked = re.sub(r"\s*<>\s*ALL\s*\(\s*ARRAY\s*\[([^\]]*)\]\s*\)", r" NOT IN (\1)", masked,
+                    flags=flags)
+    operand = r"(-?[\w.\x00]+)"
+    masked = re.sub(rf"{operand}\s+NOT\s+BETWEEN\s+{operand}\s+AND\s+{operand}",
+                    r"(\1 < \2 OR \1 > \3)", masked, flags=flags)
+    masked = re.sub(rf"{operand}\s+BETWEEN\s+{operand}\s+AND\s+{operand}",
+                    r"\1 >= \2 AND \1 <= \3", masked, flags=flags)
+    masked = re.sub(r"\s*,\s*", ", ", masked)
+    return _unmasked(_without_redundant_parentheses(masked), literals)
+
+
+#: Words after which a parenthesis opens a group (after any other word: a call, an IN list).
+_GROUP_AFTER = {"and", "or", "not", "is", "like", "ilike", "when", "then", "else", "case"}
+
+
+def _without_redundant_parentheses(text: str) -> str:
+    """``text`` (literals masked) without the parentheses around one operand or one
+    comparison (those around AND/OR stay, and so do a call's and an IN list's)."""
+    changed = True
+    while changed:
+        changed = False
+        stack: list[int] = []
+        for i, char in enumerate(text):
+            if char == "(":
+                stack.append(i)
+            elif char == ")" and stack:
+                start = stack.pop()
+                word = re.search(r"([\w\x00]+)\s*$", text[:start])
+                if word and word.group(1).lower() not in _GROUP_AFTER:
+                    continue
+                inner = text[start + 1:i]
+                if _removable(inner):
+                    text = f"{text[:start]}{inner.strip()}{text[i + 1:]}"
+                    changed = True
+                    break
+    return text
+
+
+def _removable(inner: str) -> bool:
+    """Whether parentheses around ``inner`` (a group's text) change nothing."""
+    depth = 0
+    top = []
+    for char in inner:
+        depth += char == "("
+        depth -= char == ")"
+        top.append(char if depth == 0 else " ")
+    level = "".join(top)
+    if not inner.strip() or "," in level:
+        return False
+    # NOT as part of an operator (IS NOT, NOT LIKE, NOT IN) is no logical NOT
+    logic = re.sub(r"\bis\s+not\b|\bnot\s+(?=(?:like|ilike|in)\b)", " ", level,
+                   flags=re.IGNORECASE)
+    if re.search(r"\b(?:and|or|not)\b", logic, re.IGNORECASE):
+        return False
+    if re.fullmatch(r"\s*[-\w.\x00]+\s*", inner):
+        return True  # one operand
+    # one comparison: nothing binds more loosely inside it than the comparison itself
+    return re.search(r"(<>|!=|<=|>=|=|<|>|\bis\b|\blike\b|\bilike\b|\bin\b)", level,
+                     re.IGNORECASE) is not None
 
 
 def _on_postgresql(lines: list[str], elsewhere: list[str]) -> list[str]:

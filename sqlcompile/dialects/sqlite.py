@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
@@ -37,6 +38,15 @@ class SQLite(DialectSupport):
         if database and database != ":memory:" and not Path(database).is_absolute():
             return url.set(database=str(root / database))
         return url
+
+    def reflection_url(self, url: sa.URL) -> sa.URL:
+        """The file opened read-only (an SQLite URI with mode=ro): a missing file is an error,
+        not a new empty database."""
+        database = url.database
+        if not database or database == ":memory:" or url.query.get("uri"):
+            return url
+        return url.set(database=f"file:{quote(database)}",
+                       query={**url.query, "mode": "ro", "uri": "true"})
 
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement
