@@ -495,3 +495,46 @@ def test_script_is_the_same_whatever_the_hash_seed(tmp_path: Path) -> None:
                        capture_output=True, cwd=root)
         outputs.append(script(root, "0013"))
     assert outputs[0] == outputs[1] == outputs[2]
+
+
+# -- comparison details ----------------------------------------------------------------------
+
+def test_enum_values_differing_only_in_case_are_a_type_change() -> None:
+    import sqlalchemy as sa
+
+    from sqlcompile.dialects import get_dialect
+
+    mysql = get_dialect("mysql")
+    assert mysql.type_key(sa.Enum("a", "b")) != mysql.type_key(sa.Enum("A", "B"))
+    assert mysql.type_key(sa.String(5)) == mysql.type_key(sa.VARCHAR(5))
+
+
+def test_removals_are_listed_by_name_whatever_the_history_order(tmp_path: Path) -> None:
+    models = HEADER + '''
+t = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("x", sa.Integer), sa.Column("y", sa.Integer))
+'''
+    root = make_project(tmp_path / "p", models)
+    autogen(root, "0001")
+    # a hand-written revision creates them out of name order
+    (root / "migrations" / "versions" / "0002_keys.py").write_text(textwrap.dedent('''\
+        from alembic import op
+
+        revision = "0002"
+        down_revision = "0001"
+
+
+        def upgrade():
+            op.create_check_constraint("ck_b", "t", "y > 0")
+            op.create_check_constraint("ck_a", "t", "x > 0")
+            op.create_index("ix_b", "t", ["y"])
+            op.create_index("ix_a", "t", ["x"])
+
+
+        def downgrade():
+            pass
+        '''), encoding="utf-8")
+    autogen(root, "0003")
+    assert calls(body(script(root, "0003"), "upgrade")) == [
+        'drop_constraint op.f("ck_a")', 'drop_constraint op.f("ck_b")',
+        'drop_index op.f("ix_a")', 'drop_index op.f("ix_b")']

@@ -664,7 +664,12 @@ def _match(old: Iterable[Any], new: Iterable[Any], signature: Any) -> tuple[list
             gone.append(item)
         else:
             left.remove(found)
-    return gone, left
+    # By name then definition: the history keeps the order its scripts created things in, a
+    # database its own; the script must not depend on which one it was compared with.
+    def order(item: Any) -> tuple[str, str]:
+        return (str(item.name), repr(item))
+
+    return sorted(gone, key=order), sorted(left, key=order)
 
 
 def _creation_order(tables: list[TableModel]) -> list[TableModel]:

@@ -231,7 +231,8 @@ class DialectSupport:
             text = str(type_.compile(dialect=self.sa_dialect))
         except Exception:  # a type this dialect cannot render: compare by what it is
             text = repr(type_)
-        key = " ".join(text.upper().split())
+        # Case counts inside quotes (MySQL's ENUM('a', 'b') values), not outside.
+        key = _outside_quotes(text, lambda part: " ".join(part.upper().split()))
         return self.type_aliases().get(key, key)
 
     def type_aliases(self) -> dict[str, str]:
