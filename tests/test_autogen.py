@@ -538,3 +538,28 @@ t = sa.Table("t", metadata, sa.Column("id", sa.Integer, primary_key=True),
     assert calls(body(script(root, "0003"), "upgrade")) == [
         'drop_constraint op.f("ck_a")', 'drop_constraint op.f("ck_b")',
         'drop_index op.f("ix_a")', 'drop_index op.f("ix_b")']
+
+
+def test_self_check_reports_what_a_script_leaves_undone(tmp_path: Path) -> None:
+    from sqlcompile.autogen.generate import autogenerate, self_check
+    from sqlcompile.commands import script_text
+    from sqlcompile.config import load_config
+    from sqlcompile.dialects import get_dialect
+    from sqlcompile.render import load_project
+
+    root = make_project(tmp_path / "p", CHANGED_MODELS, example=True)
+    project = load_project(load_config(root / sp.CONFIG_NAME))
+    result = autogenerate(project, get_dialect("postgresql"))
+    upgrade, downgrade = result.upgrade_body(), result.downgrade_body()
+    path, text = script_text(project.config, "x", "6e1d2f4a8c30", rev_id="x",
+                             upgrade_body=upgrade, downgrade_body=downgrade)
+    assert self_check(text, path.name, project, result) == []
+    # without the new index, and with a downgrade that forgets to drop the new column
+    broken = text.replace('    op.create_index(op.f("ix_reviews_created_at"), "reviews", '
+                          '["created_at"], unique=False)\n', "")
+    broken = broken.replace('    op.drop_column("books", "subtitle")\n', "")
+    assert broken.count("\n") == text.count("\n") - 2
+    assert self_check(broken, path.name, project, result) == [
+        "after upgrade(): added index ix_reviews_created_at on reviews",
+        "after downgrade(): removed column books.subtitle",
+    ]

@@ -122,6 +122,26 @@ class Comparison:
         #: new enum types the create_table of a new table creates (SQLAlchemy's table events)
         self.created_types: set[Thing] = set()
 
+    # -- comparable forms, cached (a thousand tables repeat a few types and defaults) ---------
+
+    def type_key(self, type_: Any) -> str:
+        key = _type_identity(type_)
+        if key is None:
+            return self.dialect.type_key(type_)
+        cache = _TYPE_KEYS.setdefault(self.dialect.name, {})
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self.dialect.type_key(type_)
+        return found
+
+    def default_key(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        cache = _DEFAULT_KEYS.setdefault(self.dialect.name, {})
+        if text not in cache:
+            cache[text] = self.dialect.default_key(text)
+        return cache[text]
+
     # -- entry --------------------------------------------------------------------------------
 
     def run(self) -> Diff:
@@ -219,8 +239,8 @@ class Comparison:
     def _suggest_column_renames(self, table: TableModel, removed: list[ColumnModel],
                                 added: list[ColumnModel]) -> None:
         for old in removed:
-            key = self.dialect.type_key(old.type)
-            matches = [new for new in added if self.dialect.type_key(new.type) == key]
+            key = self.type_key(old.type)
+            matches = [new for new in added if self.type_key(new.type) == key]
             if len(matches) == 1:
                 new = matches[0]
                 self.suggestions.append(
@@ -475,8 +495,8 @@ class Comparison:
         if enum_change:
             self.enum_columns.setdefault((new.type.schema, new.type.name), []).append(
                 (table, old, new))
-        elif dialect.type_key(old.type) != dialect.type_key(new.type):
-            what.append(f"type {dialect.type_key(old.type)} -> {dialect.type_key(new.type)}")
+        elif self.type_key(old.type) != self.type_key(new.type):
+            what.append(f"type {self.type_key(old.type)} -> {self.type_key(new.type)}")
             up.append(f"type_={py.py_type(new.type, self.imports)}")
             down.append(f"type_={py.py_type(old.type, self.imports)}")
             loss = narrowing(old.type, new.type, dialect)
@@ -484,7 +504,8 @@ class Comparison:
             what.append("now NULL" if new.nullable else "now NOT NULL")
             up.append(f"nullable={new.nullable}")
             down.append(f"nullable={old.nullable}")
-        if dialect.default_key(old.default) != dialect.default_key(new.default):
+        if old.default != new.default and self.default_key(old.default) \
+                != self.default_key(new.default):
             what.append(f"server default {old.default or 'none'} -> {new.default or 'none'}")
             origin = self.target.column(table.key, new.name)
             up.append(f"server_default={py.server_default_arg(new, origin) or 'None'}")
@@ -633,6 +654,20 @@ class Comparison:
                 needs=frozenset({_table_thing(new),
                                  *(_column_thing(new, c) for c in index.columns)}),
                 creates=_name_thing(new, index.name)))
+
+
+_TYPE_KEYS: dict[str, dict[Any, str]] = {}
+_DEFAULT_KEYS: dict[str, dict[str, str | None]] = {}
+
+
+def _type_identity(type_: Any) -> Any:
+    """A hashable value equal for types that render alike (class and settings), or None."""
+    try:
+        key = (type(type_), tuple(sorted(vars(type_).items())))
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def _same_enum(old: Any, new: Any) -> bool:

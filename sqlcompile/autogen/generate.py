@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlcompile.autogen.compare import Diff, Renames, compare
 from sqlcompile.autogen.target import Target, load_metadata, target_schema
+from sqlcompile.schema.model import key_order
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from sqlcompile.autogen.changes import Change
     from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.render import Project
-    from sqlcompile.schema.model import Schema
+    from sqlcompile.schema.model import Schema, TableKey
 
 INDENT = "    "
 
@@ -119,10 +120,32 @@ def self_check(text: str, path_name: str, project: Project, result: Autogenerate
         current, target = result.current, result.target
         upgraded = current.copy()
         replay(record(script, "upgrade", result.dialect, project.config), upgraded)
-        problems = [f"after upgrade(): {c.description}"
-                    for c in compare(upgraded, target).changes]
         downgraded = upgraded.copy()
         replay(record(script, "downgrade", result.dialect, project.config), downgraded)
-        problems += [f"after downgrade(): {c.description}"
-                     for c in compare(downgraded, Target(current)).changes]
-    return problems
+    # Only the tables the script or the comparison's changes touch can differ: the others
+    # are the same objects in every model (copy-on-write) and the comparison found them equal
+    # to the models.
+    touched = {key for key in {*current.tables, *upgraded.tables, *downgraded.tables}
+               if not (current.tables.get(key) is upgraded.tables.get(key)
+                       is downgraded.tables.get(key))}
+    for change in result.diff.changes:
+        for thing in change.needs | change.creates | change.removes | change.uses:
+            if thing[0] in ("table", "column", "key"):
+                touched.add((thing[1], str(thing[2])))
+    after_up = compare(_only(upgraded, touched), Target(_only(target.schema, touched),
+                                                        target.tables))
+    after_down = compare(_only(downgraded, touched), Target(_only(current, touched)))
+    return ([f"after upgrade(): {c.description}" for c in after_up.changes]
+            + [f"after downgrade(): {c.description}" for c in after_down.changes])
+
+
+def _only(schema: Schema, keys: set[TableKey]) -> Schema:
+    """``schema`` with only the tables of ``keys`` (and every enum type)."""
+    from sqlcompile.schema.model import Schema
+
+    part = Schema(schema.dialect)
+    for key in sorted(keys & set(schema.tables), key=key_order):
+        part.put(schema.tables[key])
+    for enum in schema.enums.values():
+        part.put_enum(enum)
+    return part
