@@ -47,7 +47,7 @@ from sqlcompile.ops.table_ops import (
     DropTableComment,
 )
 from sqlcompile.schema.convert import default_text, to_sa_column
-from sqlcompile.schema.model import ColumnModel, Schema
+from sqlcompile.schema.model import ColumnModel, Schema, TableModel
 
 #: The session's sql_mode: MySQL 8's default without ONLY_FULL_GROUP_BY (it concerns queries,
 #: not migrations); valid on MariaDB too. No NO_BACKSLASH_ESCAPES, no ANSI_QUOTES.
@@ -270,8 +270,13 @@ class MySQL(DialectSupport):
         if isinstance(op, DropConstraint):
             what = {"foreignkey": "FOREIGN KEY", "unique": "INDEX", "primary": "PRIMARY KEY",
                     "check": self.drop_check}[op.type_ or "check"]
-            return [DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
-                                        op.constraint_name, what, bool(op.if_exists))]
+            drop = DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
+                                       op.constraint_name, what, bool(op.if_exists))
+            if op.type_ == "foreignkey" and ctx.schema is not None:
+                return [drop, *self._foreign_key_index(op, ctx.schema)]
+            if op.type_ == "unique" and ctx.schema is not None:
+                return self._unique_serving(op, ctx.schema, drop)
+            return [drop]
         if isinstance(op, DropIndex) and ctx.schema is not None:
             return self._drop_index(op, ctx, ctx.schema)
         if isinstance(op, CreateTableComment | DropTableComment):
@@ -281,13 +286,8 @@ class MySQL(DialectSupport):
         return None
 
     def _drop_index(self, op: DropIndex, ctx: RenderContext, schema: Schema) -> list[Element]:
-        """DROP INDEX, after restoring the index a foreign key needs if this one served it.
-
-        InnoDB requires an index whose leading columns are a foreign key's columns. It creates
-        one with the key, and drops that one silently once another index can serve; so dropping
-        the last such index fails ("needed in a foreign key constraint") unless the key gets its
-        own index back first.
-        """
+        """DROP INDEX; a foreign key this index alone served gets one back (see
+        :meth:`_serve_foreign_keys`)."""
         found = schema.find_index(op.index_name, op.schema, op.table_name)
         if found is None:
             return op.elements(ctx)
@@ -295,24 +295,106 @@ class MySQL(DialectSupport):
         others = [tuple(p.text for p in ix.parts if not p.expression)
                   for ix in table.indexes if ix is not dropped]
         others += [k.columns for k in (table.primary_key, *table.uniques) if k is not None]
-        out: list[Element] = []
         served = tuple(p.text for p in dropped.parts if not p.expression)
+        before, after = self._serve_foreign_keys(table, served, others, op.index_name)
+        return [*before, *op.elements(ctx), *after]
+
+    def _serve_foreign_keys(self, table: TableModel, served: Sequence[str],
+                            others: list[tuple[str, ...]],
+                            dropped: str) -> tuple[list[Element], list[Element]]:
+        """What goes before and after dropping an index (or unique key) on ``served`` that is
+        the only one among ``others`` to serve a foreign key of ``table``.
+
+        InnoDB requires an index whose leading columns are a foreign key's columns, so dropping
+        the last one fails ("needed in a foreign key constraint"). A named key is dropped first
+        and added again after: InnoDB then makes its own index for it, named after the key, as
+        when the key was created with no index to use, and drops that one by itself once
+        another index can serve (an index created here would be an ordinary one, which it
+        keeps: a later DROP INDEX of the key's name, or creating it again, could not know
+        whether it is there). Adding the key again checks the rows (a table copy). A key with
+        no name, which cannot be dropped by name, gets an ordinary index instead.
+        """
+        before: list[Element] = []
+        after: list[Element] = []
+        where = sa.table(table.name, schema=table.schema)
         for fk in table.foreign_keys:
             width = len(fk.columns)
             if set(served[:width]) != set(fk.columns):
                 continue
             if any(set(cols[:width]) == set(fk.columns) for cols in others):
                 continue
-            name = fk.name or f"ix_{table.name}_{'_'.join(fk.columns)}"[:64]
+            others.append(tuple(fk.columns))
+            if fk.name:
+                before.append(Note(
+                    f"{self.title} needs an index on {', '.join(fk.columns)} for foreign key "
+                    f"{fk.name}, and {dropped} was the one serving it: the key is dropped and "
+                    "added again, with an index of its own"))
+                before.append(DropKeyedConstraint(where, fk.name, "FOREIGN KEY", False))
+                again = CreateForeignKey(
+                    fk.name, table.name, fk.ref_table, list(fk.columns), list(fk.ref_columns),
+                    table.schema, fk.ref_schema, fk.onupdate, fk.ondelete, fk.deferrable,
+                    fk.initially, fk.match, dict(fk.options))
+                after.append(sa_schema.AddConstraint(again.constraint()))
+                continue
+            name = f"ix_{table.name}_{'_'.join(fk.columns)}"[:64]
             holder = sa.Table(table.name, sa.MetaData(),
                               *[sa.Column(c, sa.types.NULLTYPE) for c in fk.columns],
                               schema=table.schema)
-            out.append(Note(f"{self.title} needs an index on {', '.join(fk.columns)} for foreign "
-                            f"key {fk.name or '(unnamed)'}, and {op.index_name} was the one "
-                            f"serving it: index {name} takes over"))
-            out.append(sa_schema.CreateIndex(sa.Index(name, *[holder.c[c] for c in fk.columns])))
-            others.append(fk.columns)
-        return [*out, *op.elements(ctx)]
+            before.append(Note(f"{self.title} needs an index on {', '.join(fk.columns)} for "
+                               f"an unnamed foreign key, and {dropped} was the one serving "
+                               f"it: index {name} takes over"))
+            before.append(sa_schema.CreateIndex(
+                sa.Index(name, *[holder.c[c] for c in fk.columns])))
+        return before, after
+
+    def _unique_serving(self, op: DropConstraint, schema: Schema,
+                        drop: Element) -> list[Element]:
+        """Dropping a unique key (an index here), with what :meth:`_serve_foreign_keys` adds
+        when it alone served a foreign key."""
+        table = schema.table(op.table_name, op.schema)
+        key = next((u for u in table.uniques if u.name == op.constraint_name), None) \
+            if table is not None else None
+        if table is None or key is None:
+            return [drop]
+        others = [tuple(p.text for p in ix.parts if not p.expression) for ix in table.indexes]
+        others += [k.columns for k in (table.primary_key, *table.uniques)
+                   if k is not None and k is not key]
+        before, after = self._serve_foreign_keys(table, key.columns, others, op.constraint_name)
+        return [*before, drop, *after]
+
+    def _foreign_key_index(self, op: DropConstraint, schema: Schema) -> list[Element]:
+        """After DROP FOREIGN KEY: DROP INDEX of the index InnoDB made for the key.
+
+        InnoDB gives a foreign key that no index serves an index of its own, named after the
+        key, and keeps it when the key is dropped: left there, it is an index the models do not
+        have, and adding a key of that name again fails ("Duplicate key name"). It exists when
+        no index, unique key or primary key of the table serves the key: InnoDB drops it once
+        another index can serve, and makes it again when :meth:`_serve_foreign_keys` adds the
+        key again. Another foreign key on the same leading columns may be served by it, or may
+        own it under its own name: then it is left alone.
+        """
+        table = schema.table(op.table_name, op.schema)
+        fk = next((f for f in table.foreign_keys if f.name == op.constraint_name), None) \
+            if table is not None else None
+        if table is None or fk is None or op.if_exists:
+            return []
+
+        def serves(columns: Sequence[str], key: Sequence[str]) -> bool:
+            return set(columns[:len(key)]) == set(key)
+
+        keys = [tuple(p.text for p in ix.parts if not p.expression) for ix in table.indexes]
+        keys += [k.columns for k in (table.primary_key, *table.uniques) if k is not None]
+        if any(serves(cols, fk.columns) for cols in keys) or any(
+                other is not fk and (serves(fk.columns, other.columns)
+                                     or serves(other.columns, fk.columns))
+                for other in table.foreign_keys):
+            return []
+        holder = sa.Table(table.name, sa.MetaData(),
+                          *[sa.Column(c, sa.types.NULLTYPE) for c in fk.columns],
+                          schema=table.schema)
+        return [Note(f"{self.title} made index {fk.name} for foreign key {fk.name} and keeps it "
+                     "after the key is dropped"),
+                sa_schema.DropIndex(sa.Index(fk.name, *[holder.c[c] for c in fk.columns]))]
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
         """MODIFY/CHANGE restating the whole column: MySQL resets whatever is left out."""

@@ -33,19 +33,22 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 -- guard: stop unless sqlcompile_version holds exactly [c4a91f3e7d25]
 INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0004 c4a91f3e7d25 expects the version table to hold [c4a91f3e7d25] but found [', COALESCE(g.found, ''), ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
--- step 1 of 4 (downgrade 0004 c4a91f3e7d25)
+-- step 1 of 5 (downgrade 0004 c4a91f3e7d25)
 -- drop_index ix_reviews_user_id
--- MariaDB needs an index on user_id for foreign key fk_reviews_user_id_users, and ix_reviews_user_id was the one serving it: index fk_reviews_user_id_users takes over
-CREATE INDEX fk_reviews_user_id_users ON reviews (user_id);
+-- MariaDB needs an index on user_id for foreign key fk_reviews_user_id_users, and ix_reviews_user_id was the one serving it: the key is dropped and added again, with an index of its own
+ALTER TABLE reviews DROP FOREIGN KEY fk_reviews_user_id_users;
 
--- step 2 of 4 (downgrade 0004 c4a91f3e7d25)
+-- step 2 of 5 (downgrade 0004 c4a91f3e7d25)
 DROP INDEX ix_reviews_user_id ON reviews;
 
--- step 3 of 4 (downgrade 0004 c4a91f3e7d25)
+-- step 3 of 5 (downgrade 0004 c4a91f3e7d25)
+ALTER TABLE reviews ADD CONSTRAINT fk_reviews_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE;
+
+-- step 4 of 5 (downgrade 0004 c4a91f3e7d25)
 -- drop_table reviews
 DROP TABLE reviews;
 
--- step 4 of 4 (downgrade 0004 c4a91f3e7d25): the version rows, in one transaction
+-- step 5 of 5 (downgrade 0004 c4a91f3e7d25): the version rows, in one transaction
 START TRANSACTION;
 
 -- version: [c4a91f3e7d25] -> [5b7e0c2d9f14]

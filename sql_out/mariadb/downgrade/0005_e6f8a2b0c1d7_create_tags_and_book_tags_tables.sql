@@ -33,27 +33,30 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 -- guard: stop unless sqlcompile_version holds exactly [c4a91f3e7d25, e6f8a2b0c1d7]
 INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0005 e6f8a2b0c1d7 expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [', COALESCE(g.found, ''), ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
 
--- step 1 of 6 (downgrade 0005 e6f8a2b0c1d7)
+-- step 1 of 7 (downgrade 0005 e6f8a2b0c1d7)
 -- drop_index ix_book_tags_tag_id
--- MariaDB needs an index on tag_id for foreign key fk_book_tags_tag_id_tags, and ix_book_tags_tag_id was the one serving it: index fk_book_tags_tag_id_tags takes over
-CREATE INDEX fk_book_tags_tag_id_tags ON book_tags (tag_id);
+-- MariaDB needs an index on tag_id for foreign key fk_book_tags_tag_id_tags, and ix_book_tags_tag_id was the one serving it: the key is dropped and added again, with an index of its own
+ALTER TABLE book_tags DROP FOREIGN KEY fk_book_tags_tag_id_tags;
 
--- step 2 of 6 (downgrade 0005 e6f8a2b0c1d7)
+-- step 2 of 7 (downgrade 0005 e6f8a2b0c1d7)
 DROP INDEX ix_book_tags_tag_id ON book_tags;
 
--- step 3 of 6 (downgrade 0005 e6f8a2b0c1d7)
+-- step 3 of 7 (downgrade 0005 e6f8a2b0c1d7)
+ALTER TABLE book_tags ADD CONSTRAINT fk_book_tags_tag_id_tags FOREIGN KEY(tag_id) REFERENCES tags (id) ON DELETE CASCADE;
+
+-- step 4 of 7 (downgrade 0005 e6f8a2b0c1d7)
 -- drop_table book_tags
 DROP TABLE book_tags;
 
--- step 4 of 6 (downgrade 0005 e6f8a2b0c1d7)
+-- step 5 of 7 (downgrade 0005 e6f8a2b0c1d7)
 -- drop_index ix_tags_slug
 DROP INDEX ix_tags_slug ON tags;
 
--- step 5 of 6 (downgrade 0005 e6f8a2b0c1d7)
+-- step 6 of 7 (downgrade 0005 e6f8a2b0c1d7)
 -- drop_table tags
 DROP TABLE tags;
 
--- step 6 of 6 (downgrade 0005 e6f8a2b0c1d7): the version rows, in one transaction
+-- step 7 of 7 (downgrade 0005 e6f8a2b0c1d7): the version rows, in one transaction
 START TRANSACTION;
 
 -- version: [c4a91f3e7d25, e6f8a2b0c1d7] -> [c4a91f3e7d25]

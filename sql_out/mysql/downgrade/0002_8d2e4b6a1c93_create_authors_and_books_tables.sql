@@ -33,27 +33,30 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 -- guard: stop unless sqlcompile_version holds exactly [8d2e4b6a1c93]
 INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0002 8d2e4b6a1c93 expects the version table to hold [8d2e4b6a1c93] but found [', COALESCE(g.found, ''), ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('8d2e4b6a1c93') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
--- step 1 of 6 (downgrade 0002 8d2e4b6a1c93)
+-- step 1 of 7 (downgrade 0002 8d2e4b6a1c93)
 -- drop_index ix_books_title
 DROP INDEX ix_books_title ON books;
 
--- step 2 of 6 (downgrade 0002 8d2e4b6a1c93)
+-- step 2 of 7 (downgrade 0002 8d2e4b6a1c93)
 -- drop_index ix_books_author_id
--- MySQL needs an index on author_id for foreign key fk_books_author_id_authors, and ix_books_author_id was the one serving it: index fk_books_author_id_authors takes over
-CREATE INDEX fk_books_author_id_authors ON books (author_id);
+-- MySQL needs an index on author_id for foreign key fk_books_author_id_authors, and ix_books_author_id was the one serving it: the key is dropped and added again, with an index of its own
+ALTER TABLE books DROP FOREIGN KEY fk_books_author_id_authors;
 
--- step 3 of 6 (downgrade 0002 8d2e4b6a1c93)
+-- step 3 of 7 (downgrade 0002 8d2e4b6a1c93)
 DROP INDEX ix_books_author_id ON books;
 
--- step 4 of 6 (downgrade 0002 8d2e4b6a1c93)
+-- step 4 of 7 (downgrade 0002 8d2e4b6a1c93)
+ALTER TABLE books ADD CONSTRAINT fk_books_author_id_authors FOREIGN KEY(author_id) REFERENCES authors (id) ON DELETE CASCADE;
+
+-- step 5 of 7 (downgrade 0002 8d2e4b6a1c93)
 -- drop_table books
 DROP TABLE books;
 
--- step 5 of 6 (downgrade 0002 8d2e4b6a1c93)
+-- step 6 of 7 (downgrade 0002 8d2e4b6a1c93)
 -- drop_table authors
 DROP TABLE authors;
 
--- step 6 of 6 (downgrade 0002 8d2e4b6a1c93): the version rows, in one transaction
+-- step 7 of 7 (downgrade 0002 8d2e4b6a1c93): the version rows, in one transaction
 START TRANSACTION;
 
 -- version: [8d2e4b6a1c93] -> [3f1c9a7e2b40]

@@ -33,27 +33,30 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 -- guard: stop unless sqlcompile_version holds exactly [5b7e0c2d9f14]
 INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0003 5b7e0c2d9f14 expects the version table to hold [5b7e0c2d9f14] but found [', COALESCE(g.found, ''), ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('5b7e0c2d9f14') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
--- step 1 of 6 (downgrade 0003 5b7e0c2d9f14)
+-- step 1 of 7 (downgrade 0003 5b7e0c2d9f14)
 -- drop_index ix_order_items_book_id
--- MySQL needs an index on book_id for foreign key fk_order_items_book_id_books, and ix_order_items_book_id was the one serving it: index fk_order_items_book_id_books takes over
-CREATE INDEX fk_order_items_book_id_books ON order_items (book_id);
+-- MySQL needs an index on book_id for foreign key fk_order_items_book_id_books, and ix_order_items_book_id was the one serving it: the key is dropped and added again, with an index of its own
+ALTER TABLE order_items DROP FOREIGN KEY fk_order_items_book_id_books;
 
--- step 2 of 6 (downgrade 0003 5b7e0c2d9f14)
+-- step 2 of 7 (downgrade 0003 5b7e0c2d9f14)
 DROP INDEX ix_order_items_book_id ON order_items;
 
--- step 3 of 6 (downgrade 0003 5b7e0c2d9f14)
+-- step 3 of 7 (downgrade 0003 5b7e0c2d9f14)
+ALTER TABLE order_items ADD CONSTRAINT fk_order_items_book_id_books FOREIGN KEY(book_id) REFERENCES books (id) ON DELETE RESTRICT;
+
+-- step 4 of 7 (downgrade 0003 5b7e0c2d9f14)
 -- drop_table order_items
 DROP TABLE order_items;
 
--- step 4 of 6 (downgrade 0003 5b7e0c2d9f14)
+-- step 5 of 7 (downgrade 0003 5b7e0c2d9f14)
 -- drop_index ix_orders_pending_placed_at
 DROP INDEX ix_orders_pending_placed_at ON orders;
 
--- step 5 of 6 (downgrade 0003 5b7e0c2d9f14)
+-- step 6 of 7 (downgrade 0003 5b7e0c2d9f14)
 -- drop_table orders
 DROP TABLE orders;
 
--- step 6 of 6 (downgrade 0003 5b7e0c2d9f14): the version rows, in one transaction
+-- step 7 of 7 (downgrade 0003 5b7e0c2d9f14): the version rows, in one transaction
 START TRANSACTION;
 
 -- version: [5b7e0c2d9f14] -> [8d2e4b6a1c93]

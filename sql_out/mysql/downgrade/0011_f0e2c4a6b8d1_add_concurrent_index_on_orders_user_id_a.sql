@@ -33,16 +33,19 @@ CREATE TABLE IF NOT EXISTS sqlcompile_version (
 -- guard: stop unless sqlcompile_version holds exactly [f0e2c4a6b8d1]
 INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [f0e2c4a6b8d1] but found [', COALESCE(g.found, ''), ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
--- step 1 of 3 (downgrade 0011 f0e2c4a6b8d1)
+-- step 1 of 4 (downgrade 0011 f0e2c4a6b8d1)
 -- autocommit block: the statements below run outside any transaction (as every statement here does)
 -- drop_index ix_orders_user_id_placed_at
--- MySQL needs an index on user_id for foreign key fk_orders_user_id_users, and ix_orders_user_id_placed_at was the one serving it: index fk_orders_user_id_users takes over
-CREATE INDEX fk_orders_user_id_users ON orders (user_id);
+-- MySQL needs an index on user_id for foreign key fk_orders_user_id_users, and ix_orders_user_id_placed_at was the one serving it: the key is dropped and added again, with an index of its own
+ALTER TABLE orders DROP FOREIGN KEY fk_orders_user_id_users;
 
--- step 2 of 3 (downgrade 0011 f0e2c4a6b8d1)
+-- step 2 of 4 (downgrade 0011 f0e2c4a6b8d1)
 DROP INDEX ix_orders_user_id_placed_at ON orders;
 
--- step 3 of 3 (downgrade 0011 f0e2c4a6b8d1): the version rows, in one transaction
+-- step 3 of 4 (downgrade 0011 f0e2c4a6b8d1)
+ALTER TABLE orders ADD CONSTRAINT fk_orders_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE RESTRICT;
+
+-- step 4 of 4 (downgrade 0011 f0e2c4a6b8d1): the version rows, in one transaction
 START TRANSACTION;
 
 -- version: [f0e2c4a6b8d1] -> [b5c7d9e1f3a2]

@@ -1,1 +1,3 @@
 ALTER TABLE accounts DROP FOREIGN KEY fk_accounts_owner;
+
+DROP INDEX fk_accounts_owner ON accounts;
