@@ -102,21 +102,17 @@ class Comparison:
     """One comparison: the current schema (the history's, or a database's), the target (the
     models), and the changes found so far."""
 
-    def __init__(self, current: Schema, target: Target, renames: Renames,
-                 comments: bool = True) -> None:
+    def __init__(self, current: Schema, target: Target, renames: Renames) -> None:
         self.current = current
-        #: whether comments count: the history's model keeps them on every dialect, a
-        #: database without comments cannot show them
-        self.comments = comments
         self.target = target
         self.dialect = current.dialect
         self.renames = renames
         self.changes: list[Change] = []
         self.suggestions: list[str] = []
         self.imports = py.Imports()
-        prefixes = {self.dialect.name, self.dialect.sa_dialect.name,
-                    *self.dialect.option_aliases}
-        self.prefixes = prefixes
+        #: index options that count: this dialect's (and those it takes as its own)
+        self.prefixes = {self.dialect.name, self.dialect.sa_dialect.name,
+                         *self.dialect.option_aliases}
         #: where enums are column types: columns of a named enum whose values change, by name
         self.enum_columns: dict[TableKey, list[tuple[TableModel, ColumnModel, ColumnModel]]] = {}
         #: new enum types the create_table of a new table creates (SQLAlchemy's table events)
@@ -153,8 +149,8 @@ class Comparison:
                    if k not in target.tables]
         self._suggest_table_renames(removed, added)
         self._enums(current, target)
-        self._added_tables(added, target)
-        self._removed_tables(removed, current)
+        self._added_tables(added)
+        self._removed_tables(removed)
         for key in sorted(set(current.tables) & set(target.tables), key=key_order):
             self._table(current.tables[key], target.tables[key])
         for key, columns in sorted(self.enum_columns.items(), key=lambda i: key_order(i[0])):
@@ -345,7 +341,7 @@ class Comparison:
 
     # -- tables -------------------------------------------------------------------------------
 
-    def _added_tables(self, added: list[TableModel], target: Schema) -> None:
+    def _added_tables(self, added: list[TableModel]) -> None:
         """create_table for each new table; foreign keys to a new table created later (a
         reference cycle) become create_foreign_key changes of their own."""
         new_keys = {t.key for t in added}
@@ -388,7 +384,9 @@ class Comparison:
                       down_loss=f"drops table {table.title} and its rows",
                       needs=frozenset(needs - provides), creates=frozenset(provides))
 
-    def _removed_tables(self, removed: list[TableModel], current: Schema) -> None:
+    def _removed_tables(self, removed: list[TableModel]) -> None:
+        """drop_table for each table the models no longer have, referencing tables first; a
+        foreign key closing a reference cycle among them is dropped first, on its own."""
         gone = {t.key for t in removed}
         order = _creation_order(removed)
         position = {t.key: i for i, t in enumerate(order)}
@@ -427,7 +425,7 @@ class Comparison:
         self._keys(old, new, "unique")
         self._checks(old, new)
         self._indexes(old, new)
-        if old.comment != new.comment and self.comments:
+        if old.comment != new.comment:
             self.add(self._table_comment(old, new))
 
     def _table_comment(self, old: TableModel, new: TableModel) -> Change:
@@ -510,7 +508,7 @@ class Comparison:
             origin = self.target.column(table.key, new.name)
             up.append(f"server_default={py.server_default_arg(new, origin) or 'None'}")
             down.append(f"server_default={py.server_default_arg(old, None) or 'None'}")
-        if old.comment != new.comment and self.comments:
+        if old.comment != new.comment:
             what.append("comment changed")
             up.append(f"comment={py.q(new.comment) if new.comment is not None else 'None'}")
             down.append(f"comment={py.q(old.comment) if old.comment is not None else 'None'}")
@@ -759,8 +757,6 @@ def narrowing(old: Any, new: Any, dialect: DialectSupport) -> str | None:
     return None
 
 
-def compare(current: Schema, target: Target, renames: Renames | None = None, *,
-            comments: bool = True) -> Diff:
-    """The changes that turn ``current`` into ``target``, in an order that applies
-    (``comments``: whether comments are compared)."""
-    return Comparison(current, target, renames or Renames(), comments).run()
+def compare(current: Schema, target: Target, renames: Renames | None = None) -> Diff:
+    """The changes that turn ``current`` into ``target``, in an order that applies."""
+    return Comparison(current, target, renames or Renames()).run()
