@@ -165,10 +165,9 @@ class Drawer:
     data: st.DataObject
     dialect: str
     #: (table, column) -> type family of the columns dropped during this step. A column given
-    #: the same name again is the same column to autogenerate (a type change), and across
-    #: families PostgreSQL changes a type only with USING, which autogenerate does not write
-    #: (nor can it drop a default that does not convert first): a new column of a dropped
-    #: one's name keeps its family within one step.
+    #: the same name again is the same column to autogenerate (a type change, of another kind
+    #: too: USING on PostgreSQL); as a foreign key column on MariaDB it must stay an integer
+    #: (a key's column cannot change type there, error 1832).
     gone: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def pick(self, options: list[Any] | tuple[Any, ...], label: str) -> Any:
@@ -178,8 +177,7 @@ class Drawer:
         return self.data.draw(st.booleans(), label=label)
 
     def column(self, table: str, name: str) -> Column:
-        family = self.gone.get((table, name))
-        type_ = self.pick([t for t in sorted(TYPES) if family in (None, FAMILY[t])], "type")
+        type_ = self.pick(sorted(TYPES), "type")
         default = self.pick([None, *DEFAULTS[FAMILY[type_]]], "default")
         comment = self.pick([None, *COMMENTS], "comment")
         return Column(type_, self.flag("nullable"), default, comment)
@@ -263,9 +261,18 @@ class Drawer:
                    if t != col.type and FAMILY[t] == FAMILY[col.type]
                    and not (self.dialect == "mariadb" and table.in_fk(c))
                    and (t != "text" or not table.indexed(c) or self.dialect != "mariadb")]
+        # Another kind of type (text to boolean: USING on PostgreSQL, the default dropped
+        # first), for a column no key, index or check uses; its default is one of the new kind.
+        options += [(c, t) for c, col in sorted(table.columns.items()) for t in sorted(TYPES)
+                    if FAMILY[t] != FAMILY[col.type] and not table.in_fk(c)
+                    and not table.indexed(c)
+                    and not any(_mentions(text, c) for text in table.checks.values())]
         if not options:
             return False
         column, type_ = self.pick(options, "new type")
+        if FAMILY[type_] != FAMILY[table.columns[column].type]:
+            table.columns[column].default = self.pick([None, *DEFAULTS[FAMILY[type_]]],
+                                                      "default of the new kind")
         table.columns[column].type = type_
         return True
 

@@ -563,3 +563,35 @@ def test_self_check_reports_what_a_script_leaves_undone(tmp_path: Path) -> None:
         "after upgrade(): added index ix_reviews_created_at on reviews",
         "after downgrade(): removed column books.subtitle",
     ]
+
+
+@pytest.mark.parametrize("db_fixture", ["pg_db", "sqlite_db", "mariadb_db"])
+def test_a_type_of_another_kind_converts_rows_and_default(db_fixture: str, tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    db: dbs.ScratchDB = request.getfixturevalue(db_fixture)
+    dialect = {"pg_db": "postgresql", "sqlite_db": "sqlite", "mariadb_db": "mariadb"}[db_fixture]
+    models = HEADER + '''
+sa.Table("flags", metadata, sa.Column("id", sa.Integer, primary_key=True),
+         sa.Column("on", sa.String(10), nullable=False, server_default="0"))
+'''
+    root = make_project(tmp_path / "p", models, (dialect,))
+    autogen(root, "0001")
+    set_models(root, models.replace('sa.String(10), nullable=False, server_default="0"',
+                                    'sa.Boolean, nullable=False, server_default=sa.false()'),
+               (dialect,))
+    result = autogen(root, "0002")
+    assert "warning: data loss: flags.on: changes the type from" in result.stderr
+    text = script(root, "0002")
+    assert "postgresql_using='\"on\"::BOOLEAN'" in body(text, "upgrade")
+    assert "postgresql_using='\"on\"::VARCHAR(10)'" in body(text, "downgrade")
+    rendered = sp.render(root, dialect)
+    sp.apply_ok(db, rendered.upgrade[0])
+    # a row to convert (with the old default, which every engine reads as false), and a
+    # default PostgreSQL cannot cast by itself ('0'::varchar to boolean)
+    sp.apply_ok(db, "INSERT INTO flags (id) VALUES (1)")
+    sp.apply_ok(db, rendered.upgrade[1])
+    assert [tuple(map(int, r)) for r in db.query("SELECT id, " + ('"on"' if dialect !=
+            "mariadb" else "`on`") + " FROM flags")] == [(1, 0)]
+    assert "no differences" in autogen(root, "0003").stderr
+    sp.apply_ok(db, rendered.downgrade[1])
+    sp.apply_ok(db, rendered.downgrade[0])

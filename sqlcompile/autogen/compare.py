@@ -497,6 +497,12 @@ class Comparison:
             what.append(f"type {self.type_key(old.type)} -> {self.type_key(new.type)}")
             up.append(f"type_={py.py_type(new.type, self.imports)}")
             down.append(f"type_={py.py_type(old.type, self.imports)}")
+            if _other_kind(old.type, new.type):
+                from sqlcompile.dialects import conversion_options
+
+                up += [f"{k}={py.q(v)}" for k, v in conversion_options(new.name, new.type).items()]
+                down += [f"{k}={py.q(v)}" for k, v in conversion_options(new.name,
+                                                                          old.type).items()]
             loss = narrowing(old.type, new.type, dialect)
         if old.nullable != new.nullable:
             what.append("now NULL" if new.nullable else "now NOT NULL")
@@ -739,13 +745,20 @@ def _integer_size(type_: Any) -> int | None:
     return 1 if isinstance(type_, sa.Integer) else None
 
 
+def _other_kind(old: Any, new: Any) -> bool:
+    """Whether a type change crosses kinds (text to boolean; not integer to big integer)."""
+    if _integer_size(old) is not None and _integer_size(new) is not None:
+        return False
+    return old._type_affinity is not new._type_affinity
+
+
 def narrowing(old: Any, new: Any, dialect: DialectSupport) -> str | None:
     """Why changing a column from type ``old`` to ``new`` can lose data, or None."""
     before, after = _integer_size(old), _integer_size(new)
     if before is not None and after is not None:
         return (f"narrows {dialect.type_key(old)} to {dialect.type_key(new)}" if after < before
                 else None)
-    if old._type_affinity is not new._type_affinity:
+    if _other_kind(old, new):
         return (f"changes the type from {dialect.type_key(old)} to {dialect.type_key(new)}; "
                 "values that do not convert are lost or make the change fail")
     for attr in ("length", "precision", "scale"):

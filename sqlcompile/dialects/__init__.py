@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -49,3 +49,12 @@ def enum_type_dialect() -> DialectSupport:
     """The dialect whose enum types are schema objects of their own (CREATE TYPE), whose
     values a script changes with statements of their own."""
     return get_dialect("postgresql")
+
+
+def conversion_options(column: str, type_: Any) -> dict[str, str]:
+    """The alter_column options every dialect needs to convert ``column``'s values to a type
+    of another kind (a script runs on each configured dialect)."""
+    options: dict[str, str] = {}
+    for name in known_dialects():
+        options.update(get_dialect(name).conversion_options(column, type_))
+    return dict(sorted(options.items()))

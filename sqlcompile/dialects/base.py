@@ -224,6 +224,11 @@ class DialectSupport:
         and a note on what they cannot do."""
         raise NotImplementedError(f"{self.title} has no named enum types")
 
+    def conversion_options(self, column: str, type_: Any) -> dict[str, str]:
+        """alter_column options this dialect needs to convert a column's values to a type of
+        another kind (PostgreSQL's USING); none by default."""
+        return {}
+
     def type_key(self, type_: Any) -> str:
         """A column type as this dialect's DDL states it, in a form that compares equal for
         the same database type (``String(50)`` and ``VARCHAR(50)`` alike)."""
@@ -292,6 +297,15 @@ class DialectSupport:
         """The URL reflection connects with: read-only where the driver can say so, so that
         comparing with a database never creates or changes one."""
         return url
+
+    def column_catalog(self, conn: sa.Connection, tables: Sequence[str],
+                       ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """The server default and the comment of the columns of ``tables`` (default schema)
+        by (table, column), read from the database's catalog, for a dialect whose SQLAlchemy
+        reflection misreads them; a default as this dialect's DDL states it (literals as
+        :meth:`render_string` renders them), None for none. Empty where reflection reads
+        them right."""
+        return {}
 
     def terminate(self, sql: str) -> str:
         """The statement as a file holds it: with its `;` (on a line of its own when the last

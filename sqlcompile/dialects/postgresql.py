@@ -54,6 +54,13 @@ class PostgreSQL(DialectSupport):
             return EnumModel(type_.name, type_.schema, tuple(type_.enums))
         return None
 
+    def conversion_options(self, column: str, type_: Any) -> dict[str, str]:
+        # No implicit cast from text to boolean, integer to boolean, ...: ALTER ... TYPE
+        # needs USING. Only across kinds: within one, an explicit cast would truncate
+        # silently where the implicit one refuses (varchar(20) to varchar(10)).
+        quoted = self.sa_dialect.identifier_preparer.quote(column)
+        return {f"{self.name}_using": f"{quoted}::{type_.compile(dialect=self.sa_dialect)}"}
+
     def enum_value_changes(self, old: EnumModel, new: EnumModel, elsewhere_up: list[str],
                            elsewhere_down: list[str]) -> tuple[list[str], list[str], str | None]:
         # ADD VALUE keeps the order the models give; PostgreSQL cannot remove a value.

@@ -401,11 +401,21 @@ class AlterColumn(Op):
         table = table_name_only(self.table_name, self.schema)
         out: list[Element] = []
         name = self.column_name
-        option = f"{ctx.dialect.name}_using"
+        using = self.kw.get(f"{ctx.dialect.name}_using")
+        # With USING, the rows convert by the expression but the default by a cast the types
+        # may not have (text to boolean): the default goes first and comes back after.
+        existing = self.existing_server_default
+        refresh = self.type_ is not None and using is not None \
+            and existing is not _UNCHANGED and existing is not None
+        if refresh:
+            out.append(ddl.ColumnDefault(table, sa.Column(name, sa.types.NULLTYPE)))
         if self.type_ is not None:
-            out.append(ddl.ColumnType(table, name, self.type_, self.kw.get(option)))
+            out.append(ddl.ColumnType(table, name, self.type_, using))
         if self.nullable is not None:
             out.append(ddl.ColumnNullable(table, name, self.nullable))
+        if refresh and self.server_default is _UNCHANGED:
+            out.append(ddl.ColumnDefault(table, sa.Column(name, self.type_,
+                                                          server_default=existing)))
         if self.server_default is not _UNCHANGED:
             type_ = self.type_ if self.type_ is not None else self.existing_type
             # The compiler reads only the column's default here: no Table needed.
