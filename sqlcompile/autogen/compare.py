@@ -89,6 +89,18 @@ def _name_thing(table: TableModel, name: str | None) -> frozenset[Thing]:
     return frozenset({("name", table.schema, name)}) if name else frozenset()
 
 
+def _table_things(table: TableModel) -> set[Thing]:
+    """What a table brings with it: itself, its columns, its keys, the names of its
+    constraints and indexes."""
+    things: set[Thing] = {_table_thing(table)}
+    things |= {_column_thing(table, c.name) for c in table.columns}
+    for key in (table.primary_key, *table.uniques):
+        if key is not None:
+            things.add(_key_thing(table.schema, table.name, key.columns))
+    names = [ix.name for ix in table.indexes] + [n for _, n in table.constraint_names()]
+    return things | {("name", table.schema, n) for n in names if n}
+
+
 def _type_things(dialect: DialectSupport, columns: Iterable[ColumnModel]) -> frozenset[Thing]:
     found = set()
     for column in columns:
@@ -367,13 +379,7 @@ class Comparison:
         up += [py.create_index(every, ix, only(ix)) for ix in every.indexes]
         down = [py.drop_index(every, ix, only(ix)) for ix in reversed(every.indexes)]
         down.append(py.drop_table(table))
-        provides: set[Thing] = {_table_thing(table)}
-        provides |= {_column_thing(table, c.name) for c in table.columns}
-        for key in (table.primary_key, *table.uniques):
-            if key is not None:
-                provides.add(_key_thing(table.schema, table.name, key.columns))
-        names = [ix.name for ix in table.indexes] + [n for _, n in table.constraint_names()]
-        provides |= {("name", table.schema, n) for n in names if n}
+        provides = _table_things(table)
         types = _type_things(self.dialect, table.columns)
         provides |= types & self.created_types
         needs: set[Thing] = set(types)
@@ -404,13 +410,7 @@ class Comparison:
         up = [py.drop_table(table)]
         down = [py.create_table(table, self.imports, None, fks)]
         down += [py.create_index(table, ix) for ix in table.indexes]
-        removes: set[Thing] = {_table_thing(table)}
-        removes |= {_column_thing(table, c.name) for c in table.columns}
-        for key in (table.primary_key, *table.uniques):
-            if key is not None:
-                removes.add(_key_thing(table.schema, table.name, key.columns))
-        names = [ix.name for ix in table.indexes] + [n for _, n in table.constraint_names()]
-        removes |= {("name", table.schema, n) for n in names if n}
+        removes = _table_things(table)
         uses: set[Thing] = set(_type_things(self.dialect, table.columns))
         for fk in fks:
             uses |= self._fk_needs(fk)
