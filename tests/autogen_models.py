@@ -158,6 +158,14 @@ class Models:
 
 # --- drawing ------------------------------------------------------------------------------------
 
+def _casts(old: str, new: str) -> bool:
+    """Whether PostgreSQL has a cast from type ``old`` to ``new`` of another kind (USING
+    needs one: bigint to boolean has none, integer to boolean has)."""
+    kinds = {FAMILY[old], FAMILY[new]}
+    return "str" in kinds or kinds in ({"int", "num"}, {"date", "dt"}) or (
+        kinds == {"int", "bool"} and "big" not in (old, new))
+
+
 @dataclass
 class Drawer:
     """Draws changes to the models; ``dialect`` rules out what that database cannot do at all."""
@@ -165,9 +173,9 @@ class Drawer:
     data: st.DataObject
     dialect: str
     #: (table, column) -> type family of the columns dropped during this step. A column given
-    #: the same name again is the same column to autogenerate (a type change, of another kind
-    #: too: USING on PostgreSQL); as a foreign key column on MariaDB it must stay an integer
-    #: (a key's column cannot change type there, error 1832).
+    #: the same name again is the same column to autogenerate (a type change); as a foreign
+    #: key column on MariaDB it must stay an integer (a key's column cannot change type there,
+    #: error 1832).
     gone: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def pick(self, options: list[Any] | tuple[Any, ...], label: str) -> Any:
@@ -177,7 +185,10 @@ class Drawer:
         return self.data.draw(st.booleans(), label=label)
 
     def column(self, table: str, name: str) -> Column:
-        type_ = self.pick(sorted(TYPES), "type")
+        # A dropped column's name given again is a type change to autogenerate: of the same
+        # kind here (change_type draws changes of another kind, where PostgreSQL has a cast).
+        family = self.gone.get((table, name))
+        type_ = self.pick([t for t in sorted(TYPES) if family in (None, FAMILY[t])], "type")
         default = self.pick([None, *DEFAULTS[FAMILY[type_]]], "default")
         comment = self.pick([None, *COMMENTS], "comment")
         return Column(type_, self.flag("nullable"), default, comment)
@@ -264,7 +275,8 @@ class Drawer:
         # Another kind of type (text to boolean: USING on PostgreSQL, the default dropped
         # first), for a column no key, index or check uses; its default is one of the new kind.
         options += [(c, t) for c, col in sorted(table.columns.items()) for t in sorted(TYPES)
-                    if FAMILY[t] != FAMILY[col.type] and not table.in_fk(c)
+                    if FAMILY[t] != FAMILY[col.type] and _casts(col.type, t)
+                    and not table.in_fk(c)
                     and not table.indexed(c)
                     and not any(_mentions(text, c) for text in table.checks.values())]
         if not options:
