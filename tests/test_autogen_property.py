@@ -6,7 +6,8 @@ must load and pass the command's own replay check (`self_check`); ``sqlcompile r
 it for the database; the new upgrade file is applied to a real PostgreSQL, SQLite or MariaDB
 database; SQLAlchemy's reflection of the database must equal the models (the normalised
 comparison of `test_schema_reflect`, plus names, check conditions and partial-index
-conditions); and a second autogenerate must find no difference. At the end the downgrade
+conditions); a second autogenerate must find no difference, and so must one `--against`
+the database. At the end the downgrade
 files are applied in reverse: after each one the database equals the models before that
 revision, and after the last only the version table is left.
 
@@ -202,6 +203,18 @@ def _autogenerate(root: Path, dialect: str, rev: str, step: int, models: Models)
     return text
 
 
+def assert_against_finds_nothing(root: Path, db: dbs.ScratchDB, dialect: DialectSupport,
+                                 models: Models, step: int, script: str) -> None:
+    """`revision --autogenerate --against` the database, which now holds the models: its
+    reflection, stated as the models state it, must leave no difference and no warning."""
+    project = load_project(load_config(cwd=root))
+    result = autogenerate(project, dialect, against=db.url, metadata=models.metadata())
+    found = [change.description for change in result.diff.changes]
+    assert found == [] and result.warnings == [], (
+        f"step {step}: --against {db.url} found {found}, warnings {result.warnings}\n"
+        f"script:\n{script or '(none)'}\nmodels:\n{models.source()}")
+
+
 def round_trip(root: Path, db: dbs.ScratchDB, dialect_name: str, states: list[Models]) -> None:
     dialect = get_dialect(dialect_name)
     revisions: list[tuple[str, Models]] = []  # (revision, the models before it)
@@ -223,6 +236,7 @@ def round_trip(root: Path, db: dbs.ScratchDB, dialect_name: str, states: list[Mo
             assert_database_is(db, dialect, models, f"step {step} ({script or 'no script'})")
             again = _autogenerate(root, dialect_name, f"x{step:02d}", step, models)
             assert again == "", f"step {step}: autogenerate again wrote\n{again}"
+            assert_against_finds_nothing(root, db, dialect, models, step, script)
             previous = models
         if not revisions:
             return

@@ -14,7 +14,11 @@ database reads as one written against the history:
   as equal: generic SQLAlchemy types, literals without casts, identifiers without quotes,
   ``CURRENT_TIMESTAMP`` for ``current_timestamp()``, ``true`` for a boolean's ``1``;
 * on a numeric column, a default the database reports in another written form of the same
-  number (``0.00`` for ``0``) is the models' default;
+  number (``0.00`` for ``0``, PostgreSQL's ``'7'::bigint`` for ``'7'``) is the models'
+  default (on a text column ``'7'`` and ``7`` stay apart, as the history keeps them);
+* where SQLAlchemy's reflection misreads a column's server default or comment (MariaDB's
+  ``DEFAULT 'it\\'s'`` on a TEXT column loses both), the dialect reads them from its catalog
+  (``DialectSupport.column_catalog``), a literal as the models' DDL renders it;
 * a default that is the mechanism of an autoincrementing column (the ``nextval()`` of a
   PostgreSQL SERIAL) is no server default, as in the models;
 * a primary key the database keeps no name for (MySQL's ``PRIMARY``) takes the models' name;
@@ -208,6 +212,8 @@ class _Reader:
         self.inspector = sa.inspect(conn)
         #: the history's schema at the database's revisions, for what the database cannot keep
         self.history: Schema | None = None
+        #: (default, comment) by (table, column) where the dialect reads them from its catalog
+        self.catalog: dict[tuple[str, str], tuple[str | None, str | None]] = {}
         self.notes: list[str] = []
 
     def schema(self) -> Schema:
@@ -218,6 +224,7 @@ class _Reader:
         metadata = sa.MetaData()
         if names:
             metadata.reflect(self.conn, only=names, resolve_fks=False)
+        self.catalog = self.dialect.column_catalog(self.conn, names)
         if not self.dialect.supports_comments:
             self.history = self.history_schema()
         schema = Schema(self.dialect)
@@ -272,6 +279,8 @@ class _Reader:
     def table(self, reflected: sa.Table) -> TableModel:
         wanted, kept = self.wanted(reflected.name), self.kept(reflected.name)
         model = table_from_sa(reflected, self.dialect)
+        model = replace(model, columns=tuple(
+            self.from_catalog(reflected.name, column) for column in model.columns))
         auto = _autoincrement_column(reflected)
         columns = tuple(
             self.column(column, reflected.c[column.name], auto,
@@ -301,6 +310,14 @@ class _Reader:
             options=tuple((k, options[k]) for k, _ in (wanted.options if wanted else ())
                           if k in options),
         )
+
+    def from_catalog(self, table: str, column: ColumnModel) -> ColumnModel:
+        """The column with the default and comment the dialect read from its catalog, where
+        SQLAlchemy's reflection misreads them (see ``DialectSupport.column_catalog``)."""
+        found = self.catalog.get((table, column.name))
+        if found is None:
+            return column
+        return replace(column, default=found[0], comment=found[1])
 
     def column(self, column: ColumnModel, reflected: sa.Column[Any], auto: str | None,
                wanted: ColumnModel | None, kept: ColumnModel | None) -> ColumnModel:
@@ -514,7 +531,10 @@ def _numeric(type_: Any) -> bool:
 
 
 def _number(text: str) -> Decimal | None:
-    match = re.fullmatch(r"\(*'?(-?\d+(?:\.\d+)?)'?\)*", text.strip())
+    """The number a default states, quoted or not, with or without a cast (``0``, ``'0'``,
+    ``0.00``, PostgreSQL's ``'7'::bigint``); None for anything else."""
+    match = re.fullmatch(r"\(*'?(-?\d+(?:\.\d+)?)'?\)*",
+                         _without_literal_cast(text.strip()))
     if match is None:
         return None
     try:
@@ -524,7 +544,9 @@ def _number(text: str) -> Decimal | None:
 
 
 def _same_number(a: str, b: str, type_: Any) -> bool:
-    """Whether two defaults of a numeric column are the same number (``0`` and ``0.00``)."""
+    """Whether two defaults of a numeric column are the same number (``0`` and ``0.00``,
+    ``'7'`` and PostgreSQL's ``'7'::bigint``); on a column of another type they are not (a
+    text column's ``'7'`` is no ``7``)."""
     if not _numeric(type_) or isinstance(type_, sa.Boolean):
         return False
     x, y = _number(a), _number(b)

@@ -458,6 +458,50 @@ class MariaDB(MySQL):
         key = super().type_key(type_)
         return "JSON" if key == "LONGTEXT CHARACTER SET UTF8MB4 COLLATE UTF8MB4_BIN" else key
 
+    def column_catalog(self, conn: sa.Connection, tables: Sequence[str],
+                       ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
+        """MariaDB states a default it keeps as an expression (any TEXT column's) with a quote
+        escaped by a backslash (``DEFAULT 'it\\'s'``), and SQLAlchemy's reading of SHOW
+        CREATE TABLE then loses that default and the comment after it. information_schema
+        has both: COLUMN_DEFAULT as an SQL expression (MariaDB 10.2.7+: literals quoted,
+        ``NULL`` for none), an ON UPDATE clause in EXTRA (added to the default, as
+        SQLAlchemy states it), COLUMN_COMMENT empty for none."""
+        if not tables:
+            return {}
+        query = sa.text(
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, COLUMN_COMMENT, EXTRA "
+            "FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN :tables",
+        ).bindparams(sa.bindparam("tables", expanding=True))
+        found: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        for table, column, default, comment, extra in conn.execute(
+                query, {"tables": list(tables)}):
+            text = None if default is None or default.upper() == "NULL" else default
+            value = _literal_value(text) if text is not None else None
+            if value is not None:
+                text = self.render_string(value)
+            update = re.search(r"\bon update (.+)$", extra or "", re.IGNORECASE)
+            if text is not None and update:
+                text = f"{text} ON UPDATE {update.group(1)}"
+            found[(table, column)] = (text, comment or None)
+        return found
+
+
+#: MariaDB's backslash escapes in a string literal; any other escaped character is itself
+#: (``\\%`` and ``\\_`` keep their backslash, for LIKE).
+_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%",
+            "_": "\\_"}
+
+
+def _literal_value(text: str) -> str | None:
+    """The value of ``text`` when all of it is one MariaDB string literal (``'it\\'s'``,
+    ``'it''s'``, ``'a\\\\b'``), else None."""
+    if not re.fullmatch(r"'(?:[^'\\]|''|\\.)*'", text, re.DOTALL):
+        return None
+    return re.sub(r"''|\\(.)",
+                  lambda m: "'" if m.group(0) == "''" else _ESCAPES.get(m.group(1), m.group(1)),
+                  text[1:-1], flags=re.DOTALL)
+
 
 for _name in ("mysql", "mariadb"):
     compiles(ModifyColumn, _name)(_modify_column)
