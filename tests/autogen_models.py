@@ -177,6 +177,14 @@ class Drawer:
     #: key column on MariaDB it must stay an integer (a key's column cannot change type there,
     #: error 1832).
     gone: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: (table, column) -> type at the start of this step of the columns whose type changed:
+    #: the script converts from that one, whatever changes the step drew in between.
+    started: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def converts(self, table: str, column: str, now: str, new: str) -> bool:
+        """Whether the step's net change of ``column`` to ``new`` has a cast where needed."""
+        first = self.started.get((table, column), now)
+        return FAMILY[first] == FAMILY[new] or _casts(first, new)
 
     def pick(self, options: list[Any] | tuple[Any, ...], label: str) -> Any:
         return self.data.draw(st.sampled_from(list(options)), label=label)
@@ -270,18 +278,20 @@ class Drawer:
         # whatever the rows; an int key column keeps the type of the id it references there.
         options = [(c, t) for c, col in sorted(table.columns.items()) for t in sorted(TYPES)
                    if t != col.type and FAMILY[t] == FAMILY[col.type]
+                   and self.converts(name, c, col.type, t)
                    and not (self.dialect == "mariadb" and table.in_fk(c))
                    and (t != "text" or not table.indexed(c) or self.dialect != "mariadb")]
         # Another kind of type (text to boolean: USING on PostgreSQL, the default dropped
         # first), for a column no key, index or check uses; its default is one of the new kind.
         options += [(c, t) for c, col in sorted(table.columns.items()) for t in sorted(TYPES)
-                    if FAMILY[t] != FAMILY[col.type] and _casts(col.type, t)
+                    if FAMILY[t] != FAMILY[col.type] and self.converts(name, c, col.type, t)
                     and not table.in_fk(c)
                     and not table.indexed(c)
                     and not any(_mentions(text, c) for text in table.checks.values())]
         if not options:
             return False
         column, type_ = self.pick(options, "new type")
+        self.started.setdefault((name, column), table.columns[column].type)
         if FAMILY[type_] != FAMILY[table.columns[column].type]:
             table.columns[column].default = self.pick([None, *DEFAULTS[FAMILY[type_]]],
                                                       "default of the new kind")
@@ -451,6 +461,7 @@ def draw_history(data: st.DataObject, dialect: str) -> list[Models]:
     states = [copy.deepcopy(models)]
     for _ in range(data.draw(st.integers(1, 3), label="steps")):
         drawer.gone.clear()
+        drawer.started.clear()
         for _ in range(data.draw(st.integers(1, 4), label="changes")):
             drawer.change(models)
         states.append(copy.deepcopy(models))
