@@ -292,17 +292,12 @@ class Comparison:
                     found.append((after, old, column))
         return found
 
-    def _enum_create_line(self, enum: EnumModel) -> str:
+    def _enum_line(self, enum: EnumModel, action: str) -> str:
+        """``sa.Enum(...).create(op.get_bind())`` (``action`` create or drop)."""
         args = [*map(py.q, enum.values), f"name={py.q(enum.name)}"]
         if enum.schema:
             args.append(f"schema={py.q(enum.schema)}")
-        return py.call("sa.Enum", args, suffix=".create(op.get_bind())")
-
-    def _enum_drop_line(self, enum: EnumModel) -> str:
-        args = [*map(py.q, enum.values), f"name={py.q(enum.name)}"]
-        if enum.schema:
-            args.append(f"schema={py.q(enum.schema)}")
-        return py.call("sa.Enum", args, suffix=".drop(op.get_bind())")
+        return py.call("sa.Enum", args, suffix=f".{action}(op.get_bind())")
 
     def _create_enum(self, enum: EnumModel, new_tables: list[str]) -> Change:
         """A new enum type: created first, unless a new table uses it (its create_table
@@ -315,8 +310,8 @@ class Comparison:
         return Change(
             "add_type", title,
             f"added enum type {title} ({', '.join(enum.values)}){how if new_tables else ''}",
-            Phase.CREATE_TYPE, [] if new_tables else [self._enum_create_line(enum)],
-            [self._enum_drop_line(enum)], creates=frozenset({thing}))
+            Phase.CREATE_TYPE, [] if new_tables else [self._enum_line(enum, "create")],
+            [self._enum_line(enum, "drop")], creates=frozenset({thing}))
 
     def _drop_enum(self, enum: EnumModel, old_tables: list[str]) -> Change:
         """An enum type the models no longer use: dropped after what uses it; in the
@@ -325,8 +320,8 @@ class Comparison:
         title = key_text((enum.schema, enum.name))
         return Change(
             "remove_type", title, f"removed enum type {title}", Phase.DROP_TYPE,
-            [self._enum_drop_line(enum)], [] if old_tables else [self._enum_create_line(enum)],
-            removes=frozenset({thing}))
+            [self._enum_line(enum, "drop")],
+            [] if old_tables else [self._enum_line(enum, "create")], removes=frozenset({thing}))
 
     def _enum_values(self, old: EnumModel, new: EnumModel,
                      columns: list[tuple[TableModel, ColumnModel, ColumnModel]]) -> Change:
