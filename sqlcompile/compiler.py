@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from sqlcompile.errors import CompileError, ScriptError
-from sqlcompile.ops.base import Framing, Note, RawSQL, RenderContext
+from sqlcompile.dialects.base import printable
+from sqlcompile.errors import CompileError, RefusedValue, ScriptError
+from sqlcompile.ops.base import Framing, Note, Op, RawSQL, RenderContext
 from sqlcompile.ops.data_ops import TransactionBreak
 
 if TYPE_CHECKING:
@@ -156,14 +158,58 @@ def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> 
             if isinstance(element, Framing):
                 ctx.framing.add(element.name)
                 continue
-            current.statements.append(
-                Statement(compile_element(element, ctx.dialect), comments)
-            )
+            sql = compile_element(element, ctx.dialect)
+            _check_text(sql, op, ctx)
+            current.statements.append(Statement(sql, comments))
             comments = []
         if comments:
             current.statements.append(Statement("", comments))
+    except RefusedValue as exc:
+        raise ctx.fail(op, exc.message, hint=exc.hint) from None
     except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
         raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
+
+
+def _check_text(sql: str, op: Op, ctx: RenderContext) -> None:
+    """Refuse SQL that a file cannot carry as written: a NUL (the clients stop reading a line
+    there, so what follows it on the line would be lost and a later quote could end the
+    literal), or a lone surrogate (not text; no UTF-8 for it). The message points at the
+    value of the op that brought it in."""
+    if "\x00" in sql:
+        found = _carrying(op, lambda text: "\x00" in text)
+        raise ctx.fail(op, f"{found}holds a NUL character ({_position(found, op, chr(0))}); "
+                           f"{ctx.dialect.nul_refusal()}", hint=(
+                           "take the NUL out of the value (binary data belongs in a binary "
+                           "column, as bytes), or write this revision's SQL by hand in "
+                           f"{ctx.hand_written}"))
+    if not sql.isascii():
+        try:
+            sql.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            char = exc.object[exc.start]
+            found = _carrying(op, lambda text: char in text)
+            raise ctx.fail(op, f"{found}holds a lone surrogate U+{ord(char):04X} "
+                               f"({_position(found, op, char)}), which is not text and has no "
+                               "UTF-8 form", hint=(
+                               "a lone surrogate usually comes from decoding bytes wrongly: "
+                               "decode them as UTF-8, or store bytes in a binary column")) from None
+
+
+def _carrying(op: Op, test: Callable[[str], bool]) -> str:
+    """`where: ` for the first string of ``op`` that passes ``test`` (empty when none does:
+    then the text came from elsewhere, e.g. a name)."""
+    for where, text in op.carried_text():
+        if test(text):
+            return f"{where}: the value {printable(text, 60)} "
+    return "the statement "
+
+
+def _position(found: str, op: Op, char: str) -> str:
+    """Where ``char`` first stands in the value named by ``found`` (1-based)."""
+    for where, text in op.carried_text():
+        if found.startswith(f"{where}: ") and char in text:
+            return f"character {text.index(char) + 1} of {len(text)}"
+    return "in the compiled SQL"
 
 
 @dataclass

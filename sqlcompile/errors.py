@@ -56,6 +56,11 @@ class CompileError(SqlcompileError):
     """An operation cannot be expressed for the target dialect."""
 
 
+class RefusedValue(CompileError):
+    """A name or a value the target cannot hold, or its client cannot read back as written;
+    raised while compiling, and reported with the revision and the op that carried it."""
+
+
 class LiveDatabaseRequired(ScriptError):
     """A script tried to read from the database, which offline compilation cannot do."""
 

@@ -24,9 +24,27 @@ def slug(message: str, limit: int = 40) -> str:
     return text[:limit].rstrip("_") or "revision"
 
 
+#: What a comment line shows as an escape rather than as itself: control characters (a NUL
+#: ends a line for psql and sqlite3), lone surrogates (no UTF-8 for them) and the bidirectional
+#: controls that make a line read otherwise than it runs. Line breaks split comments before.
+_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                      "\u2066-\u2069\ud800-\udfff]")
+
+
+def _shown_char(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def comment_text(line: str) -> str:
+    """One line of comment text with what :data:`_UNSHOWN` matches written as an escape."""
+    return _UNSHOWN.sub(_shown_char, line)
+
+
 def comment_lines(text: str) -> list[str]:
-    """`-- ` lines for a comment that may span several lines."""
-    return [f"-- {line}".rstrip() for line in text.splitlines() or [""]]
+    """`-- ` lines for a comment that may span several lines (every line break of Python's,
+    CR and the Unicode separators included, starts a new `-- ` line)."""
+    return [f"-- {comment_text(line)}".rstrip() for line in text.splitlines() or [""]]
 
 
 def terminated(sql: str) -> str:
@@ -57,7 +75,7 @@ def header(fields: list[tuple[str, str]]) -> str:
     for name, value in fields:
         for i, line in enumerate(value.splitlines() or [""]):
             label = f"{name}:" if i == 0 else ""
-            lines.append(f"-- {label:<{width}} {line}".rstrip())
+            lines.append(f"-- {label:<{width}} {comment_text(line)}".rstrip())
     return "\n".join(lines) + "\n"
 
 

@@ -68,9 +68,9 @@ def apply_ok(db: ScratchDB, sql: SqlSource) -> ApplyResult:
     return result
 
 
-def _read(sql: SqlSource) -> str:
-    """Return SQL text, reading it from the file when given a path."""
-    return sql if isinstance(sql, str) else Path(sql).read_text(encoding="utf-8")
+def _read_bytes(sql: SqlSource) -> bytes:
+    """SQL as the bytes a client reads: text encoded as UTF-8, a file as it is on disk."""
+    return sql.encode("utf-8") if isinstance(sql, str) else Path(sql).read_bytes()
 
 
 def _run(
@@ -208,7 +208,7 @@ class MariaDB:
         argv += [f"--connect-timeout={CONNECT_TIMEOUT}", "--default-character-set=utf8mb4"]
         if MY_PASSWORD:
             argv.append(f"--password={MY_PASSWORD}")
-        return _run([*argv, self.name], stdin=_read(sql).encode("utf-8"))
+        return _run([*argv, self.name], stdin=_read_bytes(sql))
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement through pymysql (autocommit) and return its rows."""
@@ -261,16 +261,9 @@ class SQLiteDB:
         return f"sqlite:///{self.name}"
 
     def apply(self, sql: SqlSource) -> ApplyResult:
-        """Apply a script with executescript; on error roll back and report, never raise."""
-        conn = sqlite3.connect(self.name)
-        try:
-            conn.executescript(_read(sql))
-        except sqlite3.Error as exc:
-            conn.rollback()
-            return ApplyResult(1, "", f"{type(exc).__name__}: {exc}")
-        finally:
-            conn.close()
-        return ApplyResult(0, "", "")
+        """Apply a script as the README says: `sqlite3 -bail DB < FILE` (the shell stops at the
+        first error; an open transaction is rolled back when it exits)."""
+        return _run(["sqlite3", "-bail", self.name], stdin=_read_bytes(sql))
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         """Run one statement through sqlite3 (autocommit) and return its rows."""

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.base import DialectKWArgs
-from sqlalchemy.sql.compiler import DDLCompiler, SQLCompiler
+from sqlalchemy.sql.compiler import DDLCompiler, IdentifierPreparer, SQLCompiler
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Op, RenderContext
@@ -33,6 +33,36 @@ def _balanced(text: str) -> bool:
             if depth < 0:
                 return False
     return depth == 0
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` quoted for a message, with control characters and lone surrogates as escapes
+    (so a message never carries them), cut to ``limit`` characters."""
+    shown = text if limit is None or len(text) <= limit else text[:limit] + "..."
+    return repr(shown)
+
+
+def _checked_preparer(base: type[IdentifierPreparer],
+                      support: DialectSupport) -> type[IdentifierPreparer]:
+    """A subclass of the dialect's identifier preparer that checks every name it quotes
+    (once per name) and raises :class:`RefusedValue` for one the database cannot hold."""
+    from sqlcompile.errors import RefusedValue
+
+    class Checked(base):  # type: ignore[valid-type,misc]
+        _checked: set[str] = set()
+
+        def quote(self, ident: str) -> str:
+            if ident not in self._checked:
+                problem = support.identifier_problem(ident)
+                if problem is not None:
+                    raise RefusedValue(problem, hint="rename it for this dialect (names are "
+                                       "written as given, and compared as given)")
+                self._checked.add(ident)
+            return str(super().quote(ident))
+
+    Checked.__name__ = f"Checked{base.__name__}"
+    Checked._checked = set()
+    return Checked
 
 
 def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
@@ -106,13 +136,54 @@ class DialectSupport:
     #: statement; None when statements are only terminated by `;`.
     batch_separator: ClassVar[str | None] = None
 
+    #: The longest name the database keeps as written, and in what it counts ("bytes" of
+    #: UTF-8 or "characters"); None where names have no practical limit.
+    identifier_limit: ClassVar[tuple[int, str] | None] = None
+    #: Names may only hold characters of the Basic Multilingual Plane (no 4-byte UTF-8).
+    identifier_bmp_only: ClassVar[bool] = False
+
     @cached_property
     def sa_dialect(self) -> Dialect:
-        """The SQLAlchemy dialect the compilers run with (named paramstyle, offline)."""
-        return self.make_sa_dialect()
+        """The SQLAlchemy dialect the compilers run with (named paramstyle, offline); every
+        name it quotes is first checked against :meth:`identifier_problem`."""
+        dialect = self.make_sa_dialect()
+        preparer = dialect.identifier_preparer
+        # The instance keeps what its dialect set on it (MariaDB's reserved words, say);
+        # only its class changes, to one that checks before quoting.
+        preparer.__class__ = _checked_preparer(type(preparer), self)
+        return dialect
 
     def make_sa_dialect(self) -> Dialect:
         raise NotImplementedError
+
+    def nul_refusal(self) -> str:
+        """Why a NUL that reached the SQL text is refused (literals the dialect's compiler
+        escapes never get that far)."""
+        return (f"sqlcompile writes no NUL into {self.title} files: the client's reading of "
+                "one is untested here, and most clients end a line at a NUL")
+
+    def identifier_problem(self, name: str) -> str | None:
+        """Why the database cannot hold ``name`` as written (None when it can): a NUL or a
+        character that is no valid UTF-8 anywhere, a name over the dialect's limit, a 4-byte
+        character where names hold only 3-byte ones."""
+        shown = printable(name, 80)
+        for i, char in enumerate(name, 1):
+            if char == "\x00":
+                return (f"the name {shown} holds a NUL character (character {i}); no database "
+                        "client reads it back")
+            if "\ud800" <= char <= "\udfff":
+                return (f"the name {shown} holds a lone surrogate U+{ord(char):04X} (character "
+                        f"{i}), which is not text and cannot be written as UTF-8")
+            if self.identifier_bmp_only and ord(char) > 0xFFFF:
+                return (f"the name {shown} holds U+{ord(char):X} (character {i}): {self.title} "
+                        "names have no 4-byte characters")
+        if self.identifier_limit is not None:
+            limit, unit = self.identifier_limit
+            size = len(name.encode("utf-8")) if unit == "bytes" else len(name)
+            if size > limit:
+                return (f"the name {shown} is {size} {unit} long; {self.title} keeps at most "
+                        f"{limit} {unit} (it would refuse or shorten it)")
+        return None
 
     @cached_property
     def _literal_compiler(self) -> SQLCompiler:

@@ -194,6 +194,8 @@ class MSSQL(DialectSupport):
     name: ClassVar[str] = "mssql"
     sqlglot_name: ClassVar[str] = "tsql"
     title: ClassVar[str] = "SQL Server"
+    #: sysname: at most 128 characters.
+    identifier_limit: ClassVar[tuple[int, str] | None] = (128, "characters")
     batch_separator: ClassVar[str | None] = "GO"
     apply_command: ClassVar[str] = (
         'sqlcmd -b -x -I -f 65001 -S "$SERVER" -d "$DATABASE" -i {file}')

@@ -148,6 +148,9 @@ class MySQL(DialectSupport):
     name: ClassVar[str] = "mysql"
     sqlglot_name: ClassVar[str] = "mysql"
     title: ClassVar[str] = "MySQL"
+    #: Names are stored in utf8mb3: at most 64 characters, none of them 4-byte.
+    identifier_limit: ClassVar[tuple[int, str] | None] = (64, "characters")
+    identifier_bmp_only: ClassVar[bool] = True
     transactional_ddl: ClassVar[bool] = False
     #: How a check constraint is dropped.
     drop_check: ClassVar[str] = "CHECK"
@@ -158,6 +161,13 @@ class MySQL(DialectSupport):
 
     def transaction_note(self) -> str:
         return _NO_TRANSACTION_NOTE.format(title=self.title)
+
+    def identifier_problem(self, name: str) -> str | None:
+        problem = super().identifier_problem(name)
+        if problem is None and name != name.rstrip(" "):
+            problem = (f"the name {name!r} ends with a space, which {self.title} does not allow "
+                       "in names")
+        return problem
 
     def make_sa_dialect(self) -> Dialect:
         dialect = mysql.dialect(paramstyle="named")

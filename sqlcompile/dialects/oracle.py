@@ -133,6 +133,8 @@ class Oracle(DialectSupport):
     name: ClassVar[str] = "oracle"
     sqlglot_name: ClassVar[str] = "oracle"
     title: ClassVar[str] = "Oracle"
+    #: Oracle 12.2 and later: at most 128 bytes.
+    identifier_limit: ClassVar[tuple[int, str] | None] = (128, "bytes")
     transactional_ddl: ClassVar[bool] = False
     apply_command: ClassVar[str] = 'sql -S "$ORACLE_CONNECT" @{file}'
 

@@ -24,6 +24,8 @@ class PostgreSQL(DialectSupport):
     name: ClassVar[str] = "postgresql"
     sqlglot_name: ClassVar[str] = "postgres"
     title: ClassVar[str] = "PostgreSQL"
+    #: NAMEDATALEN - 1: longer names are cut silently by the server.
+    identifier_limit: ClassVar[tuple[int, str] | None] = (63, "bytes")
     apply_command: ClassVar[str] = 'psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f {file}'
 
     def make_sa_dialect(self) -> Dialect:
@@ -31,6 +33,9 @@ class PostgreSQL(DialectSupport):
         # Files set standard_conforming_strings = on, so backslashes in literals stay single.
         dialect._backslash_escapes = False
         return dialect
+
+    def nul_refusal(self) -> str:
+        return "PostgreSQL text cannot hold a NUL character"
 
     def session_setup(self) -> list[str]:
         return [

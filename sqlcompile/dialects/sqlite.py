@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -9,6 +10,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect
 
 from sqlcompile.dialects import sqlite_rebuild as rebuild
@@ -18,6 +20,36 @@ from sqlcompile.ops.table_ops import AddColumn, CreateTable, DropColumn
 
 if TYPE_CHECKING:
     from sqlcompile.sources.recorder import Recorded
+
+
+#: Characters the sqlite3 shell does not read back from a literal as written: it stops reading a
+#: line at a NUL and drops a CR before a LF.
+_UNREADABLE = re.compile("[\x00\r]+")
+
+
+class _Compiler(SQLiteCompiler):
+    """SQLite's compiler, with NUL and CR in string literals written as ``char(...)``.
+
+    ``'l1' || char(13) || '\nl2'`` is the same text as the value, and holds no byte the shell
+    could change; it is parenthesised, so it stands wherever the literal stood (DEFAULT takes
+    an expression in parentheses).
+    """
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        if not isinstance(value, str) or _UNREADABLE.search(value) is None:
+            return str(super().render_literal_value(value, type_))
+        parts: list[str] = []
+        start = 0
+        for match in _UNREADABLE.finditer(value):
+            if match.start() > start:
+                parts.append(str(super().render_literal_value(value[start:match.start()],
+                                                              type_)))
+            codes = ", ".join(str(ord(char)) for char in match.group(0))
+            parts.append(f"char({codes})")
+            start = match.end()
+        if start < len(value):
+            parts.append(str(super().render_literal_value(value[start:], type_)))
+        return f"({' || '.join(parts)})"
 
 
 class SQLite(DialectSupport):
@@ -30,7 +62,9 @@ class SQLite(DialectSupport):
     apply_command: ClassVar[str] = "sqlite3 -bail app.db < {file}"
 
     def make_sa_dialect(self) -> Dialect:
-        return sqlite.dialect(paramstyle="named")
+        dialect = sqlite.dialect(paramstyle="named")
+        dialect.statement_compiler = _Compiler
+        return dialect
 
     def project_url(self, url: sa.URL, root: Path) -> sa.URL:
         """A relative database file lives beside the project's config."""

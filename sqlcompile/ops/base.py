@@ -17,7 +17,8 @@ every op has a renderer and a reverse all read the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
@@ -180,3 +181,12 @@ class Op:
     def describe(self) -> str:
         """Short human description: `op_name target`."""
         return self.op_name
+
+    def carried_text(self) -> Iterator[tuple[str, str]]:
+        """The strings this op carries into SQL, each with where it is (for messages that
+        point at one value): its string fields by default."""
+        if is_dataclass(self):
+            for item in fields(self):
+                value = getattr(self, item.name)
+                if isinstance(value, str):
+                    yield item.name, value

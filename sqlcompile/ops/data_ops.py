@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -103,6 +103,16 @@ class Execute(Op):
     def describe(self) -> str:
         return "execute"
 
+    def carried_text(self) -> Iterator[tuple[str, str]]:
+        if isinstance(self.sql, str):
+            yield "the SQL text", self.sql
+        elif isinstance(self.sql, ClauseElement):
+            if isinstance(self.sql, sa.TextClause):
+                yield "the SQL text", self.sql.text
+            for element in visitors.iterate(self.sql):
+                if isinstance(element, BindParameter) and isinstance(element.value, str):
+                    yield f"bound value :{element.key}", element.value
+
     def elements(self, ctx: RenderContext) -> list[Element]:
         if isinstance(self.sql, str):
             return [RawSQL(self.text(ctx))]
@@ -161,6 +171,12 @@ class BulkInsert(Op):
 
     def describe(self) -> str:
         return f"bulk_insert {self.table.name}"
+
+    def carried_text(self) -> Iterator[tuple[str, str]]:
+        for number, row in enumerate(self.rows, 1):
+            for key, value in row.items():
+                if isinstance(value, str):
+                    yield f"row {number}, column {key!r}", value
 
     def elements(self, ctx: RenderContext) -> list[Element]:
         out: list[Element] = []

@@ -60,9 +60,9 @@ INSERT INTO tags (name, slug, description, "order") VALUES ('Windows & Shell', '
 
 INSERT INTO tags (name, slug, description, "order") VALUES ('Psychologie / Ψυχολογία', 'psychology', 'Café – Straße – 日本語 – 📚', 4);
 
-INSERT INTO tags (name, slug, description, "order") VALUES ('SQL: the :good :parts', 'sql', 'Line one
+INSERT INTO tags (name, slug, description, "order") VALUES ('SQL: the :good :parts', 'sql', ('Line one' || char(13) || '
 Line two; -- not a comment
-/* nor this */ DROP TABLE tags; $tag$x$tag$', 5);
+/* nor this */ DROP TABLE tags; $tag$x$tag$'), 5);
 
 -- version: [c4a91f3e7d25] -> [c4a91f3e7d25, e6f8a2b0c1d7]
 INSERT INTO sqlcompile_version (version_num) VALUES ('e6f8a2b0c1d7');
