@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import copy
+import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +20,46 @@ if TYPE_CHECKING:
     from sqlcompile.sources.graph import RevisionGraph
 
 TEMPLATE_NAME = "script.py.j2"
+
+#: What a docstring holds as an escape, and not as itself: the backslash, a quote that a quote
+#: (or the end of the text) follows, so that no run of three can close the docstring, and the
+#: characters Python's tokenizer or an editor does not keep as they are (control characters,
+#: CR, which reads back as LF, lone surrogates, which UTF-8 cannot encode, and the invisible
+#: separators and bidirectional controls). LF stays a line break; tab stays a tab.
+_DOC_ESCAPED = re.compile(
+    r"[\\\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    r"\u2066-\u2069\ufeff\ud800-\udfff]|([\"'])(?=\1|\Z)"
+)
+_SHORT_ESCAPES = {"\\": "\\\\", "\r": "\\r", '"': '\\"', "'": "\\'"}
+#: The names the template assigns at module level: their values are checked after rendering.
+ASSIGNED = ("revision", "down_revision", "branch_labels", "depends_on")
+#: What the harmless rendering (see :func:`verify_script`) puts where a value goes.
+PLACEHOLDER = "sqlcompile_placeholder_"
+
+
+class ScriptTemplateBug(RuntimeError):
+    """The script rendered from the template does not hold the values it was given: a bug in
+    the escaping (or a template that puts a value where no escaping applies), never written."""
+
+
+def _doc_escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    if char in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def docstring_text(value: str) -> str:
+    """``value`` as it goes between the triple quotes of a (non-raw) docstring, in either quote
+    style: the docstring reads back as ``value``, LF stays a line break."""
+    return _DOC_ESCAPED.sub(_doc_escape, value)
+
+
+def shown_text(text: str) -> str:
+    """``text`` for a terminal, on one line: what is not printable (control characters, line
+    breaks, invisible or bidirectional controls, lone surrogates) as a Python-style escape."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 def _templates(config_dir: Path | None = None) -> Any:
@@ -33,6 +77,184 @@ def _templates(config_dir: Path | None = None) -> Any:
     return env
 
 
+def check_new_ids(revision: str | None, branch_labels: Iterable[str] = (),
+                  graph: RevisionGraph | None = None) -> None:
+    """Refuse a new revision id (None: a random one, nothing to check) or branch label that
+    could not be loaded back (see :func:`sqlcompile.sources.graph.id_problem`), and, with
+    ``graph``, one the history holds already (ids compared as a case- and accent-insensitive
+    collation compares them)."""
+    from sqlcompile.errors import SqlcompileError
+    from sqlcompile.plan import VERSION_LENGTH
+    from sqlcompile.sources.graph import ID_RULE, assignment_line, folded_id, id_problem
+
+    problem = None if revision is None else id_problem(revision)
+    if problem is None and revision is not None and len(revision) > VERSION_LENGTH:
+        problem = f"is longer than the version table's {VERSION_LENGTH} characters"
+    if problem is not None:
+        raise SqlcompileError(f"--rev-id {revision!r} {problem}; nothing was written",
+                              hint=f"{ID_RULE}; at most {VERSION_LENGTH} characters")
+    for label in branch_labels:
+        problem = id_problem(label)
+        if problem is not None:
+            raise SqlcompileError(f"--branch-label {label!r} {problem}; nothing was written",
+                                  hint=ID_RULE)
+    if graph is None:
+        return
+    folded = None if revision is None else folded_id(revision)
+    for script in graph.scripts.values():
+        if folded_id(script.revision) == folded:
+            line = assignment_line(script.path, "revision")
+            where = f"{script.rel_path}:{line}" if line else script.rel_path
+            same = ("" if script.revision == revision
+                    else " when case and accents are ignored, as MySQL, MariaDB and SQL Server "
+                         "version tables compare them")
+            raise SqlcompileError(
+                f"--rev-id {revision!r} already exists as {script.revision!r} in "
+                f"{where}{same}; nothing was written",
+                hint="choose another --rev-id, or leave it out for a random one")
+    for label in branch_labels:
+        if label in graph.labels:
+            raise SqlcompileError(
+                f"--branch-label {label!r} is already the label of {graph.labels[label]}; "
+                "nothing was written", hint="choose another branch label")
+
+
+def _context(message: str, revision: str, down_revision: str | tuple[str, ...] | None,
+             branch_labels: tuple[str, ...] | None, depends_on: tuple[str, ...] | None,
+             upgrade_body: str, downgrade_body: str, imports: list[str]) -> dict[str, Any]:
+    """The template's variables. ``message`` and ``down_revision_text`` go into the docstring,
+    escaped for it (:func:`docstring_text`); the template writes the others with `pyrepr`."""
+    return {
+        "message": docstring_text(message),
+        "revision": revision,
+        "down_revision": down_revision,
+        "down_revision_text": docstring_text(_parents_text(down_revision)),
+        "branch_labels": branch_labels,
+        "depends_on": depends_on,
+        "upgrade_body": upgrade_body,
+        "downgrade_body": downgrade_body,
+        "imports": imports,
+    }
+
+
+def _parents_text(down_revision: str | tuple[str, ...] | None) -> str:
+    """The parents as the docstring's `Revises:` line shows them."""
+    parents = (down_revision,) if isinstance(down_revision, str) else (down_revision or ())
+    return ", ".join(parents) or "(none)"
+
+
+def _placeholders(name: str, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+    """A value of the same shape as ``value`` (None, a string, a tuple as long) that needs no
+    escaping anywhere."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return f"{PLACEHOLDER}{name}"
+    return tuple(f"{PLACEHOLDER}{name}_{i}" for i in range(len(value)))
+
+
+def _skeleton(tree: ast.Module) -> str:
+    """What the module does when it is loaded, with the values put aside: its docstring, the
+    values of :data:`ASSIGNED` and the bodies of its functions (only called when a migration
+    runs) replaced by the same constants."""
+    body: list[ast.stmt] = []
+    for index, node in enumerate(tree.body):
+        if (index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)):
+            node = ast.Expr(ast.Constant("docstring"))
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            node = copy.copy(node)
+            node.body = [ast.Pass()]
+        elif (isinstance(node, ast.Assign | ast.AnnAssign)
+              and _assigned(node)[0] in ASSIGNED):
+            node = copy.copy(node)
+            node.value = ast.Constant(None)
+        body.append(node)
+    return ast.dump(ast.Module(body=body, type_ignores=[]))
+
+
+def _assigned(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """The name a module-level `NAME = value` or `NAME: T = value` assigns, and the value
+    (None, None: another statement)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target: ast.expr = node.targets[0]
+    elif isinstance(node, ast.AnnAssign) and node.value is not None:
+        target = node.target
+    else:
+        return None, None
+    return (target.id, node.value) if isinstance(target, ast.Name) else (None, None)
+
+
+_UNREADABLE = object()
+
+
+def _assigned_values(tree: ast.Module) -> dict[str, Any]:
+    """The literal values the module assigns to the names of :data:`ASSIGNED` (the last
+    assignment of each; :data:`_UNREADABLE` when it is not a literal)."""
+    values: dict[str, Any] = {}
+    for node in tree.body:
+        name, value = _assigned(node)
+        if name in ASSIGNED and value is not None:
+            try:
+                values[name] = ast.literal_eval(value)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                values[name] = _UNREADABLE
+    return values
+
+
+def verify_script(text: str, reference: str, values: dict[str, Any],
+                  placeholders: dict[str, Any], imports: list[str], template: str) -> None:
+    """Check that a rendered script holds what it was given and runs nothing else.
+
+    ``reference`` is the same template rendered with :func:`_placeholders` (values that need
+    no escaping). The script must parse; its module-level code (see :func:`_skeleton`) must be
+    the reference's; each name of :data:`ASSIGNED` that the template writes as given must hold
+    exactly its value; the docstring must be the reference's with each placeholder read as its
+    value; each import line must be one import. A template that does not render Python is the
+    user's error; anything else is :class:`ScriptTemplateBug`.
+    """
+    from sqlcompile.errors import SqlcompileError
+
+    try:
+        expected_tree = ast.parse(reference)
+    except SyntaxError as exc:
+        raise SqlcompileError(f"the script template does not render valid Python: {exc.msg} "
+                              f"(line {exc.lineno} of the script)", path=template,
+                              hint="fix the template, or remove it to use the packaged one"
+                              ) from None
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError) as exc:
+        raise ScriptTemplateBug(f"the new script does not parse ({exc}), though the template "
+                                "renders Python for harmless values: an escaping bug") from None
+    if _skeleton(tree) != _skeleton(expected_tree):
+        raise ScriptTemplateBug("the new script's module-level code is not what the template "
+                                "writes for harmless values: a value escaped its context")
+    written = _assigned_values(tree)
+    for name, value in _assigned_values(expected_tree).items():
+        if value == placeholders[name] and written.get(name, _UNREADABLE) != values[name]:
+            raise ScriptTemplateBug(f"the new script's `{name}` is {written.get(name)!r}, "
+                                    f"not {values[name]!r}")
+    expected_doc = ast.get_docstring(expected_tree, clean=False)
+    if expected_doc is not None:
+        tokens = {placeholders[name]: value for name, value in values.items()
+                  if isinstance(placeholders.get(name), str) and placeholders[name] != value}
+        doc = expected_doc
+        if tokens:
+            pattern = re.compile("|".join(map(re.escape, sorted(tokens, key=len, reverse=True))))
+            doc = pattern.sub(lambda match: str(tokens[match.group(0)]), expected_doc)
+        if ast.get_docstring(tree, clean=False) != doc:
+            raise ScriptTemplateBug("the new script's docstring does not read back as the "
+                                    "message and ids it was given")
+    for line in imports:
+        try:
+            nodes = ast.parse(line).body
+        except SyntaxError:
+            nodes = []
+        if len(nodes) != 1 or not isinstance(nodes[0], ast.Import | ast.ImportFrom):
+            raise ScriptTemplateBug(f"the import line {line!r} is not one import statement")
+
+
 def script_text(
     config: Config,
     message: str,
@@ -46,23 +268,33 @@ def script_text(
     imports: list[str] | None = None,
 ) -> tuple[Path, str]:
     """Where a new migration script goes and its text, from the project's (or the packaged)
-    template."""
+    template; every value is escaped for where the template puts it, and the result is checked
+    (:func:`verify_script`) before anything is written."""
     from sqlcompile.errors import SqlcompileError
     from sqlcompile.output import slug
 
     revision = rev_id or secrets.token_hex(6)
-    parents = (down_revision,) if isinstance(down_revision, str) else (down_revision or ())
-    text = _templates(config.root / config.script_location).get_template(TEMPLATE_NAME).render(
-        message=message,
-        revision=revision,
-        down_revision=down_revision,
-        down_revision_text=", ".join(parents) or "(none)",
-        branch_labels=branch_labels or None,
-        depends_on=depends_on or None,
-        upgrade_body=upgrade_body,
-        downgrade_body=downgrade_body,
-        imports=imports or [],
-    )
+    check_new_ids(revision, branch_labels or ())
+    labels = tuple(branch_labels) if branch_labels else None
+    depends = tuple(depends_on) if depends_on else None
+    values: dict[str, Any] = {"message": message, "revision": revision,
+                              "down_revision": down_revision, "branch_labels": labels,
+                              "depends_on": depends}
+    placeholders: dict[str, Any] = {name: _placeholders(name, value)
+                                    for name, value in values.items()}
+    values["down_revision_text"] = _parents_text(down_revision)
+    placeholders["down_revision_text"] = _parents_text(placeholders["down_revision"])
+    template = _templates(config.root / config.script_location).get_template(TEMPLATE_NAME)
+    text = template.render(**_context(message, revision, down_revision, labels, depends,
+                                      upgrade_body, downgrade_body, imports or []))
+    reference = template.render(**_context(
+        placeholders["message"], placeholders["revision"], placeholders["down_revision"],
+        placeholders["branch_labels"], placeholders["depends_on"],
+        upgrade_body and "    pass", downgrade_body and "    pass", imports or []))
+    shown = Path(template.filename or TEMPLATE_NAME)
+    verify_script(text, reference, values, placeholders, imports or [],
+                  shown.relative_to(config.root).as_posix() if shown.is_relative_to(config.root)
+                  else shown.as_posix())
     path = config.scripts_dir / f"{revision}_{slug(message)}.py"
     if path.exists():
         raise SqlcompileError(f"{path} already exists", hint="choose another --rev-id")
@@ -92,7 +324,7 @@ def _describe(graph: RevisionGraph, rev: str) -> str:
         tags.append("labels: " + ", ".join(script.branch_labels))
     parents = ", ".join(script.down_revisions) or "<base>"
     suffix = f" ({'; '.join(tags)})" if tags else ""
-    return f"{graph.position[rev]:04d} {parents} -> {rev}{suffix}: {script.message}"
+    return f"{graph.position[rev]:04d} {parents} -> {rev}{suffix}: {shown_text(script.message)}"
 
 
 def _autogenerate(proj: Project, message: str, parent: str | None, *, rev_id: str | None,
@@ -242,6 +474,7 @@ def register(cli: click.Group) -> None:
                 parent = graph.single_head("revision --head")
         else:
             parent = graph.single_head("a new revision") if graph.order else None
+        check_new_ids(rev_id, branch_labels, graph)
         if not autogenerate:
             if against or dialect or renames or allow_empty:
                 raise SqlcompileError("--against, --dialect, --rename and --allow-empty only "
@@ -270,6 +503,7 @@ def register(cli: click.Group) -> None:
         if len(parents) < 2:
             raise GraphError(f"a merge needs at least two revisions, got {parents or 'none'}",
                              hint="name two heads, or `heads`")
+        check_new_ids(rev_id, (), proj.graph)
         path = write_script(proj.config, message, tuple(parents), rev_id=rev_id)
         click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
 
@@ -316,7 +550,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"sha256:       {script.sha256}")
             doc = str(script.namespace.get("__doc__") or script.message).strip()
             click.echo("")
-            click.echo("    " + doc.replace("\n", "\n    "))
+            click.echo("    " + "\n    ".join(shown_text(line) for line in doc.split("\n")))
 
     from sqlcompile.devloop import register as register_devloop
 

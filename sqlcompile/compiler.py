@@ -28,12 +28,15 @@ class Statement:
 
     ``shape`` groups statements that differ only in string literals rendered by the dialect's
     literal renderer (guards, version rows), so validation parses each shape once.
-    An empty ``sql`` is a comment-only entry.
+    An empty ``sql`` is a comment-only entry. ``file_only`` marks what only a file's client
+    needs (psql's `\\set`, sqlite3's `.bail`, a lock held until the client exits): the dev
+    loop does not send it.
     """
 
     sql: str
     comments: list[str] = field(default_factory=list)
     shape: str | None = None
+    file_only: bool = False
 
 
 @dataclass
@@ -231,7 +234,7 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
     """
     from sqlcompile.sources.proxy import alembic_compat, configured, recording
     from sqlcompile.sources.recorder import Recorder
-    from sqlcompile.sources.scripts import script_error_from
+    from sqlcompile.sources.scripts import is_script_failure, script_error_from, user_code
 
     hand_written = config.hand_written_sql(dialect.name, script.revision, direction)
     hint = hand_written.relative_to(config.root).as_posix()
@@ -257,9 +260,11 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
     recorder.sql_dialect = sql_dialect
     function = script.function(direction)
     try:
-        with alembic_compat(), configured(config), recording(recorder):
+        with alembic_compat(), configured(config), recording(recorder), user_code():
             function()
-    except Exception as exc:
+    except BaseException as exc:
+        if not is_script_failure(exc):
+            raise
         raise script_error_from(exc, script.rel_path, script.path, f"{direction}()") from None
     return Recording(script, direction, recorder.ops, hand_written_hint=hint)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -26,6 +27,9 @@ class Config:
     version_table: str = "sqlcompile_version"
     version_table_schema: str | None = None
     transaction_per_migration: bool = True
+    #: Seconds a file waits for the migration lock (another apply holding it) before it
+    #: stops, having changed nothing.
+    lock_timeout: int = 60
     target_metadata: str | None = None
     url: str | None = None
     main_options: tuple[tuple[str, str], ...] = ()
@@ -63,8 +67,33 @@ def _check_str(key: str, value: Any, where: str, *, optional: bool = False) -> s
     return value
 
 
+#: How each setting is written, for the hint of an error about its value.
+_EXAMPLES = {
+    "script_location": 'script_location = "migrations"',
+    "output_dir": 'output_dir = "sql_out"',
+    "dialects": 'dialects = ["postgresql", "sqlite"]',
+    "version_table": 'version_table = "sqlcompile_version"',
+    "version_table_schema": 'version_table_schema = "public"',
+    "transaction_per_migration": "transaction_per_migration = true",
+    "lock_timeout": "lock_timeout = 60",
+    "target_metadata": 'target_metadata = "myapp.models:metadata"',
+    "url": 'url = "postgresql+psycopg://app@db/app"',
+    "main_options": 'main_options = { "my.option" = "value" }',
+    "x_arguments": 'x_arguments = ["tenant=acme"]',
+}
+
+
 def coerce_setting(key: str, value: Any, where: str) -> Any:
     """Check one setting's value and convert it to the type `Config` holds."""
+    try:
+        return _coerce(key, value, where)
+    except ConfigError as exc:
+        if exc.hint is None and key in _EXAMPLES:
+            exc.hint = f"for example: {_EXAMPLES[key]}"
+        raise
+
+
+def _coerce(key: str, value: Any, where: str) -> Any:
     if key in ("script_location", "output_dir", "version_table"):
         return _check_str(key, value, where)
     if key in ("version_table_schema", "target_metadata", "url"):
@@ -77,6 +106,11 @@ def coerce_setting(key: str, value: Any, where: str) -> Any:
     if key == "transaction_per_migration":
         if not isinstance(value, bool):
             raise ConfigError(f"`{key}` must be true or false, got {value!r}", path=where)
+        return value
+    if key == "lock_timeout":
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 86400:
+            raise ConfigError(f"`{key}` must be a whole number of seconds from 1 to 86400, "
+                              f"got {value!r}", path=where)
         return value
     if key == "dialects":
         from sqlcompile.dialects import known_dialects
@@ -128,10 +162,29 @@ def _read_table(path: Path) -> dict[str, Any] | None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=path) from None
+        found = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        raise ConfigError(f"not valid TOML: {exc}", path=path,
+                          line=int(found.group(1)) if found else None,
+                          hint="fix the syntax there (https://toml.io describes TOML)") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text: {exc}", path=path,
+                          hint="save the file as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror or exc}", path=path,
+                          hint="make it readable, or point --config elsewhere") from None
     if path.name == PYPROJECT:
-        table = data.get("tool", {}).get("sqlcompile")
-        return table if isinstance(table, dict) else None
+        tool = data.get("tool")
+        if tool is None:
+            return None
+        if not isinstance(tool, dict):
+            raise ConfigError(f"`tool` must be a table, got {tool!r}", path=path,
+                              hint="tools' settings go under [tool.NAME] headers")
+        table = tool.get("sqlcompile")
+        if table is not None and not isinstance(table, dict):
+            raise ConfigError(f"`tool.sqlcompile` must be a table of settings, got {table!r}",
+                              path=path, hint="write the settings under a [tool.sqlcompile] "
+                                              "header")
+        return table
     return data
 
 
@@ -156,7 +209,9 @@ def load_config(
     """Read settings from ``path`` (or the config found in ``cwd``), then environment ``env``."""
     cwd = cwd or Path.cwd()
     if path is not None and not path.is_file():
-        raise ConfigError("config file not found", path=path)
+        raise ConfigError("is a folder, not a config file" if path.is_dir()
+                          else "config file not found", path=path,
+                          hint=f"point --config at a {CONFIG_FILE} or {PYPROJECT} file")
     path = path or find_config(cwd)
     if path is None:
         config = Config(root=cwd.resolve())
@@ -171,13 +226,15 @@ def load_config(
     config = _apply(Config(root=path.parent.resolve(), source=path), table, where)
     environments = table.get("environments", {})
     if not isinstance(environments, dict):
-        raise ConfigError("`environments` must be a table of tables", path=where)
+        raise ConfigError("`environments` must be a table of tables", path=where,
+                          hint="write each environment under an [environments.NAME] header")
     if env is not None:
         if env not in environments:
             known = ", ".join(sorted(environments)) or "none defined"
             raise ConfigError(f"unknown environment {env!r}", path=where, hint=f"known: {known}")
         if not isinstance(environments[env], dict):
-            raise ConfigError(f"environment {env!r} must be a table of settings", path=where)
+            raise ConfigError(f"environment {env!r} must be a table of settings", path=where,
+                              hint=f"write its settings under an [environments.{env}] header")
         config = _apply(config, environments[env], f"{where} [environments.{env}]")
         config = replace(config, env=env)
     if x_arguments:

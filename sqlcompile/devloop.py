@@ -57,8 +57,8 @@ def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         for statement in statements:
-            if not statement.sql:
-                continue
+            if not statement.sql or statement.file_only:
+                continue  # for a file's client program (psql, sqlite3) only
             try:
                 cursor.execute(statement.sql)
             except Exception as exc:
@@ -66,6 +66,8 @@ def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
                     cursor.execute("ROLLBACK")
                 except Exception:  # noqa: BLE001  (nothing was open)
                     pass
+                # Close the session rather than pool it: that releases the migration lock.
+                conn.invalidate()
                 where = "; ".join(statement.comments) or statement.sql.splitlines()[0]
                 raise ApplyFailed(f"{where}: {exc}".strip()) from None
             count += 1

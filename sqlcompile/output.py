@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlcompile.compiler import Statement
+from sqlcompile.errors import SqlcompileError
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -85,37 +86,78 @@ def _umask() -> int:
     return mask
 
 
+def _staging_folder(path: Path) -> Path:
+    """The folder a temporary copy of ``path`` is written to: its own folder when it exists,
+    else the nearest existing one above it (same file system, so the rename is atomic).
+    Folders are only created when the files are committed, so a failed run leaves none."""
+    folder = path.parent
+    while not folder.is_dir():
+        if folder.exists() or folder.is_symlink():
+            raise SqlcompileError(
+                f"cannot write it: {folder} is not a folder", path=path,
+                hint="remove or rename that file, or point output_dir elsewhere",
+            )
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return folder
+
+
 def stage(path: Path, text: str) -> Path | None:
-    """Write ``text`` to a temporary file beside ``path``; None when ``path`` already matches.
+    """Write ``text`` to a temporary file (see :func:`_staging_folder`); None when ``path``
+    already matches.
 
     Staged files become visible only through :func:`commit_staged`, so a failed run leaves the
-    existing files as they were.
+    existing files as they were. A file that cannot be written is an error naming it.
     """
     data = text.encode("utf-8")
-    if path.is_file() and path.read_bytes() == data:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        if path.is_file() and path.read_bytes() == data:
+            return None
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    if path.exists() and not path.is_file():
+        raise SqlcompileError("cannot write it: something other than a file has its name",
+                              path=path, hint="remove or rename it, or point output_dir "
+                                              "elsewhere")
+    folder = _staging_folder(path)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         # mkstemp creates 0600; keep the mode a plain write would give (or the file had).
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _write_error(path, exc) from None
         raise
     return Path(tmp)
 
 
+def _write_error(path: Path, exc: OSError) -> SqlcompileError:
+    return SqlcompileError(f"cannot write this file: {exc.strerror or exc}", path=path,
+                           hint="make output_dir a folder you can write to, or point "
+                                "output_dir elsewhere")
+
+
 def commit_staged(staged: Mapping[Path, Path]) -> None:
-    """Move staged temporary files onto their targets (each rename is atomic)."""
+    """Create the target folders and move staged temporary files onto their targets (each
+    rename is atomic)."""
+    folders: set[Path] = set()
     for path, tmp in sorted(staged.items()):
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         os.replace(tmp, path)
 
 
 def discard_staged(staged: Mapping[Path, Path]) -> None:
-    """Remove staged temporary files after a failure."""
+    """Remove staged temporary files after a failure (staging created no folders)."""
     for tmp in staged.values():
         tmp.unlink(missing_ok=True)
 

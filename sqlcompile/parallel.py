@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,6 +32,16 @@ def jobs(items: int) -> int:
     return max(1, min(4, os.cpu_count() or 1, items))
 
 
+def _worker_start() -> None:
+    """A worker's standard output is its parent's (the SQL stream of `render --stdout`):
+    point it at standard error, so nothing a worker or the code it runs prints lands there."""
+    try:
+        os.dup2(2, 1)
+    except OSError:
+        pass
+    sys.stdout = sys.stderr
+
+
 def _run(index: int) -> Any:
     assert _work is not None
     return _work(index)
@@ -45,8 +56,11 @@ def run_chunks(work: Callable[[int], T], count: int) -> list[T]:
     # Objects alive now are shared with the workers; keeping the collector off them avoids
     # copying their pages into every worker.
     gc.freeze()
+    for stream in (sys.stdout, sys.stderr):  # else a worker could write the buffer again
+        if stream is not None:
+            stream.flush()
     try:
-        with multiprocessing.get_context("fork").Pool(count - 1) as pool:
+        with multiprocessing.get_context("fork").Pool(count - 1, _worker_start) as pool:
             pending = pool.map_async(_run, range(1, count))
             first = work(0)
             return [first, *pending.get()]

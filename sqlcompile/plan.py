@@ -2,11 +2,16 @@
 
 Every migration is framed the same way, per file or in a stream::
 
+    <client directives>         -- psql `\\set ON_ERROR_STOP on`, sqlite3 `.bail on`, ...
+    <session settings>
+    <migration lock>            -- a second apply of the same database waits, then stops
     BEGIN;                      -- the version table is created here on first use
     <guard>                     -- abort unless the version table holds exactly `before`
     <the migration's statements>
     <version rows: before -> after>
+    <check>                     -- abort unless the version table now holds exactly `after`
     COMMIT;
+    <lock released>
 
 An autocommit block closes the transaction, runs its statements alone, then opens a new
 transaction that repeats the guard; `op.get_bind().commit()` does the same without the block.
@@ -27,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
 from sqlcompile.compiler import Body, Statement, compile_element
+from sqlcompile.dialects.base import NOTHING_CHANGED
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -74,6 +80,7 @@ class Framer:
     frame: FrameSQL | None = None
     framing_names: tuple[str, ...] = ()
     begin_at: int = 0
+    locked: bool = False
 
     def __post_init__(self) -> None:
         self.table = version_table(self.config)
@@ -82,8 +89,17 @@ class Framer:
         self.statements.append(Statement(sql, list(comments), shape))
 
     def session_setup(self) -> None:
+        """What comes before the first migration: the client's directives, the session's
+        settings, then the migration lock (released by :meth:`finish`)."""
+        timeout = self.config.lock_timeout
+        for sql in self.dialect.client_setup(timeout):
+            self.statements.append(Statement(sql, file_only=True))
         for sql in self.dialect.session_setup():
             self.add(sql)
+        for sql, comment in self.dialect.lock(self.table, timeout):
+            self.statements.append(Statement(sql, [comment] if comment else [],
+                                             file_only=not self.dialect.dev_loop_locks))
+            self.locked = True
 
     def begin(self) -> None:
         if self.in_transaction:
@@ -133,6 +149,16 @@ class Framer:
         for rev in added:
             self.insert_version(rev, *([comment] if comment else []))
             comment = ""
+        label = f"{step.direction} of {step.position:04d} {step.script.revision}"
+        outcome = (NOTHING_CHANGED if self.dialect.transactional_ddl
+                   else "the version rows were not changed")
+        self.add(
+            self.dialect.guard(self.table, step.after, f"{label}, its version rows changed,",
+                               outcome),
+            f"check: {self.config.version_table} now holds exactly "
+            f"[{revisions_text(step.after)}]",
+            shape=f"check:{len(step.after)}",
+        )
 
     @property
     def _table_sql(self) -> str:
@@ -242,4 +268,9 @@ class Framer:
 
     def finish(self) -> list[Statement]:
         self.commit()
+        if self.locked:
+            for sql, comment in self.dialect.unlock(self.table):
+                self.statements.append(Statement(sql, [comment] if comment else [],
+                                                 file_only=not self.dialect.dev_loop_locks))
+            self.locked = False
         return self.statements

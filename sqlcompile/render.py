@@ -12,13 +12,13 @@ from sqlcompile.compiler import Body, Recording, Statement, compile_recording, r
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.errors import GraphError, SqlcompileError
+from sqlcompile.errors import ConfigError, SqlcompileError
 from sqlcompile.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
 from sqlcompile.schema.ddl import schema_statements
 from sqlcompile.schema.model import Schema
-from sqlcompile.sources.graph import RevisionGraph, Step
-from sqlcompile.sources.scripts import Script, load_scripts
+from sqlcompile.sources.graph import RevisionGraph, Step, check_ids
+from sqlcompile.sources.scripts import Script, load_scripts, scripts_code
 from sqlcompile.validate import Report, Validator
 
 #: Every this many revisions a model is kept, so going back (a downgrade stream) replays at most
@@ -103,18 +103,10 @@ class Project:
 
 
 def load_project(config: Config) -> Project:
-    """Load every script and check the graph."""
+    """Load every script, check its ids (they name files and version rows) and the graph."""
     scripts = load_scripts(config.scripts_dir, config.root)
-    graph = RevisionGraph(scripts)
-    for script in scripts:
-        if len(script.revision) > VERSION_LENGTH:
-            raise GraphError(
-                f"revision id {script.revision!r} is longer than the version table's "
-                f"{VERSION_LENGTH} characters",
-                path=script.rel_path,
-                hint="use a shorter revision id",
-            )
-    return Project(config, graph)
+    check_ids(scripts, VERSION_LENGTH)
+    return Project(config, RevisionGraph(scripts))
 
 
 @dataclass
@@ -257,6 +249,20 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
                     incomplete=list(schema.incomplete))
 
 
+def check_output_dir(config: Config) -> None:
+    """`output_dir` is a folder or can be made one: an error at the config file otherwise."""
+    out = config.output_path
+    for folder in (out, *out.parents):
+        if folder.is_dir():
+            return
+        if folder.exists() or folder.is_symlink():
+            where = ("is a file, not a folder" if folder == out
+                     else f"is inside {_shown(folder, config.root)}, which is not a folder")
+            raise ConfigError(f"`output_dir` {config.output_dir!r} {where}",
+                              path=config.source,
+                              hint="remove or rename it, or set output_dir to a folder")
+
+
 def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, and its schema.sql,
     validated.
@@ -267,6 +273,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     number of processes. With ``write``, changed files are staged (see :class:`Rendered`); if
     any chunk failed validation or raised, every staged file is discarded.
     """
+    check_output_dir(project.config)
     pairs = project.graph.file_steps()
     count = parallel.jobs(len(pairs))
     # Replaying a revision into the model costs about a fifth of rendering and writing its two
@@ -274,18 +281,29 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     # bench/gen_history.py on 2 cores: chunk times within 5% of each other).
     parts = parallel.split_staggered(pairs, count, lead=0.2, tail=0.15 * len(pairs))
     chunks = [[s for pair in part for s in pair] for part in parts]
+    # Scripts run while rendering (each in its own user_code() block), and so do the types
+    # they define: one redirection of standard output for the whole chunk.
+    scripts = project.graph.scripts.values()
     if len(chunks) <= 1:
-        return _render_steps(project, dialect_name, [s for c in chunks for s in c], write,
-                             schema=bool(pairs))
+        with scripts_code(scripts):
+            return _render_steps(project, dialect_name, [s for c in chunks for s in c], write,
+                                 schema=bool(pairs))
 
     def work(index: int) -> tuple[str, Any]:
         """One chunk; errors come back as data (our exceptions don't pickle)."""
         try:
-            return "ok", _render_steps(project, dialect_name, chunks[index], write,
-                                       schema=index == len(chunks) - 1)
+            with scripts_code(scripts):
+                return "ok", _render_steps(project, dialect_name, chunks[index], write,
+                                           schema=index == len(chunks) - 1)
         except SqlcompileError as exc:
             return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
         except Exception:  # a bug: reported once every chunk's files are accounted for
+            return "crash", traceback.format_exc()
+        except BaseException:
+            if index == 0:  # the parent's own chunk: an interrupt stops the program
+                raise
+            # A worker that dies on SystemExit or KeyboardInterrupt would leave the parent
+            # waiting for its result forever.
             return "crash", traceback.format_exc()
 
     results = parallel.run_chunks(work, len(chunks))
@@ -318,7 +336,8 @@ def render_stream(project: Project, dialect_name: str, steps: list[Step],
     """One SQL stream applying ``steps`` in order, for piping into the database client."""
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
-    statements = _frame(project, dialect, steps, project.config.transaction_per_migration)
+    with scripts_code(project.graph.scripts.values()):  # stdout is for SQL only
+        statements = _frame(project, dialect, steps, project.config.transaction_per_migration)
     for statement in statements:
         validator.statement("<stdout>", statement)
     fields = [

@@ -225,11 +225,16 @@ def test_example_is_accepted_by_sqlglot(dialect: str) -> None:
     assert report.statements == report.validated + report.unvalidated
     kinds = {item.sql.split()[0].upper() for item in report.unvalidated_items}
     if dialect == "mssql":
-        assert kinds <= {"ALTER"}  # ADD CONSTRAINT ... DEFAULT ... FOR
+        # ADD CONSTRAINT ... DEFAULT ... FOR; sqlcmd's `:on error exit`
+        assert kinds <= {"ALTER", ":ON"}
     else:
         # client directives, PL/SQL blocks (guard, version table), MODIFY
         assert kinds <= {"WHENEVER", "SET", "DECLARE", "BEGIN", "ALTER"}
-        assert report.validated > report.unvalidated
+        # Of what the migrations themselves say, most is validated (the framing's blocks
+        # and directives are not: guard, lock, check).
+        framing = sum(1 for item in report.unvalidated_items
+                      if item.sql.split()[0].upper() in {"WHENEVER", "SET", "DECLARE"})
+        assert report.validated > report.unvalidated - framing
 
 
 def test_mssql_guard_is_a_select_sqlglot_parses_in_full() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import dbs
 import pytest
 from helpers import write_script
 
@@ -28,6 +29,15 @@ def statements(text: str) -> list[str]:
     return [line for line in lines if not line.startswith(("\t", ")"))]
 
 
+SETUP = ("\\", ".", "SET", "PRAGMA", "SELECT pg_advisory_")  # client, session, lock
+
+
+def apply_sqlite(path: Path, text: str) -> None:
+    """Apply a file to an SQLite database as the README says (sqlite3 -bail)."""
+    result = dbs.SQLiteDB(str(path)).apply(text)
+    assert result.returncode == 0, result.stderr
+
+
 COMMIT_BODY = """
     op.create_table("a", sa.Column("id", sa.Integer(), primary_key=True))
     op.get_bind().commit()
@@ -40,16 +50,16 @@ def test_commit_in_a_script_splits_the_transaction_and_keeps_what_follows(
     dialect: str, tmp_path: Path
 ) -> None:
     lines = statements(upgrade_file(tmp_path, COMMIT_BODY, dialect))
-    kinds = [line.rstrip(";").split(" ")[0] for line in lines if not line.startswith("SET")]
+    kinds = [line.rstrip(";").split(" ")[0] for line in lines if not line.startswith(SETUP)]
     assert kinds == ["BEGIN", "CREATE", "SELECT", "CREATE", "COMMIT", "BEGIN", "SELECT",
-                     "CREATE", "INSERT", "COMMIT"]
+                     "CREATE", "INSERT", "SELECT", "COMMIT"]
     assert any(line.startswith("CREATE TABLE b") for line in lines)
 
 
 def test_commit_in_a_script_applies_both_parts_on_sqlite(tmp_path: Path) -> None:
     text = upgrade_file(tmp_path, COMMIT_BODY, "sqlite")
+    apply_sqlite(tmp_path / "app.db", text)
     db = sqlite3.connect(tmp_path / "app.db")
-    db.executescript(text)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"a", "b", "sqlcompile_version"} <= tables
     assert db.execute("SELECT version_num FROM sqlcompile_version").fetchall() == [
@@ -69,7 +79,9 @@ def test_autocommit_block_runs_outside_the_transaction_and_repeats_the_guard(
     index = lines.index("CREATE INDEX CONCURRENTLY ix_t_a ON t (a);")
     assert lines[index - 1] == "COMMIT;" and lines[index + 1] == "BEGIN;"
     assert lines[index + 2].startswith("SELECT CAST('sqlcompile guard")
-    assert lines[-2].startswith("INSERT INTO sqlcompile_version") and lines[-1] == "COMMIT;"
+    assert lines[-4].startswith("INSERT INTO sqlcompile_version")
+    assert lines[-3].startswith("SELECT CAST('sqlcompile guard") and lines[-2] == "COMMIT;"
+    assert lines[-1].startswith("SELECT pg_advisory_unlock(")
     assert "-- autocommit block: the statements below run outside any transaction" in text
 
 
@@ -93,10 +105,11 @@ def test_stream_without_transaction_per_migration_is_one_transaction(tmp_path: P
     steps = project.graph.upgrade_steps([], project.graph.heads())
     text = next(iter(render_stream(project, "sqlite", steps, "base -> heads").files.values()))
     lines = statements(text)
-    assert lines.count("BEGIN;") == 1 and lines.count("COMMIT;") == 1
-    assert sum(line.startswith("SELECT json_extract") for line in lines) == 2
+    assert lines.count("BEGIN EXCLUSIVE;") == 1 and lines.count("COMMIT;") == 1
+    # a guard before each migration, a check after each one's version rows
+    assert sum(line.startswith("SELECT json_extract") for line in lines) == 4
+    apply_sqlite(tmp_path / "app.db", text)
     db = sqlite3.connect(tmp_path / "app.db")
-    db.executescript(text)
     assert db.execute("SELECT version_num FROM sqlcompile_version").fetchall() == [
         ("bbbbbbbbbbbb",)
     ]

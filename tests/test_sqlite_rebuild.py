@@ -156,7 +156,7 @@ def test_rebuilds_keep_rows_and_children(project: Path, sqlite_db: dbs.SQLiteDB)
     assert children(sqlite_db) == want_children
 
     text = sp.sql_text(up2)
-    assert text.index("PRAGMA foreign_keys = OFF") < text.index("BEGIN;")
+    assert text.index("PRAGMA foreign_keys = OFF") < text.index("BEGIN EXCLUSIVE;")
     assert text.rindex("pragma_foreign_key_check") < text.rindex("COMMIT;")
     assert text.rindex("PRAGMA foreign_keys = ON") > text.rindex("COMMIT;")
     apply_ok(sqlite_db, up2)
@@ -225,8 +225,8 @@ def test_stream_in_one_transaction(project: Path, sqlite_db: dbs.SQLiteDB) -> No
         stream = sp.render_stream(project, "sqlite")
     finally:
         config.write_text(original, encoding="utf-8")
-    assert stream.count("BEGIN;") == 1
-    assert stream.index("PRAGMA foreign_keys = OFF") < stream.index("BEGIN;")
+    assert stream.count("BEGIN EXCLUSIVE;") == 1
+    assert stream.index("PRAGMA foreign_keys = OFF") < stream.index("BEGIN EXCLUSIVE;")
     apply_ok(sqlite_db, stream)
     assert children(sqlite_db, "id, parent_id, body") == [
         (10 + i, i, v) for i, v in enumerate(VALUES, 1)]

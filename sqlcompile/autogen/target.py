@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlcompile.errors import ConfigError, ScriptError
 from sqlcompile.schema.convert import created_on, ddl_dialects, table_from_sa
 from sqlcompile.schema.model import Schema, TableKey, TableModel
+from sqlcompile.sources.scripts import escape_error, is_script_failure, user_code
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -57,14 +58,17 @@ def load_metadata(config: Config, setting: str | None = None) -> sa.MetaData:
     if added:
         sys.path.insert(0, root)
     try:
-        module = importlib.import_module(module_name)
+        with user_code():
+            module = importlib.import_module(module_name)
     except ImportError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise ConfigError(f"target_metadata: cannot import module {module_name!r}",
                               path=where, hint=f"it is looked up from {root} and sys.path"
                               ) from None
         raise _import_error(exc, module_name) from None
-    except Exception as exc:
+    except BaseException as exc:
+        if not is_script_failure(exc):
+            raise
         raise _import_error(exc, module_name) from None
     finally:
         if added:
@@ -88,6 +92,11 @@ def _import_error(exc: BaseException, module_name: str) -> ScriptError:
     frames = [f for f in traceback.extract_tb(exc.__traceback__)
               if "importlib" not in f.filename]
     last = frames[-1] if frames else None
+    escape = escape_error(exc, f"importing the models ({module_name})",
+                          last.filename if last else None, last.lineno if last else None,
+                          who="their code")
+    if escape is not None:
+        return escape
     return ScriptError(f"importing the models ({module_name}) failed: "
                        f"{type(exc).__name__}: {exc}",
                        path=last.filename if last else None, line=last.lineno if last else None)

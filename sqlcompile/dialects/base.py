@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -60,9 +61,43 @@ def _checked_preparer(base: type[IdentifierPreparer],
                 self._checked.add(ident)
             return str(super().quote(ident))
 
+        def _requires_quotes(self, value: str) -> bool:
+            # SQLAlchemy's legal-characters pattern ends in `$`, which also matches before a
+            # final newline: `name\n` would go out unquoted and be read as `name`.
+            return "\n" in value or bool(super()._requires_quotes(value))
+
     Checked.__name__ = f"Checked{base.__name__}"
     Checked._checked = set()
     return Checked
+
+
+def _text_values_kept(base: type[SQLCompiler]) -> type[SQLCompiler]:
+    """A subclass of the dialect's statement compiler whose ``text()`` keeps its bound values
+    as rendered: SQLAlchemy turns ``\\:name`` into ``:name`` after it has put the values in,
+    so a value holding a backslash before a colon lost the backslash. Here the values stand
+    aside (as NUL-fenced numbers, which no text that compiles holds) until that is done."""
+
+    class TextValuesKept(base):  # type: ignore[valid-type,misc]
+        def visit_textclause(self, textclause: Any, add_to_result_map: Any = None,
+                             **kw: Any) -> str:
+            if "\x00" in textclause.text or not textclause._bindparams:
+                return str(super().visit_textclause(textclause, add_to_result_map, **kw))
+            values: list[str] = []
+            process: Callable[..., Any] = self.process  # type: ignore[has-type]
+
+            def aside(element: Any, **process_kw: Any) -> str:
+                values.append(str(process(element, **process_kw)))
+                return f"\x00{len(values) - 1}\x00"
+
+            self.process = aside
+            try:
+                text = str(super().visit_textclause(textclause, add_to_result_map, **kw))
+            finally:
+                del self.process
+            return re.sub("\x00([0-9]+)\x00", lambda m: values[int(m.group(1))], text)
+
+    TextValuesKept.__name__ = f"TextValuesKept{base.__name__}"
+    return TextValuesKept
 
 
 def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
@@ -87,6 +122,10 @@ def drop_column_comment_as_empty(element: Any, compiler: DDLCompiler, **kw: Any)
     removal is validated."""
     column = compiler.preparer.format_column(element.element, use_table=True)
     return f"COMMENT ON COLUMN {column} IS ''"
+
+
+#: How a guard's message ends where its failure rolls everything back.
+NOTHING_CHANGED = "nothing was changed"
 
 
 @dataclass(frozen=True)
@@ -141,6 +180,9 @@ class DialectSupport:
     identifier_limit: ClassVar[tuple[int, str] | None] = None
     #: Names may only hold characters of the Basic Multilingual Plane (no 4-byte UTF-8).
     identifier_bmp_only: ClassVar[bool] = False
+    #: Why a CR in a name would not reach the database as written (the client drops it before
+    #: a line feed), when it would not; None when the documented client keeps it.
+    identifier_cr_lost: ClassVar[str | None] = None
 
     @cached_property
     def sa_dialect(self) -> Dialect:
@@ -151,6 +193,7 @@ class DialectSupport:
         # The instance keeps what its dialect set on it (MariaDB's reserved words, say);
         # only its class changes, to one that checks before quoting.
         preparer.__class__ = _checked_preparer(type(preparer), self)
+        dialect.statement_compiler = _text_values_kept(dialect.statement_compiler)
         return dialect
 
     def make_sa_dialect(self) -> Dialect:
@@ -174,6 +217,8 @@ class DialectSupport:
             if "\ud800" <= char <= "\udfff":
                 return (f"the name {shown} holds a lone surrogate U+{ord(char):04X} (character "
                         f"{i}), which is not text and cannot be written as UTF-8")
+            if char == "\r" and self.identifier_cr_lost is not None:
+                return (f"the name {shown} holds a CR (character {i}); {self.identifier_cr_lost}")
             if self.identifier_bmp_only and ord(char) > 0xFFFF:
                 return (f"the name {shown} holds U+{ord(char):X} (character {i}): {self.title} "
                         "names have no 4-byte characters")
@@ -222,6 +267,38 @@ class DialectSupport:
         """Statements at the top of every file that make literals read back exactly."""
         return []
 
+    #: The dev loop takes the migration lock too (False where the lock lasts as long as the
+    #: connection, which the dev loop's pool keeps open).
+    dev_loop_locks: ClassVar[bool] = True
+
+    def client_setup(self, lock_timeout: int) -> list[str]:
+        """Commands to the client program at the top of every file, before any SQL: stop at
+        the first error even when the apply command forgot its flag (psql's ON_ERROR_STOP,
+        sqlite3's -bail), wait for locks. Not SQL: validation lists them as client
+        directives and the dev loop skips them."""
+        return []
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        """(statement, comment) pairs taking the migration lock before the first guard, held
+        until :meth:`unlock` (or the session's end): a second apply of the same database waits
+        up to ``timeout`` seconds, then stops before changing anything."""
+        return []
+
+    def unlock(self, table: sa.Table) -> list[tuple[str, str]]:
+        """(statement, comment) pairs releasing what :meth:`lock` took, at the end of a file."""
+        return []
+
+    def lock_resource(self, table: sa.Table) -> str:
+        """The name two applies of the same version table lock: the table, with its schema
+        where one is set (dialects add the database where locks are server-wide)."""
+        return f"sqlcompile:{table.schema}.{table.name}" if table.schema else \
+            f"sqlcompile:{table.name}"
+
+    def lock_failed(self, table: sa.Table, timeout: int) -> str:
+        """The message of a file that could not take the lock."""
+        return (f"sqlcompile lock: another apply holds the migration lock of {table.name} "
+                f"(waited {timeout} s); nothing was changed")
+
     def begin(self) -> str:
         return "BEGIN"
 
@@ -240,15 +317,17 @@ class DialectSupport:
         """SQL joining string expressions."""
         return " || ".join(parts)
 
-    def guard_parts(self, table: sa.Table, expected: Sequence[str], label: str) -> GuardParts:
-        """What every dialect's guard is made of (see :class:`GuardParts`)."""
+    def guard_parts(self, table: sa.Table, expected: Sequence[str], label: str,
+                    outcome: str = NOTHING_CHANGED) -> GuardParts:
+        """What every dialect's guard is made of (see :class:`GuardParts`); ``outcome`` ends
+        the message: what a failure leaves."""
         column = self.sa_dialect.identifier_preparer.quote("version_num")
         expected_text = ", ".join(expected) if expected else "no revision (empty)"
         prefix = self.render_string(
             f"sqlcompile guard: {label} expects the version table to hold "
             f"[{expected_text}] but found ["
         )
-        suffix = self.render_string("]; nothing was changed")
+        suffix = self.render_string(f"]; {outcome}")
         matched = "0"
         if expected:
             listed = ", ".join(self.render_string(rev) for rev in expected)
@@ -267,13 +346,14 @@ class DialectSupport:
             message=self.concat(prefix, "COALESCE(g.found, '')", suffix),
         )
 
-    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str,
+              outcome: str = NOTHING_CHANGED) -> str:
         """A statement that fails unless the version table holds exactly ``expected``.
 
         It selects one row only when the table differs, and that row evaluates
         :meth:`raise_error` with a message naming the expected and the found revisions.
         """
-        p = self.guard_parts(table, expected, label)
+        p = self.guard_parts(table, expected, label, outcome)
         return (f"SELECT {self.raise_error(p.message)} FROM ({p.source}) AS g "
                 f"WHERE {p.differs}")
 

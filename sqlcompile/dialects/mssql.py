@@ -26,7 +26,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
-from sqlcompile.dialects.base import DialectSupport
+from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport
 from sqlcompile.ops.base import Element, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
@@ -214,6 +214,35 @@ class MSSQL(DialectSupport):
         # XACT_ABORT: any error rolls the transaction back and ends the batch.
         return ["SET XACT_ABORT ON", "SET NOCOUNT ON"]
 
+    def client_setup(self, lock_timeout: int) -> list[str]:
+        return [":on error exit"]
+
+    def is_client_directive(self, sql: str) -> bool:
+        return sql.startswith(":")
+
+    def terminate(self, sql: str) -> str:
+        # A sqlcmd command is a line of its own, neither SQL nor part of a batch.
+        return sql if self.is_client_directive(sql) else super().terminate(sql)
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        resource = self.render_string(self.lock_resource(table))
+        message = self.render_string(self.lock_failed(table, timeout))
+        return [
+            (f"EXEC sp_getapplock @Resource = {resource}, @LockMode = 'Exclusive', "
+             f"@LockOwner = 'Session', @LockTimeout = {timeout * 1000}",
+             "migration lock: an application lock of this database's version table, held "
+             f"until the end of the file; another apply waits at most {timeout} s for it"),
+            (f"SELECT CASE WHEN COALESCE(APPLOCK_MODE('public', {resource}, 'Session'), '') "
+             f"<> 'Exclusive' THEN CAST({message} AS INT) END AS lock_check",
+             "stop here, having changed nothing, unless this session holds the lock "
+             "(sp_getapplock reports a timeout by its return value, not by an error)"),
+        ]
+
+    def unlock(self, table: sa.Table) -> list[tuple[str, str]]:
+        resource = self.render_string(self.lock_resource(table))
+        return [(f"EXEC sp_releaseapplock @Resource = {resource}, @LockOwner = 'Session'",
+                 "release the migration lock")]
+
     def begin(self) -> str:
         return "BEGIN TRANSACTION"
 
@@ -223,7 +252,8 @@ class MSSQL(DialectSupport):
     def split_batches(self, text: str) -> list[str]:
         return [chunk for chunk in _GO.split(text) if chunk.strip()] or [text]
 
-    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str,
+              outcome: str = NOTHING_CHANGED) -> str:
         """A SELECT that fails converting the guard message to INT when the version table
         differs: the error quotes the message (expected and found revisions), XACT_ABORT rolls
         the transaction back and `sqlcmd -b` stops.
@@ -232,7 +262,7 @@ class MSSQL(DialectSupport):
         may compute the select list before filtering); plain SELECT/CASE/CAST, so sqlglot
         parses all of it (IF ... RAISERROR would parse only as far as the IF).
         """
-        p = self.guard_parts(table, expected, label)
+        p = self.guard_parts(table, expected, label, outcome)
         return (f"SELECT CASE WHEN {p.differs} THEN CAST({p.message} AS INT) END AS guard "
                 f"FROM ({p.source}) AS g WHERE {p.differs}")
 

@@ -16,6 +16,7 @@ What the files rely on, set in every file's session header:
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -30,7 +31,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
-from sqlcompile.dialects.base import DialectSupport, _outside_quotes
+from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport, _outside_quotes, printable
 from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import (
     CreateForeignKey,
@@ -151,6 +152,8 @@ class MySQL(DialectSupport):
     #: Names are stored in utf8mb3: at most 64 characters, none of them 4-byte.
     identifier_limit: ClassVar[tuple[int, str] | None] = (64, "characters")
     identifier_bmp_only: ClassVar[bool] = True
+    identifier_cr_lost: ClassVar[str | None] = (
+        "the client turns CR LF into LF without --binary-mode, and a name has no escapes")
     transactional_ddl: ClassVar[bool] = False
     #: How a check constraint is dropped.
     drop_check: ClassVar[str] = "CHECK"
@@ -164,9 +167,18 @@ class MySQL(DialectSupport):
 
     def identifier_problem(self, name: str) -> str | None:
         problem = super().identifier_problem(name)
-        if problem is None and name != name.rstrip(" "):
-            problem = (f"the name {name!r} ends with a space, which {self.title} does not allow "
-                       "in names")
+        if problem is None and name != name.rstrip(" \t\n\v\f\r"):
+            problem = (f"the name {name!r} ends with a space, tab or line break, which "
+                       f"{self.title} does not allow in names")
+        # A table is a file named by its name, each character but [0-9A-Za-z_] written as
+        # `@` and up to 4 more; more than 250 bytes ("File name too long") is refused at apply
+        # time. Counted as 5 bytes each, the longest form (so any name is checked as a table's).
+        size = sum(1 if char.isascii() and (char.isalnum() or char == "_") else 5
+                   for char in name)
+        if problem is None and size > 250:
+            problem = (f"the name {printable(name, 80)} would be a file name of up to {size} "
+                       f"bytes as a table's; {self.title} allows 250 (use fewer characters "
+                       "other than letters, digits and _)")
         return problem
 
     def make_sa_dialect(self) -> Dialect:
@@ -189,14 +201,38 @@ class MySQL(DialectSupport):
     def begin(self) -> str:
         return "START TRANSACTION"
 
+    def _lock_name(self, table: sa.Table) -> str:
+        """GET_LOCK names are server-wide and at most 64 characters: the SHA-1 of the
+        database (the session's, unless the version table names one) and the table."""
+        if table.schema:
+            return self.render_string(
+                "sqlcompile:" + hashlib.sha1(f"{table.schema}.{table.name}".encode()).hexdigest())
+        return (f"CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), "
+                f"{self.render_string('.' + table.name)})))")
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        message = self.render_string(self.lock_failed(table, timeout))
+        return [(
+            f"INSERT INTO {GUARD_TABLE} (stop) SELECT {message} FROM (SELECT GET_LOCK("
+            f"{self._lock_name(table)}, {timeout}) AS got) AS l WHERE NOT (l.got <=> 1)",
+            f"migration lock: a named lock for this database's version table, held until the "
+            f"end of the file; another apply waits at most {timeout} s for it, then stops "
+            "here, having changed nothing",
+        )]
+
+    def unlock(self, table: sa.Table) -> list[tuple[str, str]]:
+        return [(f"SET @sqlcompile_lock = RELEASE_LOCK({self._lock_name(table)})",
+                 "release the migration lock")]
+
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"GROUP_CONCAT({column} ORDER BY {column} SEPARATOR {separator_sql})"
 
-    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str,
+              outcome: str = NOTHING_CHANGED) -> str:
         """INSERT the message into the session's INT guard column when the version table
         differs: strict mode makes that an error quoting the message (no RAISE outside stored
         programs on MySQL, and SIGNAL needs one)."""
-        p = self.guard_parts(table, expected, label)
+        p = self.guard_parts(table, expected, label, outcome)
         return (f"INSERT INTO {GUARD_TABLE} (stop) SELECT {p.message} FROM ({p.source}) AS g "
                 f"WHERE {p.differs}")
 

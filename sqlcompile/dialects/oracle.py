@@ -21,7 +21,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile import ddl
-from sqlcompile.dialects.base import DialectSupport, drop_column_comment_as_empty
+from sqlcompile.dialects.base import (
+    NOTHING_CHANGED,
+    DialectSupport,
+    drop_column_comment_as_empty,
+)
 from sqlcompile.ops.base import Element, Note, Op, RenderContext
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
@@ -156,6 +160,47 @@ class Oracle(DialectSupport):
             "SET SQLBLANKLINES ON",
         ]
 
+    def _lock_name(self, table: sa.Table) -> str:
+        """The DBMS_LOCK name: the version table, in the session's schema unless it names
+        one (user locks are instance-wide)."""
+        if table.schema:
+            return self.render_string(f"sqlcompile:{table.schema}.{table.name}")
+        return (f"'sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || "
+                f"{self.render_string('.' + table.name)}")
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        """DBMS_LOCK, held past COMMIT (release_on_commit FALSE): a row or table lock would
+        end at the first DDL statement's implicit commit. It needs `GRANT EXECUTE ON
+        SYS.DBMS_LOCK`; without it the block fails before any change."""
+        message = self.render_string(self.lock_failed(table, timeout) + " (DBMS_LOCK.REQUEST "
+                                     "returned ")
+        return [(
+            "DECLARE\n"
+            "  handle VARCHAR2(128);\n"
+            "  got INTEGER;\n"
+            "BEGIN\n"
+            f"  DBMS_LOCK.ALLOCATE_UNIQUE({self._lock_name(table)}, handle);\n"
+            f"  got := DBMS_LOCK.REQUEST(handle, DBMS_LOCK.X_MODE, {timeout}, FALSE);\n"
+            "  IF got NOT IN (0, 4) THEN\n"
+            f"    RAISE_APPLICATION_ERROR(-20002, {message} || got || ')');\n"
+            "  END IF;\n"
+            "END;",
+            "migration lock: a DBMS_LOCK user lock (needs GRANT EXECUTE ON SYS.DBMS_LOCK), "
+            f"held until the end of the file; another apply waits at most {timeout} s for it",
+        )]
+
+    def unlock(self, table: sa.Table) -> list[tuple[str, str]]:
+        return [(
+            "DECLARE\n"
+            "  handle VARCHAR2(128);\n"
+            "  released INTEGER;\n"
+            "BEGIN\n"
+            f"  DBMS_LOCK.ALLOCATE_UNIQUE({self._lock_name(table)}, handle);\n"
+            "  released := DBMS_LOCK.RELEASE(handle);\n"
+            "END;",
+            "release the migration lock",
+        )]
+
     def begin(self) -> str:
         return ""  # a transaction starts with the first statement after COMMIT
 
@@ -178,10 +223,11 @@ class Oracle(DialectSupport):
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"LISTAGG({column}, {separator_sql}) WITHIN GROUP (ORDER BY {column})"
 
-    def guard(self, table: sa.Table, expected: Sequence[str], label: str) -> str:
+    def guard(self, table: sa.Table, expected: Sequence[str], label: str,
+              outcome: str = NOTHING_CHANGED) -> str:
         """A PL/SQL block counting the version rows; RAISE_APPLICATION_ERROR(-20001, ...) with
         the expected and the found revisions when they differ."""
-        p = self.guard_parts(table, expected, label)
+        p = self.guard_parts(table, expected, label, outcome)
         return (
             "DECLARE\n"
             "  n NUMBER;\n"

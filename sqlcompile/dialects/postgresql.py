@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any, ClassVar
 
@@ -42,6 +43,38 @@ class PostgreSQL(DialectSupport):
             "SET client_encoding = 'UTF8'",
             "SET standard_conforming_strings = on",
         ]
+
+    def client_setup(self, lock_timeout: int) -> list[str]:
+        return ["\\set ON_ERROR_STOP on"]
+
+    def is_client_directive(self, sql: str) -> bool:
+        return sql.startswith("\\")
+
+    def terminate(self, sql: str) -> str:
+        # A psql meta-command ends at its line's end; a `;` would become part of its value.
+        return sql if self.is_client_directive(sql) else super().terminate(sql)
+
+    def _lock_key(self, table: sa.Table) -> int:
+        """The advisory-lock key of the version table: 64 bits of its name's SHA-256
+        (advisory locks are per database already)."""
+        digest = hashlib.sha256(self.lock_resource(table).encode("utf-8")).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        key = self._lock_key(table)
+        return [
+            (f"SET lock_timeout = '{timeout}s'",
+             f"migration lock: wait at most {timeout} s for another apply of this database "
+             "to finish, then stop here, having changed nothing"),
+            (f"SELECT pg_advisory_lock({key})",
+             f"session advisory lock {key} ({self.lock_resource(table)}), held until the end "
+             "of the file"),
+            ("SET lock_timeout = DEFAULT", ""),
+        ]
+
+    def unlock(self, table: sa.Table) -> list[tuple[str, str]]:
+        return [(f"SELECT pg_advisory_unlock({self._lock_key(table)})",
+                 "release the migration lock")]
 
     def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
         if isinstance(op, CreateIndex | DropIndex) and op.kw.get("postgresql_concurrently"):

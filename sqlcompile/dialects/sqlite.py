@@ -60,6 +60,8 @@ class SQLite(DialectSupport):
     title: ClassVar[str] = "SQLite"
     supports_comments: ClassVar[bool] = False
     apply_command: ClassVar[str] = "sqlite3 -bail app.db < {file}"
+    identifier_cr_lost: ClassVar[str | None] = (
+        "the sqlite3 shell drops a CR before a line feed, and a name has no escapes")
 
     def make_sa_dialect(self) -> Dialect:
         dialect = sqlite.dialect(paramstyle="named")
@@ -81,6 +83,29 @@ class SQLite(DialectSupport):
             return url
         return url.set(database=f"file:{quote(database)}",
                        query={**url.query, "mode": "ro", "uri": "true"})
+
+    #: The lock (EXCLUSIVE locking mode) lasts as long as the connection.
+    dev_loop_locks: ClassVar[bool] = False
+
+    def client_setup(self, lock_timeout: int) -> list[str]:
+        return [".bail on", f".timeout {lock_timeout * 1000}"]
+
+    def is_client_directive(self, sql: str) -> bool:
+        return sql.startswith(".")
+
+    def terminate(self, sql: str) -> str:
+        # A dot-command ends at its line's end; a `;` would become part of its argument.
+        return sql if self.is_client_directive(sql) else super().terminate(sql)
+
+    def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
+        return [("PRAGMA locking_mode = EXCLUSIVE",
+                 "migration lock: the first BEGIN EXCLUSIVE takes the database's write lock "
+                 "and this mode keeps it, across COMMITs, until the client exits; another apply "
+                 f"waits at most {timeout} s (.timeout) for it, then stops, having changed "
+                 "nothing")]
+
+    def begin(self) -> str:
+        return "BEGIN EXCLUSIVE"
 
     def raise_error(self, message_sql: str) -> str:
         # SQLite has no RAISE outside triggers; an invalid JSON path aborts the statement

@@ -2,12 +2,113 @@
 
 from __future__ import annotations
 
+import ast
 import heapq
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlcompile.errors import GraphError
 from sqlcompile.sources.scripts import Script
+
+#: What the hint of a refused revision id or branch label says is allowed.
+ID_RULE = ("a revision id or branch label is letters, digits, `_`, `-` and `.`, starting with a "
+           "letter, digit or `_`, in NFC form; ids that differ only by case or accents are one "
+           "id to MySQL, MariaDB and SQL Server")
+#: References with a meaning of their own, which an id or a label cannot take.
+RESERVED_IDS = ("base", "head", "heads")
+
+
+def id_problem(value: str) -> str | None:
+    """What makes ``value`` unusable as a revision id or branch label (None: nothing).
+
+    Ids name files (`sql_out/<dialect>/<direction>/NNNN_<id>_<slug>.sql`, the script's own
+    name, hand-written `sql/<dialect>/<id>.<direction>.sql`) and version-table rows, so no path
+    syntax, no invisible or control characters, and one spelling per character (NFC).
+    """
+    if not value:
+        return "is empty"
+    first = value[0]
+    if first in "/\\~" or (len(value) >= 2 and value[1] == ":" and first.isascii()
+                             and first.isalpha()):
+        return "is an absolute path"
+    if value in (".", ".."):
+        return "is a relative path"
+    if value in RESERVED_IDS:
+        return f"is the reference `{value}`"
+    for char in value:
+        if char in "/\\":
+            return f"contains {char!r}, a path separator"
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cs"):
+            return f"contains {char!r}, a control character or a lone surrogate"
+        if category[0] == "Z" or char.isspace():
+            return f"contains {char!r}, a space or line break"
+        if not (category[0] in "LM" or category == "Nd" or char in "_-."):
+            return f"contains {char!r}, which is not a letter, digit, `_`, `-` or `.`"
+    if first in ".-" or unicodedata.category(first)[0] == "M":
+        return f"starts with {first!r}"
+    if not unicodedata.is_normalized("NFC", value):
+        return (f"is not in NFC form (written that way it is "
+                f"{unicodedata.normalize('NFC', value)!r})")
+    return None
+
+
+def folded_id(value: str) -> str:
+    """``value`` as a case- and accent-insensitive collation compares it: case folded, then
+    compatibility-decomposed (NFKD) with the combining marks removed."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", value).casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def assignment_line(path: Path | str, name: str) -> int | None:
+    """The line of the last module-level assignment to ``name`` in a script (None: not found,
+    or the file cannot be read or parsed)."""
+    try:
+        tree = ast.parse(Path(path).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = None
+    for node in tree.body:
+        targets = (node.targets if isinstance(node, ast.Assign)
+                   else [node.target] if isinstance(node, ast.AnnAssign) else [])
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            line = node.lineno
+    return line
+
+
+def check_ids(scripts: Sequence[Script], length: int) -> None:
+    """Refuse a revision id or branch label that :func:`id_problem` finds fault with or that is
+    longer than ``length`` (the version table's column), and two revision ids that are one id
+    to a case- and accent-insensitive collation; the error names the file and line."""
+    folded: dict[str, Script] = {}
+    for script in scripts:
+        problem = id_problem(script.revision)
+        if problem is None and len(script.revision) > length:
+            problem = f"is longer than the version table's {length} characters"
+        if problem is not None:
+            raise GraphError(f"revision id {script.revision!r} {problem}", path=script.rel_path,
+                             line=assignment_line(script.path, "revision"),
+                             hint=f"{ID_RULE}; at most {length} characters")
+        for label in script.branch_labels:
+            problem = id_problem(label)
+            if problem is not None:
+                raise GraphError(f"branch label {label!r} {problem}", path=script.rel_path,
+                                 line=assignment_line(script.path, "branch_labels"),
+                                 hint=ID_RULE)
+        other = folded.setdefault(folded_id(script.revision), script)
+        if other.revision != script.revision:
+            line = assignment_line(other.path, "revision")
+            where = f"{other.rel_path}:{line}" if line else other.rel_path
+            raise GraphError(
+                f"revision id {script.revision!r} is the same as {other.revision!r} of "
+                f"{where} when case and accents are ignored, as MySQL, MariaDB "
+                "and SQL Server version tables compare them",
+                path=script.rel_path, line=assignment_line(script.path, "revision"),
+                hint="give one of them a new `revision` id (and update the scripts that name "
+                     "it)",
+            )
 
 
 @dataclass(frozen=True)

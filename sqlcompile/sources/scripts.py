@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
@@ -54,12 +57,114 @@ def _tuple(value: Any, name: str, rel_path: str) -> tuple[str, ...]:
                       path=rel_path)
 
 
+#: Set once a SIGINT arrived while user code ran: a KeyboardInterrupt after it is the user's
+#: Ctrl-C, not something a script raised.
+_interrupted = False
+#: How many :func:`user_code` blocks are open in this process (only the outermost redirects).
+_depth = 0
+
+
+def _note_interrupt(previous: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
+    def handler(signum: int, frame: Any) -> Any:
+        global _interrupted
+        _interrupted = True
+        return previous(signum, frame)
+
+    return handler
+
+
+@contextmanager
+def user_code() -> Iterator[None]:
+    """Run the project's code (a script's module body, upgrade() or downgrade(), the models):
+    what it writes to standard output goes to standard error, so `render --stdout` carries
+    SQL only, and a SIGINT arriving meanwhile is remembered (see :func:`is_script_failure`).
+
+    Both Python's ``sys.stdout`` and file descriptor 1 are redirected (a C extension or a
+    child process writes to the descriptor). Blocks nest; the outermost one does the work.
+    """
+    global _depth
+    if _depth:
+        _depth += 1
+        try:
+            yield
+        finally:
+            _depth -= 1
+        return
+    stdout = sys.stdout
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    saved: int | None = None
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # descriptor 1 or 2 closed: leave the descriptors as they are
+        if saved is not None:
+            os.close(saved)
+            saved = None
+    previous = signal.getsignal(signal.SIGINT)
+    catch = callable(previous) and threading.current_thread() is threading.main_thread()
+    if catch:
+        signal.signal(signal.SIGINT, _note_interrupt(previous))  # type: ignore[arg-type]
+    sys.stdout = sys.stderr
+    _depth = 1
+    try:
+        yield
+    finally:
+        _depth = 0
+        for stream in (stdout, sys.stderr):  # while descriptor 1 still leads to stderr
+            if stream is not None:
+                stream.flush()
+        sys.stdout = stdout
+        if catch:
+            signal.signal(signal.SIGINT, previous)
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+@contextmanager
+def scripts_code(scripts: Iterable[Script]) -> Iterator[None]:
+    """:func:`user_code` around work that calls into ``scripts`` beyond their functions
+    (their types' methods while compiling, say): a SystemExit or a KeyboardInterrupt it raised
+    is an error at the innermost line of a script in the traceback."""
+    with user_code():
+        try:
+            yield
+        except (SystemExit, KeyboardInterrupt) as exc:
+            if not is_script_failure(exc):
+                raise
+            by_path = {str(script.path): script for script in scripts}
+            found: tuple[Script, int | None] | None = None
+            for frame in traceback.extract_tb(exc.__traceback__):
+                if frame.filename in by_path:
+                    found = by_path[frame.filename], frame.lineno
+            error = escape_error(exc, "compiling", found[0].rel_path if found else None,
+                                 found[1] if found else None,
+                                 who="the script" if found else "the project's code")
+            assert error is not None
+            raise error from None
+
+
+def is_script_failure(exc: BaseException) -> bool:
+    """Whether ``exc``, raised out of :func:`user_code`, is the code's own failure, to report
+    as its error: any exception, a SystemExit (`sys.exit()` in a script must not end the
+    program as if it had succeeded) and a KeyboardInterrupt the code raised itself. A
+    KeyboardInterrupt after a real SIGINT (the user's Ctrl-C) is not: it stops the program."""
+    if isinstance(exc, KeyboardInterrupt):
+        return not _interrupted
+    return isinstance(exc, Exception | SystemExit)
+
+
 def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) -> ScriptError:
     """A ScriptError at the innermost traceback line inside the script file."""
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == str(path):
             line = frame.lineno
+    escape = escape_error(exc, what, rel_path, line)
+    if escape is not None:
+        return escape
     if isinstance(exc, SqlcompileError):
         if exc.path is None:
             exc.path = rel_path
@@ -70,6 +175,25 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
         )
     kind = type(exc).__name__
     return ScriptError(f"{what} failed: {kind}: {exc}", path=rel_path, line=line)
+
+
+def escape_error(exc: BaseException, what: str, path: Path | str | None, line: int | None,
+                 who: str = "the script") -> ScriptError | None:
+    """The error for user code (``who``) that tried to end or interrupt the program; None
+    for other exceptions. ``what`` is what ran, e.g. `upgrade()`."""
+    if isinstance(exc, SystemExit):
+        code = "" if exc.code is None else repr(exc.code)
+        return ScriptError(
+            f"{what} failed: {who} called sys.exit({code}) (SystemExit); it cannot end "
+            "sqlcompile, which would stop having checked nothing", path=path, line=line,
+            hint="raise an exception to make it fail, or return to end it early",
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return ScriptError(
+            f"{what} failed: {who} raised KeyboardInterrupt; it cannot interrupt sqlcompile",
+            path=path, line=line, hint="raise an ordinary exception to make it fail",
+        )
+    return None
 
 
 def compiled(path: Path, data: bytes, digest: str) -> CodeType:
@@ -122,8 +246,11 @@ def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
         ) from None
     namespace: dict[str, Any] = {"__file__": str(path), "__name__": module_name}
     try:
-        exec(code, namespace)
-    except Exception as exc:
+        with user_code():
+            exec(code, namespace)
+    except BaseException as exc:
+        if not is_script_failure(exc):
+            raise
         raise script_error_from(exc, rel_path, path, "loading the script") from None
     revision = namespace.get("revision")
     if not isinstance(revision, str) or not revision:
@@ -135,7 +262,9 @@ def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
         raise ScriptError("the script has no `down_revision`", path=rel_path,
                           hint="use `down_revision = None` for a first revision")
     doc = namespace.get("__doc__") or ""
-    message = doc.strip().splitlines()[0].strip() if doc.strip() else ""
+    # The first line, split at LF only: a CR or another separator the docstring holds as an
+    # escape is part of the message (`revision -m` writes the message that way).
+    message = doc.strip().split("\n", 1)[0].strip() if doc.strip() else ""
     return Script(
         path=path,
         rel_path=rel_path,
@@ -168,7 +297,7 @@ def load_scripts(folder: Path, root: Path) -> list[Script]:
 
     paths = script_files(folder)
     codes = precompile(paths)
-    with alembic_compat():
+    with alembic_compat(), user_code():  # one redirection for every script
         return [load_script(path, root, code) for path, code in zip(paths, codes, strict=True)]
 
 

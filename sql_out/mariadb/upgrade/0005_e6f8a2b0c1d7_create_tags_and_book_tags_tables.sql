@@ -22,6 +22,9 @@ SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_F
 
 CREATE TEMPORARY TABLE IF NOT EXISTS sqlcompile_guard (stop INT);
 
+-- migration lock: a named lock for this database's version table, held until the end of the file; another apply waits at most 60 s for it, then stops here, having changed nothing
+INSERT INTO sqlcompile_guard (stop) SELECT 'sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed' FROM (SELECT GET_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))), 60) AS got) AS l WHERE NOT (l.got <=> 1);
+
 -- upgrade 0005 e6f8a2b0c1d7: create tags and book_tags tables
 
 -- version table sqlcompile_version (created on first use)
@@ -88,4 +91,10 @@ START TRANSACTION;
 -- version: [c4a91f3e7d25] -> [c4a91f3e7d25, e6f8a2b0c1d7]
 INSERT INTO sqlcompile_version (version_num) VALUES ('e6f8a2b0c1d7');
 
+-- check: sqlcompile_version now holds exactly [c4a91f3e7d25, e6f8a2b0c1d7]
+INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: upgrade of 0005 e6f8a2b0c1d7, its version rows changed, expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [', COALESCE(g.found, ''), ']; the version rows were not changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
+
 COMMIT;
+
+-- release the migration lock
+SET @sqlcompile_lock = RELEASE_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))));

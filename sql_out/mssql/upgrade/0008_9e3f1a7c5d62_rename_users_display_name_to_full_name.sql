@@ -9,10 +9,20 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlcmd -b -x -I -f 65001 -S "$SERVER" -d "$DATABASE" -i 0008_9e3f1a7c5d62_rename_users_display_name_to_full_name.sql
 
+:on error exit
+
 SET XACT_ABORT ON;
 GO
 
 SET NOCOUNT ON;
+GO
+
+-- migration lock: an application lock of this database's version table, held until the end of the file; another apply waits at most 60 s for it
+EXEC sp_getapplock @Resource = 'sqlcompile:sqlcompile_version', @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 60000;
+GO
+
+-- stop here, having changed nothing, unless this session holds the lock (sp_getapplock reports a timeout by its return value, not by an error)
+SELECT CASE WHEN COALESCE(APPLOCK_MODE('public', 'sqlcompile:sqlcompile_version', 'Session'), '') <> 'Exclusive' THEN CAST('sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed' AS INT) END AS lock_check;
 GO
 
 -- upgrade 0008 9e3f1a7c5d62: rename users display_name to full_name
@@ -42,5 +52,13 @@ GO
 INSERT INTO sqlcompile_version (version_num) VALUES ('9e3f1a7c5d62');
 GO
 
+-- check: sqlcompile_version now holds exactly [9e3f1a7c5d62]
+SELECT CASE WHEN g.n <> 1 OR COALESCE(g.m, 0) <> 1 THEN CAST('sqlcompile guard: upgrade of 0008 9e3f1a7c5d62, its version rows changed, expects the version table to hold [9e3f1a7c5d62] but found [' + COALESCE(g.found, '') + ']; nothing was changed' AS INT) END AS guard FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('9e3f1a7c5d62') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+GO
+
 COMMIT TRANSACTION;
+GO
+
+-- release the migration lock
+EXEC sp_releaseapplock @Resource = 'sqlcompile:sqlcompile_version', @LockOwner = 'Session';
 GO

@@ -22,6 +22,9 @@ SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_F
 
 CREATE TEMPORARY TABLE IF NOT EXISTS sqlcompile_guard (stop INT);
 
+-- migration lock: a named lock for this database's version table, held until the end of the file; another apply waits at most 60 s for it, then stops here, having changed nothing
+INSERT INTO sqlcompile_guard (stop) SELECT 'sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed' FROM (SELECT GET_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))), 60) AS got) AS l WHERE NOT (l.got <=> 1);
+
 -- downgrade 0002 8d2e4b6a1c93: create authors and books tables
 
 -- version table sqlcompile_version (created on first use)
@@ -64,4 +67,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('8d2e4b6a1c93');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('3f1c9a7e2b40');
 
+-- check: sqlcompile_version now holds exactly [3f1c9a7e2b40]
+INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0002 8d2e4b6a1c93, its version rows changed, expects the version table to hold [3f1c9a7e2b40] but found [', COALESCE(g.found, ''), ']; the version rows were not changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('3f1c9a7e2b40') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SET @sqlcompile_lock = RELEASE_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))));

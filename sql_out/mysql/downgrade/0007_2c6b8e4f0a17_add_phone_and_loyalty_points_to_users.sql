@@ -22,6 +22,9 @@ SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_F
 
 CREATE TEMPORARY TABLE IF NOT EXISTS sqlcompile_guard (stop INT);
 
+-- migration lock: a named lock for this database's version table, held until the end of the file; another apply waits at most 60 s for it, then stops here, having changed nothing
+INSERT INTO sqlcompile_guard (stop) SELECT 'sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed' FROM (SELECT GET_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))), 60) AS got) AS l WHERE NOT (l.got <=> 1);
+
 -- downgrade 0007 2c6b8e4f0a17: add phone and loyalty points to users
 
 -- version table sqlcompile_version (created on first use)
@@ -49,4 +52,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('2c6b8e4f0a17');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('7a0d3e5f9b28');
 
+-- check: sqlcompile_version now holds exactly [7a0d3e5f9b28]
+INSERT INTO sqlcompile_guard (stop) SELECT CONCAT('sqlcompile guard: downgrade of 0007 2c6b8e4f0a17, its version rows changed, expects the version table to hold [7a0d3e5f9b28] but found [', COALESCE(g.found, ''), ']; the version rows were not changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('7a0d3e5f9b28') THEN 1 ELSE 0 END) AS m, GROUP_CONCAT(version_num ORDER BY version_num SEPARATOR ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SET @sqlcompile_lock = RELEASE_LOCK(CONCAT('sqlcompile:', SHA1(CONCAT(DATABASE(), '.sqlcompile_version'))));

@@ -22,6 +22,19 @@ SET DEFINE OFF;
 
 SET SQLBLANKLINES ON;
 
+-- migration lock: a DBMS_LOCK user lock (needs GRANT EXECUTE ON SYS.DBMS_LOCK), held until the end of the file; another apply waits at most 60 s for it
+DECLARE
+  handle VARCHAR2(128);
+  got INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE('sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || '.sqlcompile_version', handle);
+  got := DBMS_LOCK.REQUEST(handle, DBMS_LOCK.X_MODE, 60, FALSE);
+  IF got NOT IN (0, 4) THEN
+    RAISE_APPLICATION_ERROR(-20002, 'sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed (DBMS_LOCK.REQUEST returned ' || got || ')');
+  END IF;
+END;
+/
+
 -- downgrade 0001 3f1c9a7e2b40: create users table
 
 -- version table sqlcompile_version (created on first use)
@@ -59,4 +72,28 @@ DROP TABLE users;
 -- version: [3f1c9a7e2b40] -> [(none)]
 DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
 
+-- check: sqlcompile_version now holds exactly [(none)]
+DECLARE
+  n NUMBER;
+  m NUMBER;
+  found_revs VARCHAR2(4000);
+BEGIN
+  SELECT COUNT(*), 0, LISTAGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num)
+    INTO n, m, found_revs FROM sqlcompile_version;
+  IF n <> 0 OR COALESCE(m, 0) <> 0 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'sqlcompile guard: downgrade of 0001 3f1c9a7e2b40, its version rows changed, expects the version table to hold [no revision (empty)] but found [' || found_revs || ']; the version rows were not changed');
+  END IF;
+END;
+/
+
 COMMIT;
+
+-- release the migration lock
+DECLARE
+  handle VARCHAR2(128);
+  released INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE('sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || '.sqlcompile_version', handle);
+  released := DBMS_LOCK.RELEASE(handle);
+END;
+/

@@ -22,6 +22,19 @@ SET DEFINE OFF;
 
 SET SQLBLANKLINES ON;
 
+-- migration lock: a DBMS_LOCK user lock (needs GRANT EXECUTE ON SYS.DBMS_LOCK), held until the end of the file; another apply waits at most 60 s for it
+DECLARE
+  handle VARCHAR2(128);
+  got INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE('sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || '.sqlcompile_version', handle);
+  got := DBMS_LOCK.REQUEST(handle, DBMS_LOCK.X_MODE, 60, FALSE);
+  IF got NOT IN (0, 4) THEN
+    RAISE_APPLICATION_ERROR(-20002, 'sqlcompile lock: another apply holds the migration lock of sqlcompile_version (waited 60 s); nothing was changed (DBMS_LOCK.REQUEST returned ' || got || ')');
+  END IF;
+END;
+/
+
 -- downgrade 0008 9e3f1a7c5d62: rename users display_name to full_name
 
 -- version table sqlcompile_version (created on first use)
@@ -61,4 +74,28 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('9e3f1a7c5d62');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('2c6b8e4f0a17');
 
+-- check: sqlcompile_version now holds exactly [2c6b8e4f0a17]
+DECLARE
+  n NUMBER;
+  m NUMBER;
+  found_revs VARCHAR2(4000);
+BEGIN
+  SELECT COUNT(*), SUM(CASE WHEN version_num IN ('2c6b8e4f0a17') THEN 1 ELSE 0 END), LISTAGG(version_num, ', ') WITHIN GROUP (ORDER BY version_num)
+    INTO n, m, found_revs FROM sqlcompile_version;
+  IF n <> 1 OR COALESCE(m, 0) <> 1 THEN
+    RAISE_APPLICATION_ERROR(-20001, 'sqlcompile guard: downgrade of 0008 9e3f1a7c5d62, its version rows changed, expects the version table to hold [2c6b8e4f0a17] but found [' || found_revs || ']; the version rows were not changed');
+  END IF;
+END;
+/
+
 COMMIT;
+
+-- release the migration lock
+DECLARE
+  handle VARCHAR2(128);
+  released INTEGER;
+BEGIN
+  DBMS_LOCK.ALLOCATE_UNIQUE('sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || '.sqlcompile_version', handle);
+  released := DBMS_LOCK.RELEASE(handle);
+END;
+/

@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0001_3f1c9a7e2b40_create_users_table.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- downgrade 0001 3f1c9a7e2b40: create users table
 
@@ -32,4 +42,10 @@ DROP TABLE users;
 -- version: [3f1c9a7e2b40] -> [(none)]
 DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
 
+-- check: sqlcompile_version now holds exactly [(none)]
+SELECT CAST('sqlcompile guard: downgrade of 0001 3f1c9a7e2b40, its version rows changed, expects the version table to hold [no revision (empty)] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, 0 AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 0 OR COALESCE(g.m, 0) <> 0;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

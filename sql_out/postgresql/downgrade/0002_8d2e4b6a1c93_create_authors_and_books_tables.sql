@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0002_8d2e4b6a1c93_create_authors_and_books_tables.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- downgrade 0002 8d2e4b6a1c93: create authors and books tables
 
@@ -43,4 +53,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('8d2e4b6a1c93');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('3f1c9a7e2b40');
 
+-- check: sqlcompile_version now holds exactly [3f1c9a7e2b40]
+SELECT CAST('sqlcompile guard: downgrade of 0002 8d2e4b6a1c93, its version rows changed, expects the version table to hold [3f1c9a7e2b40] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('3f1c9a7e2b40') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

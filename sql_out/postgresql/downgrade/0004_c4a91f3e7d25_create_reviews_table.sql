@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0004_c4a91f3e7d25_create_reviews_table.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- downgrade 0004 c4a91f3e7d25: create reviews table
 
@@ -37,4 +47,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('c4a91f3e7d25');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('5b7e0c2d9f14');
 
+-- check: sqlcompile_version now holds exactly [5b7e0c2d9f14]
+SELECT CAST('sqlcompile guard: downgrade of 0004 c4a91f3e7d25, its version rows changed, expects the version table to hold [5b7e0c2d9f14] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('5b7e0c2d9f14') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

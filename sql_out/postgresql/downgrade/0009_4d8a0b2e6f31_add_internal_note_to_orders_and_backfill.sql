@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0009_4d8a0b2e6f31_add_internal_note_to_orders_and_backfill.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- downgrade 0009 4d8a0b2e6f31: add internal note to orders and backfill cancelled orders
 
@@ -34,4 +44,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('4d8a0b2e6f31');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('9e3f1a7c5d62');
 
+-- check: sqlcompile_version now holds exactly [9e3f1a7c5d62]
+SELECT CAST('sqlcompile guard: downgrade of 0009 4d8a0b2e6f31, its version rows changed, expects the version table to hold [9e3f1a7c5d62] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('9e3f1a7c5d62') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

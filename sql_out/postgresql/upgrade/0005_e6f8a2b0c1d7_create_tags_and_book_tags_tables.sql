@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0005_e6f8a2b0c1d7_create_tags_and_book_tags_tables.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- upgrade 0005 e6f8a2b0c1d7: create tags and book_tags tables
 
@@ -71,4 +81,10 @@ Line two; -- not a comment
 -- version: [c4a91f3e7d25] -> [c4a91f3e7d25, e6f8a2b0c1d7]
 INSERT INTO sqlcompile_version (version_num) VALUES ('e6f8a2b0c1d7');
 
+-- check: sqlcompile_version now holds exactly [c4a91f3e7d25, e6f8a2b0c1d7]
+SELECT CAST('sqlcompile guard: upgrade of 0005 e6f8a2b0c1d7, its version rows changed, expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

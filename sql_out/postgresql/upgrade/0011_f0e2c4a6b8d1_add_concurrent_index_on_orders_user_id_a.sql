@@ -9,9 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f 0011_f0e2c4a6b8d1_add_concurrent_index_on_orders_user_id_a.sql
 
+\set ON_ERROR_STOP on
+
 SET client_encoding = 'UTF8';
 
 SET standard_conforming_strings = on;
+
+-- migration lock: wait at most 60 s for another apply of this database to finish, then stop here, having changed nothing
+SET lock_timeout = '60s';
+
+-- session advisory lock 8303075578349957803 (sqlcompile:sqlcompile_version), held until the end of the file
+SELECT pg_advisory_lock(8303075578349957803);
+
+SET lock_timeout = DEFAULT;
 
 -- upgrade 0011 f0e2c4a6b8d1: add concurrent index on orders user_id and placed_at
 
@@ -44,4 +54,10 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('b5c7d9e1f3a2');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('f0e2c4a6b8d1');
 
+-- check: sqlcompile_version now holds exactly [f0e2c4a6b8d1]
+SELECT CAST('sqlcompile guard: upgrade of 0011 f0e2c4a6b8d1, its version rows changed, expects the version table to hold [f0e2c4a6b8d1] but found [' || COALESCE(g.found, '') || ']; nothing was changed' AS INTEGER) FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, STRING_AGG(version_num, ', ' ORDER BY version_num) AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
+
 COMMIT;
+
+-- release the migration lock
+SELECT pg_advisory_unlock(8303075578349957803);

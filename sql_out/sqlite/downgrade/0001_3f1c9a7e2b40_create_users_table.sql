@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0001_3f1c9a7e2b40_create_users_table.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0001 3f1c9a7e2b40: create users table
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -27,5 +34,8 @@ DROP TABLE users;
 
 -- version: [3f1c9a7e2b40] -> [(none)]
 DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
+
+-- check: sqlcompile_version now holds exactly [(none)]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0001 3f1c9a7e2b40, its version rows changed, expects the version table to hold [no revision (empty)] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, 0 AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 0 OR COALESCE(g.m, 0) <> 0;
 
 COMMIT;

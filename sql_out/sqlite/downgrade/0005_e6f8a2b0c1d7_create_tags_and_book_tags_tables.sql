@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0005_e6f8a2b0c1d7_create_tags_and_book_tags_tables.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0005 e6f8a2b0c1d7: create tags and book_tags tables
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -36,5 +43,8 @@ DROP TABLE tags;
 
 -- version: [c4a91f3e7d25, e6f8a2b0c1d7] -> [c4a91f3e7d25]
 DELETE FROM sqlcompile_version WHERE version_num IN ('e6f8a2b0c1d7');
+
+-- check: sqlcompile_version now holds exactly [c4a91f3e7d25]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0005 e6f8a2b0c1d7, its version rows changed, expects the version table to hold [c4a91f3e7d25] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0006_7a0d3e5f9b28_merge_reviews_and_tags_branches.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0006 7a0d3e5f9b28: merge reviews and tags branches
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -28,5 +35,8 @@ DELETE FROM sqlcompile_version WHERE version_num IN ('7a0d3e5f9b28');
 INSERT INTO sqlcompile_version (version_num) VALUES ('c4a91f3e7d25');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('e6f8a2b0c1d7');
+
+-- check: sqlcompile_version now holds exactly [c4a91f3e7d25, e6f8a2b0c1d7]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0006 7a0d3e5f9b28, its version rows changed, expects the version table to hold [c4a91f3e7d25, e6f8a2b0c1d7] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25', 'e6f8a2b0c1d7') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 2 OR COALESCE(g.m, 0) <> 2;
 
 COMMIT;

@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0007_2c6b8e4f0a17_add_phone_and_loyalty_points_to_users.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0007 2c6b8e4f0a17: add phone and loyalty points to users
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -32,5 +39,8 @@ ALTER TABLE users DROP COLUMN phone;
 DELETE FROM sqlcompile_version WHERE version_num IN ('2c6b8e4f0a17');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('7a0d3e5f9b28');
+
+-- check: sqlcompile_version now holds exactly [7a0d3e5f9b28]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0007 2c6b8e4f0a17, its version rows changed, expects the version table to hold [7a0d3e5f9b28] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('7a0d3e5f9b28') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0010_b5c7d9e1f3a2_add_loyalty_points_check_on_postgresql.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0010 b5c7d9e1f3a2: add loyalty points check on postgresql
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -26,5 +33,8 @@ SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0010 b5c7d9e1f3a2 expe
 DELETE FROM sqlcompile_version WHERE version_num IN ('b5c7d9e1f3a2');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('4d8a0b2e6f31');
+
+-- check: sqlcompile_version now holds exactly [4d8a0b2e6f31]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0010 b5c7d9e1f3a2, its version rows changed, expects the version table to hold [4d8a0b2e6f31] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('4d8a0b2e6f31') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0011_f0e2c4a6b8d1_add_concurrent_index_on_orders_user_id_a.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0011 f0e2c4a6b8d1: add concurrent index on orders user_id and placed_at
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -30,7 +37,7 @@ DROP INDEX ix_orders_user_id_placed_at;
 
 -- end of autocommit block
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- guard: stop unless sqlcompile_version holds exactly [f0e2c4a6b8d1]
 SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1 expects the version table to hold [f0e2c4a6b8d1] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
@@ -39,5 +46,8 @@ SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1 expe
 DELETE FROM sqlcompile_version WHERE version_num IN ('f0e2c4a6b8d1');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('b5c7d9e1f3a2');
+
+-- check: sqlcompile_version now holds exactly [b5c7d9e1f3a2]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0011 f0e2c4a6b8d1, its version rows changed, expects the version table to hold [b5c7d9e1f3a2] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('b5c7d9e1f3a2') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

@@ -9,12 +9,19 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0012_6e1d2f4a8c30_widen_users_phone_to_40_characters.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- downgrade 0012 6e1d2f4a8c30: widen users phone to 40 characters
 
 -- table rebuild: foreign keys off, outside the transaction (the pragma does nothing inside one), so that DROP TABLE deletes and cascades nothing
 PRAGMA foreign_keys = OFF;
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -56,6 +63,9 @@ ALTER TABLE _sqlcompile_new_users RENAME TO users;
 DELETE FROM sqlcompile_version WHERE version_num IN ('6e1d2f4a8c30');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('f0e2c4a6b8d1');
+
+-- check: sqlcompile_version now holds exactly [f0e2c4a6b8d1]
+SELECT json_extract('{}', 'sqlcompile guard: downgrade of 0012 6e1d2f4a8c30, its version rows changed, expects the version table to hold [f0e2c4a6b8d1] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('f0e2c4a6b8d1') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 -- foreign key check: abort unless every foreign key of the database holds
 SELECT json_extract('{}', 'sqlcompile: foreign key check failed after a table rebuild: a row of table ' || fk."table" || ' references a missing parent; nothing was changed') FROM pragma_foreign_key_check() AS fk LIMIT 1;

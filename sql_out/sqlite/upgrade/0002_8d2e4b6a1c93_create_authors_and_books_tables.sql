@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0002_8d2e4b6a1c93_create_authors_and_books_tables.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- upgrade 0002 8d2e4b6a1c93: create authors and books tables
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -60,5 +67,8 @@ CREATE INDEX ix_books_title ON books (title);
 DELETE FROM sqlcompile_version WHERE version_num IN ('3f1c9a7e2b40');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('8d2e4b6a1c93');
+
+-- check: sqlcompile_version now holds exactly [8d2e4b6a1c93]
+SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0002 8d2e4b6a1c93, its version rows changed, expects the version table to hold [8d2e4b6a1c93] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('8d2e4b6a1c93') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

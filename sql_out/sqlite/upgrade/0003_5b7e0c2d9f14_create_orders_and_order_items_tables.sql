@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0003_5b7e0c2d9f14_create_orders_and_order_items_tables.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- upgrade 0003 5b7e0c2d9f14: create orders and order_items tables
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -66,5 +73,8 @@ CREATE INDEX ix_order_items_book_id ON order_items (book_id);
 DELETE FROM sqlcompile_version WHERE version_num IN ('8d2e4b6a1c93');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('5b7e0c2d9f14');
+
+-- check: sqlcompile_version now holds exactly [5b7e0c2d9f14]
+SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0003 5b7e0c2d9f14, its version rows changed, expects the version table to hold [5b7e0c2d9f14] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('5b7e0c2d9f14') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

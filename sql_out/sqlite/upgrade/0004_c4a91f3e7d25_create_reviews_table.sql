@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0004_c4a91f3e7d25_create_reviews_table.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- upgrade 0004 c4a91f3e7d25: create reviews table
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -46,5 +53,8 @@ CREATE INDEX ix_reviews_user_id ON reviews (user_id);
 DELETE FROM sqlcompile_version WHERE version_num IN ('5b7e0c2d9f14');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('c4a91f3e7d25');
+
+-- check: sqlcompile_version now holds exactly [c4a91f3e7d25]
+SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0004 c4a91f3e7d25, its version rows changed, expects the version table to hold [c4a91f3e7d25] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('c4a91f3e7d25') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;

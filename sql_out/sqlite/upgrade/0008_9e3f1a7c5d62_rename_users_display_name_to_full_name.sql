@@ -9,9 +9,16 @@
 -- tool:       sqlcompile 0.1.0
 -- apply with: sqlite3 -bail app.db < 0008_9e3f1a7c5d62_rename_users_display_name_to_full_name.sql
 
+.bail on
+
+.timeout 60000
+
+-- migration lock: the first BEGIN EXCLUSIVE takes the database's write lock and this mode keeps it, across COMMITs, until the client exits; another apply waits at most 60 s (.timeout) for it, then stops, having changed nothing
+PRAGMA locking_mode = EXCLUSIVE;
+
 -- upgrade 0008 9e3f1a7c5d62: rename users display_name to full_name
 
-BEGIN;
+BEGIN EXCLUSIVE;
 
 -- version table sqlcompile_version (created on first use)
 CREATE TABLE IF NOT EXISTS sqlcompile_version (
@@ -29,5 +36,8 @@ ALTER TABLE users RENAME COLUMN display_name TO full_name;
 DELETE FROM sqlcompile_version WHERE version_num IN ('2c6b8e4f0a17');
 
 INSERT INTO sqlcompile_version (version_num) VALUES ('9e3f1a7c5d62');
+
+-- check: sqlcompile_version now holds exactly [9e3f1a7c5d62]
+SELECT json_extract('{}', 'sqlcompile guard: upgrade of 0008 9e3f1a7c5d62, its version rows changed, expects the version table to hold [9e3f1a7c5d62] but found [' || COALESCE(g.found, '') || ']; nothing was changed') FROM (SELECT COUNT(*) AS n, SUM(CASE WHEN version_num IN ('9e3f1a7c5d62') THEN 1 ELSE 0 END) AS m, group_concat(version_num, ', ') AS found FROM sqlcompile_version) AS g WHERE g.n <> 1 OR COALESCE(g.m, 0) <> 1;
 
 COMMIT;
