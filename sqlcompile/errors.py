@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+#: What a message or a comment never carries as itself: control characters but tab and line
+#: feed, the bidirectional controls and lone surrogates (written as escapes instead).
+UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff]")
+
+
+def _shown_char(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """``text`` with what :data:`UNSHOWN` matches written as an escape: a value or a name
+    quoted in a message cannot move the cursor, reorder the line or hide text."""
+    return UNSHOWN.sub(_shown_char, text)
 
 
 class SqlcompileError(Exception):
@@ -37,7 +54,7 @@ class SqlcompileError(Exception):
         text = f"{self.location()}{self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
-        return text
+        return shown(text)
 
 
 class ConfigError(SqlcompileError):

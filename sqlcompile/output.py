@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlcompile.compiler import Statement
-from sqlcompile.errors import SqlcompileError
+from sqlcompile.errors import SqlcompileError, shown
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -25,21 +25,11 @@ def slug(message: str, limit: int = 40) -> str:
     return text[:limit].rstrip("_") or "revision"
 
 
-#: What a comment line shows as an escape rather than as itself: control characters (a NUL
-#: ends a line for psql and sqlite3), lone surrogates (no UTF-8 for them) and the bidirectional
-#: controls that make a line read otherwise than it runs. Line breaks split comments before.
-_UNSHOWN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
-                      "\u2066-\u2069\ud800-\udfff]")
-
-
-def _shown_char(match: re.Match[str]) -> str:
-    code = ord(match.group(0))
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
 def comment_text(line: str) -> str:
-    """One line of comment text with what :data:`_UNSHOWN` matches written as an escape."""
-    return _UNSHOWN.sub(_shown_char, line)
+    """One line of comment text with control characters (a NUL ends a line for psql and
+    sqlite3), lone surrogates (no UTF-8 for them) and the bidirectional controls that make a
+    line read otherwise than it runs written as escapes. Line breaks split comments before."""
+    return shown(line)
 
 
 def comment_lines(text: str) -> list[str]:

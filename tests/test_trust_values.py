@@ -169,3 +169,11 @@ def test_a_nul_in_a_name_is_refused(dialect: str, tmp_path: Path) -> None:
 def test_long_names_are_refused_offline_too(dialect: str, limit: int, tmp_path: Path) -> None:
     err = render_fails(project(tmp_path, ["v"], dialect, table="t" * (limit + 1)), dialect)
     assert f"at most {limit}" in err
+
+
+def test_a_name_in_an_error_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    """Control and bidirectional characters of a refused name are escapes in the error line."""
+    name = "t\x1b[2J\u202e" + "x" * 70
+    err = render_fails(project(tmp_path, ["v"], "postgresql", table=name), "postgresql")
+    assert "\x1b" not in err and "\u202e" not in err
+    assert "\\x1b[2J\\u202e" in err

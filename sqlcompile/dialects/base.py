@@ -461,6 +461,8 @@ class DialectSupport:
     def terminate(self, sql: str) -> str:
         """The statement as a file holds it: with its `;` (on a line of its own when the last
         line ends in a comment), then the batch separator line if the dialect has one."""
+        if self.directive_prefix is not None and sql.startswith(self.directive_prefix):
+            return sql
         last = sql.rsplit("\n", 1)[-1]
         text = f"{sql}\n;" if "--" in last else f"{sql};"
         return f"{text}\n{self.batch_separator}" if self.batch_separator else text
@@ -480,10 +482,14 @@ class DialectSupport:
         named constraints (the schema model keeps the name the DDL gave them)."""
         return table
 
+    #: How the client's own line commands begin (psql `\\`, sqlite3 `.`, sqlcmd `:`): such a
+    #: line ends at its end, without `;`, which would become part of its argument.
+    directive_prefix: ClassVar[str | None] = None
+
     def is_client_directive(self, sql: str) -> bool:
         """Whether ``sql`` is a command for the client program (not SQL sent to the server);
         validation lists such statements as unvalidated."""
-        return False
+        return self.directive_prefix is not None and sql.startswith(self.directive_prefix)
 
     def alias_options(self, element: Any) -> None:
         """Copy the options of ``option_aliases`` prefixes onto this target's prefix, on the

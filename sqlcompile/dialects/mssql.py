@@ -214,15 +214,12 @@ class MSSQL(DialectSupport):
         # XACT_ABORT: any error rolls the transaction back and ends the batch.
         return ["SET XACT_ABORT ON", "SET NOCOUNT ON"]
 
+    directive_prefix: ClassVar[str | None] = ":"
+
     def client_setup(self, lock_timeout: int) -> list[str]:
         return [":on error exit"]
 
-    def is_client_directive(self, sql: str) -> bool:
-        return sql.startswith(":")
 
-    def terminate(self, sql: str) -> str:
-        # A sqlcmd command is a line of its own, neither SQL nor part of a batch.
-        return sql if self.is_client_directive(sql) else super().terminate(sql)
 
     def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
         resource = self.render_string(self.lock_resource(table))

@@ -44,15 +44,12 @@ class PostgreSQL(DialectSupport):
             "SET standard_conforming_strings = on",
         ]
 
+    directive_prefix: ClassVar[str | None] = "\\"
+
     def client_setup(self, lock_timeout: int) -> list[str]:
         return ["\\set ON_ERROR_STOP on"]
 
-    def is_client_directive(self, sql: str) -> bool:
-        return sql.startswith("\\")
 
-    def terminate(self, sql: str) -> str:
-        # A psql meta-command ends at its line's end; a `;` would become part of its value.
-        return sql if self.is_client_directive(sql) else super().terminate(sql)
 
     def _lock_key(self, table: sa.Table) -> int:
         """The advisory-lock key of the version table: 64 bits of its name's SHA-256

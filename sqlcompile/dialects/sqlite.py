@@ -87,15 +87,12 @@ class SQLite(DialectSupport):
     #: The lock (EXCLUSIVE locking mode) lasts as long as the connection.
     dev_loop_locks: ClassVar[bool] = False
 
+    directive_prefix: ClassVar[str | None] = "."
+
     def client_setup(self, lock_timeout: int) -> list[str]:
         return [".bail on", f".timeout {lock_timeout * 1000}"]
 
-    def is_client_directive(self, sql: str) -> bool:
-        return sql.startswith(".")
 
-    def terminate(self, sql: str) -> str:
-        # A dot-command ends at its line's end; a `;` would become part of its argument.
-        return sql if self.is_client_directive(sql) else super().terminate(sql)
 
     def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
         return [("PRAGMA locking_mode = EXCLUSIVE",
