@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sqlcompile.cli import handle_errors, project, settings
+from sqlcompile.errors import one_line
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -55,11 +56,6 @@ def docstring_text(value: str) -> str:
     style: the docstring reads back as ``value``, LF stays a line break."""
     return _DOC_ESCAPED.sub(_doc_escape, value)
 
-
-def shown_text(text: str) -> str:
-    """``text`` for a terminal, on one line: what is not printable (control characters, line
-    breaks, invisible or bidirectional controls, lone surrogates) as a Python-style escape."""
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
 
 
 def _templates(config_dir: Path | None = None) -> Any:
@@ -324,7 +320,7 @@ def _describe(graph: RevisionGraph, rev: str) -> str:
         tags.append("labels: " + ", ".join(script.branch_labels))
     parents = ", ".join(script.down_revisions) or "<base>"
     suffix = f" ({'; '.join(tags)})" if tags else ""
-    return f"{graph.position[rev]:04d} {parents} -> {rev}{suffix}: {shown_text(script.message)}"
+    return f"{graph.position[rev]:04d} {parents} -> {rev}{suffix}: {one_line(script.message)}"
 
 
 def _autogenerate(proj: Project, message: str, parent: str | None, *, rev_id: str | None,
@@ -550,7 +546,7 @@ def register(cli: click.Group) -> None:
             click.echo(f"sha256:       {script.sha256}")
             doc = str(script.namespace.get("__doc__") or script.message).strip()
             click.echo("")
-            click.echo("    " + "\n    ".join(shown_text(line) for line in doc.split("\n")))
+            click.echo("    " + "\n    ".join(one_line(line) for line in doc.split("\n")))
 
     from sqlcompile.devloop import register as register_devloop
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -179,8 +178,8 @@ def _check_text(sql: str, op: Op, ctx: RenderContext) -> None:
     literal), or a lone surrogate (not text; no UTF-8 for it). The message points at the
     value of the op that brought it in."""
     if "\x00" in sql:
-        found = _carrying(op, lambda text: "\x00" in text)
-        raise ctx.fail(op, f"{found}holds a NUL character ({_position(found, op, chr(0))}); "
+        found, at = _carrier(op, "\x00")
+        raise ctx.fail(op, f"{found}holds a NUL character ({at}); "
                            f"{ctx.dialect.nul_refusal()}", hint=(
                            "take the NUL out of the value (binary data belongs in a binary "
                            "column, as bytes), or write this revision's SQL by hand in "
@@ -190,29 +189,22 @@ def _check_text(sql: str, op: Op, ctx: RenderContext) -> None:
             sql.encode("utf-8")
         except UnicodeEncodeError as exc:
             char = exc.object[exc.start]
-            found = _carrying(op, lambda text: char in text)
-            raise ctx.fail(op, f"{found}holds a lone surrogate U+{ord(char):04X} "
-                               f"({_position(found, op, char)}), which is not text and has no "
-                               "UTF-8 form", hint=(
+            found, at = _carrier(op, char)
+            raise ctx.fail(op, f"{found}holds a lone surrogate U+{ord(char):04X} ({at}), "
+                               "which is not text and has no UTF-8 form", hint=(
                                "a lone surrogate usually comes from decoding bytes wrongly: "
                                "decode them as UTF-8, or store bytes in a binary column")) from None
 
 
-def _carrying(op: Op, test: Callable[[str], bool]) -> str:
-    """`where: ` for the first string of ``op`` that passes ``test`` (empty when none does:
-    then the text came from elsewhere, e.g. a name)."""
+def _carrier(op: Op, char: str) -> tuple[str, str]:
+    """(`<where>: the value '...' `, `character i of n`) for the first string of ``op`` that
+    holds ``char``; the statement and "in the compiled SQL" when none does (the text came from
+    elsewhere, e.g. a name)."""
     for where, text in op.carried_text():
-        if test(text):
-            return f"{where}: the value {printable(text, 60)} "
-    return "the statement "
-
-
-def _position(found: str, op: Op, char: str) -> str:
-    """Where ``char`` first stands in the value named by ``found`` (1-based)."""
-    for where, text in op.carried_text():
-        if found.startswith(f"{where}: ") and char in text:
-            return f"character {text.index(char) + 1} of {len(text)}"
-    return "in the compiled SQL"
+        if char in text:
+            return (f"{where}: the value {printable(text, 60)} ",
+                    f"character {text.index(char) + 1} of {len(text)}")
+    return "the statement ", "in the compiled SQL"
 
 
 @dataclass

@@ -22,6 +22,13 @@ def shown(text: str) -> str:
     return UNSHOWN.sub(_shown_char, text)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line for a terminal or a `#` comment: what is not printable (line
+    breaks, control characters, invisible or bidirectional controls, lone surrogates) as a
+    Python-style escape."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 class SqlcompileError(Exception):
     """Base error: a message for the user, an exit code and an optional location.
 

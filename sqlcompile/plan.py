@@ -65,6 +65,11 @@ def revisions_text(revs: Sequence[str]) -> str:
     return ", ".join(revs) if revs else "(none)"
 
 
+def _label(step: Step) -> str:
+    """How a guard's message names the migration it guards."""
+    return f"{step.direction} of {step.position:04d} {step.script.revision}"
+
+
 @dataclass
 class Framer:
     """Accumulates framed statements for one output (a file or a stream)."""
@@ -96,10 +101,16 @@ class Framer:
             self.statements.append(Statement(sql, file_only=True))
         for sql in self.dialect.session_setup():
             self.add(sql)
-        for sql, comment in self.dialect.lock(self.table, timeout):
+        lock = self.dialect.lock(self.table, timeout)
+        self._add_lock_part(lock)
+        self.locked = bool(lock)
+
+    def _add_lock_part(self, pairs: list[tuple[str, str]]) -> None:
+        """Statements taking or releasing the migration lock (the dev loop skips them where
+        the lock would outlive the migration on its pooled connection)."""
+        for sql, comment in pairs:
             self.statements.append(Statement(sql, [comment] if comment else [],
                                              file_only=not self.dialect.dev_loop_locks))
-            self.locked = True
 
     def begin(self) -> None:
         if self.in_transaction:
@@ -124,9 +135,8 @@ class Framer:
                 self.add(sql, comment)
 
     def guard(self, step: Step) -> None:
-        label = f"{step.direction} of {step.position:04d} {step.script.revision}"
         self.add(
-            self.dialect.guard(self.table, step.before, label),
+            self.dialect.guard(self.table, step.before, _label(step)),
             f"guard: stop unless {self.config.version_table} holds exactly "
             f"[{revisions_text(step.before)}]",
             shape=f"guard:{len(step.before)}",
@@ -149,12 +159,11 @@ class Framer:
         for rev in added:
             self.insert_version(rev, *([comment] if comment else []))
             comment = ""
-        label = f"{step.direction} of {step.position:04d} {step.script.revision}"
         outcome = (NOTHING_CHANGED if self.dialect.transactional_ddl
                    else "the version rows were not changed")
         self.add(
-            self.dialect.guard(self.table, step.after, f"{label}, its version rows changed,",
-                               outcome),
+            self.dialect.guard(self.table, step.after,
+                               f"{_label(step)}, its version rows changed,", outcome),
             f"check: {self.config.version_table} now holds exactly "
             f"[{revisions_text(step.after)}]",
             shape=f"check:{len(step.after)}",
@@ -269,8 +278,6 @@ class Framer:
     def finish(self) -> list[Statement]:
         self.commit()
         if self.locked:
-            for sql, comment in self.dialect.unlock(self.table):
-                self.statements.append(Statement(sql, [comment] if comment else [],
-                                                 file_only=not self.dialect.dev_loop_locks))
+            self._add_lock_part(self.dialect.unlock(self.table))
             self.locked = False
         return self.statements

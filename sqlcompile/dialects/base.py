@@ -67,7 +67,6 @@ def _checked_preparer(base: type[IdentifierPreparer],
             return "\n" in value or bool(super()._requires_quotes(value))
 
     Checked.__name__ = f"Checked{base.__name__}"
-    Checked._checked = set()
     return Checked
 
 
@@ -291,8 +290,7 @@ class DialectSupport:
     def lock_resource(self, table: sa.Table) -> str:
         """The name two applies of the same version table lock: the table, with its schema
         where one is set (dialects add the database where locks are server-wide)."""
-        return f"sqlcompile:{table.schema}.{table.name}" if table.schema else \
-            f"sqlcompile:{table.name}"
+        return f"sqlcompile:{table.schema + '.' if table.schema else ''}{table.name}"
 
     def lock_failed(self, table: sa.Table, timeout: int) -> str:
         """The message of a file that could not take the lock."""

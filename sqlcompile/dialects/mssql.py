@@ -219,8 +219,6 @@ class MSSQL(DialectSupport):
     def client_setup(self, lock_timeout: int) -> list[str]:
         return [":on error exit"]
 
-
-
     def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
         resource = self.render_string(self.lock_resource(table))
         message = self.render_string(self.lock_failed(table, timeout))

@@ -164,7 +164,7 @@ class Oracle(DialectSupport):
         """The DBMS_LOCK name: the version table, in the session's schema unless it names
         one (user locks are instance-wide)."""
         if table.schema:
-            return self.render_string(f"sqlcompile:{table.schema}.{table.name}")
+            return self.render_string(self.lock_resource(table))
         return (f"'sqlcompile:' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || "
                 f"{self.render_string('.' + table.name)}")
 

@@ -49,8 +49,6 @@ class PostgreSQL(DialectSupport):
     def client_setup(self, lock_timeout: int) -> list[str]:
         return ["\\set ON_ERROR_STOP on"]
 
-
-
     def _lock_key(self, table: sa.Table) -> int:
         """The advisory-lock key of the version table: 64 bits of its name's SHA-256
         (advisory locks are per database already)."""

@@ -92,8 +92,6 @@ class SQLite(DialectSupport):
     def client_setup(self, lock_timeout: int) -> list[str]:
         return [".bail on", f".timeout {lock_timeout * 1000}"]
 
-
-
     def lock(self, table: sa.Table, timeout: int) -> list[tuple[str, str]]:
         return [("PRAGMA locking_mode = EXCLUSIVE",
                  "migration lock: the first BEGIN EXCLUSIVE takes the database's write lock "
