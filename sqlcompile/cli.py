@@ -16,7 +16,7 @@ from sqlcompile import __version__
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
-    from sqlcompile.render import Project, Rendered
+    from sqlcompile.pipeline.render import Project, Rendered
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -50,7 +50,7 @@ def settings(ctx: click.Context) -> Config:
 
 
 def project(ctx: click.Context) -> Project:
-    from sqlcompile.render import load_project
+    from sqlcompile.pipeline.render import load_project
 
     return load_project(settings(ctx))
 
@@ -104,8 +104,8 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.output import commit_staged, discard_staged, remove_stale
-    from sqlcompile.render import render_files, render_stream
+    from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
+    from sqlcompile.pipeline.render import render_files, render_stream
 
     proj = project(ctx)
     names = _dialects(proj.config, dialects)
@@ -171,8 +171,8 @@ def _model_warnings(results: list[Rendered], strict: bool) -> int:
 @handle_errors
 def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
     """Check the graph, that every script compiles, and that the SQL files are up to date."""
-    from sqlcompile.output import compare_outputs
-    from sqlcompile.render import render_files
+    from sqlcompile.pipeline.output import compare_outputs
+    from sqlcompile.pipeline.render import render_files
 
     proj = project(ctx)
     results = [render_files(proj, name) for name in proj.config.dialects]

@@ -17,7 +17,7 @@ from sqlcompile.errors import one_line
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
-    from sqlcompile.render import Project
+    from sqlcompile.pipeline.render import Project
     from sqlcompile.sources.graph import RevisionGraph
 
 TEMPLATE_NAME = "script.py.j2"
@@ -80,7 +80,7 @@ def check_new_ids(revision: str | None, branch_labels: Iterable[str] = (),
     ``graph``, one the history holds already (ids compared as a case- and accent-insensitive
     collation compares them)."""
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.plan import VERSION_LENGTH
+    from sqlcompile.pipeline.plan import VERSION_LENGTH
     from sqlcompile.sources.graph import ID_RULE, assignment_line, folded_id, id_problem
 
     problem = None if revision is None else id_problem(revision)
@@ -267,7 +267,7 @@ def script_text(
     template; every value is escaped for where the template puts it, and the result is checked
     (:func:`verify_script`) before anything is written."""
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.output import slug
+    from sqlcompile.pipeline.output import slug
 
     revision = rev_id or secrets.token_hex(6)
     check_new_ids(revision, branch_labels or ())
@@ -300,7 +300,7 @@ def script_text(
 def write_script(config: Config, message: str, down_revision: str | tuple[str, ...] | None,
                  **kw: Any) -> Path:
     """Write a new migration script (see :func:`script_text`)."""
-    from sqlcompile.output import write_atomic
+    from sqlcompile.pipeline.output import write_atomic
 
     path, text = script_text(config, message, down_revision, **kw)
     write_atomic(path, text)
@@ -333,7 +333,7 @@ def _autogenerate(proj: Project, message: str, parent: str | None, *, rev_id: st
     from sqlcompile.config import coerce_setting
     from sqlcompile.dialects import get_dialect
     from sqlcompile.errors import SqlcompileError
-    from sqlcompile.output import write_atomic
+    from sqlcompile.pipeline.output import write_atomic
 
     if dialect:
         name = coerce_setting("dialects", [dialect], "--dialect")[0]
@@ -385,7 +385,7 @@ def register(cli: click.Group) -> None:
         import sys
 
         from sqlcompile.config import coerce_setting
-        from sqlcompile.render import render_schema
+        from sqlcompile.pipeline.render import render_schema
 
         proj = project(ctx)
         name = (coerce_setting("dialects", [dialect], "--dialect")[0] if dialect
@@ -415,7 +415,7 @@ def register(cli: click.Group) -> None:
         from sqlcompile.config import CONFIG_FILE, coerce_setting
         from sqlcompile.dialects import DEFAULT_DIALECT
         from sqlcompile.errors import SqlcompileError
-        from sqlcompile.output import write_atomic
+        from sqlcompile.pipeline.output import write_atomic
 
         root = Path(directory)
         config_path = root / CONFIG_FILE

@@ -16,10 +16,10 @@ from sqlcompile.cli import handle_errors
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-    from sqlcompile.compiler import Statement
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.render import Project
+    from sqlcompile.pipeline.compiler import Statement
+    from sqlcompile.pipeline.render import Project
 
 class ApplyFailed(Exception):
     """A statement failed while applying migrations to a database."""
@@ -40,7 +40,7 @@ def current_heads(engine: sa.Engine, config: Config) -> list[str]:
     """Rows of the version table (empty when it does not exist yet)."""
     import sqlalchemy as sa
 
-    from sqlcompile.plan import version_table
+    from sqlcompile.pipeline.plan import version_table
 
     table = version_table(config)
     with engine.connect() as conn:
@@ -86,7 +86,7 @@ def _apply(engine: sa.Engine, statements: list[Statement]) -> None:
 
 def migrate(proj: Project, url: str | None, target: str, direction: str) -> None:
     """Bring the database at ``url`` to ``target`` by upgrading or downgrading."""
-    from sqlcompile.plan import Framer
+    from sqlcompile.pipeline.plan import Framer
 
     engine, dialect = _engine(proj.config, url)
     graph = proj.graph
@@ -149,7 +149,7 @@ def register(
     @handle_errors
     def stamp(ctx: click.Context, target: str, url: str | None) -> None:
         """Set the version table to TARGET without running migrations."""
-        from sqlcompile.plan import Framer
+        from sqlcompile.pipeline.plan import Framer
 
         proj = project(ctx)
         engine, dialect = _engine(proj.config, url)

@@ -12,9 +12,9 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from sqlcompile.compiler import Body, compile_body, record, replay
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
+from sqlcompile.pipeline.compiler import Body, compile_body, record, replay
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.proxy import alembic_compat
 from sqlcompile.sources.scripts import Script, load_script

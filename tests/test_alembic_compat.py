@@ -11,8 +11,8 @@ from types import ModuleType
 import pytest
 from helpers import REVISION, compile_body_of, compile_ops, script_source, statements_of
 
-from sqlcompile.compiler import Body
 from sqlcompile.errors import CompileError, LiveDatabaseRequired, ScriptError
+from sqlcompile.pipeline.compiler import Body
 
 DIALECTS = ("postgresql", "sqlite")
 ALEMBIC_MODULES = ("alembic", "alembic.op", "alembic.context")

@@ -545,7 +545,7 @@ def test_self_check_reports_what_a_script_leaves_undone(tmp_path: Path) -> None:
     from sqlcompile.commands import script_text
     from sqlcompile.config import load_config
     from sqlcompile.dialects import get_dialect
-    from sqlcompile.render import load_project
+    from sqlcompile.pipeline.render import load_project
 
     root = make_project(tmp_path / "p", CHANGED_MODELS, example=True)
     project = load_project(load_config(root / sp.CONFIG_NAME))

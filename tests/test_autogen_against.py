@@ -21,7 +21,7 @@ from sqlcompile.cli import cli
 from sqlcompile.config import load_config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.errors import SqlcompileError
-from sqlcompile.render import Project, load_project
+from sqlcompile.pipeline.render import Project, load_project
 from sqlcompile.schema.model import ColumnModel, TableModel
 
 REPO = Path(__file__).resolve().parent.parent

@@ -45,7 +45,7 @@ from sqlcompile.autogen.target import target_schema
 from sqlcompile.config import load_config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.render import load_project
+from sqlcompile.pipeline.render import load_project
 
 # --- comparing the database with the models -----------------------------------------------------
 

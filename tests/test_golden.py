@@ -416,7 +416,7 @@ def test_every_op_has_a_golden_case() -> None:
 def test_golden_sql_passes_validation(case: str, dialect: str, tmp_path: Path) -> None:
     """What the golden cases compile to is not rejected by sqlcompile's own validator."""
     from sqlcompile.dialects import get_dialect
-    from sqlcompile.validate import Validator
+    from sqlcompile.pipeline.validate import Validator
 
     try:
         statements = compile_ops(CASES[case], dialect, tmp_path=tmp_path, setup=SETUP)

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from helpers import load, statements_of, write_script
 
-from sqlcompile.compiler import Statement, compile_recording, record, replay, split_sql
 from sqlcompile.config import Config, load_config
 from sqlcompile.dialects import get_dialect
-from sqlcompile.output import format_statements
-from sqlcompile.render import load_project, render_files
+from sqlcompile.pipeline.compiler import Statement, compile_recording, record, replay, split_sql
+from sqlcompile.pipeline.output import format_statements
+from sqlcompile.pipeline.render import load_project, render_files
+from sqlcompile.pipeline.validate import Validator
 from sqlcompile.schema.model import Schema
-from sqlcompile.validate import Validator
 
 ROOT = Path(__file__).resolve().parent.parent
 

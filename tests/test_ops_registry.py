@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sqlcompile.compiler import compile_element
 from sqlcompile.dialects import get_dialect
 from sqlcompile.ops import OPS, IrreversibleOperation, Op, RenderContext
 from sqlcompile.ops.base import RawSQL
@@ -34,6 +33,7 @@ from sqlcompile.ops.table_ops import (
     DropTableComment,
     RenameTable,
 )
+from sqlcompile.pipeline.compiler import compile_element
 
 OP_CLASSES = sorted(OPS.items())
 

@@ -11,7 +11,7 @@ from helpers import write_script
 
 from sqlcompile.config import Config
 from sqlcompile.errors import CompileError
-from sqlcompile.render import load_project, render_files, render_stream
+from sqlcompile.pipeline.render import load_project, render_files, render_stream
 
 
 def upgrade_file(tmp_path: Path, body: str, dialect: str) -> str:

@@ -17,7 +17,7 @@ from sqlc_project import write_config
 from sqlcompile.cli import cli
 from sqlcompile.config import load_config
 from sqlcompile.dialects import get_dialect, known_dialects
-from sqlcompile.render import load_project
+from sqlcompile.pipeline.render import load_project
 
 A, B = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
 SCRIPT = Path("migrations") / "versions" / f"{A}_test.py"

@@ -1,4 +1,4 @@
-"""Raw DDL followed by the schema model: SQL in, model out (sqlcompile.schema.follow)."""
+"""Raw DDL followed by the schema model: SQL in, model out (sqlcompile.sources.follow)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from sqlcompile.dialects import get_dialect
 from sqlcompile.schema.model import Schema, TableModel
-from sqlcompile.schema.parsed import SQLType
-from sqlcompile.schema.raw import apply_sql
+from sqlcompile.sources.parsed import SQLType
+from sqlcompile.sources.raw import apply_sql
 
 BASE = ("CREATE TABLE a (id SERIAL PRIMARY KEY, x text NOT NULL DEFAULT 'q', "
         "y int CONSTRAINT ck_y CHECK (y > 0));"

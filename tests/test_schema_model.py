@@ -9,12 +9,12 @@ import pytest
 import sqlc_project as sp
 from helpers import load, write_script
 
-from sqlcompile.compiler import record, replay
 from sqlcompile.config import Config, load_config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.ops.constraint_ops import CreateIndex, DropConstraint, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
-from sqlcompile.render import load_project
+from sqlcompile.pipeline.compiler import record, replay
+from sqlcompile.pipeline.render import load_project
 from sqlcompile.schema.model import Schema, TableModel
 
 BASE = """
@@ -248,7 +248,7 @@ def test_schema_of_a_cycle_adds_the_keys_afterwards(tmp_path: Path) -> None:
         op.create_foreign_key("fk_authors_best_book", "authors", "books", ["best_book_id"],
                               ["id"])
     """)
-    from sqlcompile.schema.ddl import schema_statements
+    from sqlcompile.pipeline.printer import schema_statements
 
     sql = [s.sql for s in schema_statements(schema) if s.sql]
     assert sql[-1].startswith("ALTER TABLE") and "FOREIGN KEY" in sql[-1]
@@ -272,7 +272,7 @@ def test_models_at_any_revision_in_any_order_equal_a_fresh_replay(tmp_path: Path
     as replaying from nothing."""
     import sys
 
-    from sqlcompile.schema.ddl import schema_statements
+    from sqlcompile.pipeline.printer import schema_statements
 
     sys.path.insert(0, str(sp.REPO / "bench"))
     from gen_history import generate
@@ -294,7 +294,7 @@ def test_models_at_any_revision_in_any_order_equal_a_fresh_replay(tmp_path: Path
 
 
 def test_triggers_from_raw_sql_are_kept_verbatim_and_forgotten_on_renames() -> None:
-    from sqlcompile.schema.raw import apply_sql
+    from sqlcompile.sources.raw import apply_sql
 
     schema = Schema(get_dialect("sqlite"))
     schema.revision = "r1"
@@ -322,7 +322,7 @@ def test_triggers_from_raw_sql_are_kept_verbatim_and_forgotten_on_renames() -> N
 
 
 def test_create_trigger_is_unvalidated_never_an_error() -> None:
-    from sqlcompile.validate import UNVALIDATED, Validator
+    from sqlcompile.pipeline.validate import UNVALIDATED, Validator
 
     for name in ("sqlite", "postgresql", "mysql"):
         check = Validator(get_dialect(name)).check(

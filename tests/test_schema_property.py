@@ -27,7 +27,7 @@ from test_schema_reflect import _unique_keys, from_database, from_model
 
 from sqlcompile.config import load_config
 from sqlcompile.dialects import get_dialect
-from sqlcompile.render import load_project
+from sqlcompile.pipeline.render import load_project
 
 TYPES = {
     "int": "sa.Integer()",

@@ -15,7 +15,7 @@ import sqlc_project as sp
 
 from sqlcompile.config import load_config
 from sqlcompile.dialects import get_dialect
-from sqlcompile.render import load_project
+from sqlcompile.pipeline.render import load_project
 from sqlcompile.schema.model import Schema
 
 DATABASES = [("pg_db", "postgresql"), ("sqlite_db", "sqlite"), ("mariadb_db", "mariadb")]

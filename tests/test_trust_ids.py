@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sqlcompile.cli import cli
-from sqlcompile.output import slug
+from sqlcompile.pipeline.output import slug
 from sqlcompile.sources.graph import folded_id, id_problem
 
 VERSIONS = Path("migrations") / "versions"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from sqlcompile.autogen.changes import Change
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.render import Project
+    from sqlcompile.pipeline.render import Project
     from sqlcompile.schema.model import Schema, TableKey
 
 INDENT = "    "
@@ -110,7 +110,7 @@ def self_check(text: str, path_name: str, project: Project, result: Autogenerate
     import tempfile
     from pathlib import Path
 
-    from sqlcompile.compiler import record, replay
+    from sqlcompile.pipeline.compiler import record, replay
     from sqlcompile.sources.proxy import alembic_compat
     from sqlcompile.sources.scripts import load_script
 

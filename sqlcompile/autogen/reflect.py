@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from sqlcompile.autogen.target import Target
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.render import Project
+    from sqlcompile.pipeline.render import Project
 
 CONNECT_HINT = "check the URL, that the server is running and that this user may connect"
 
@@ -238,7 +238,7 @@ class _Reader:
     def history_schema(self) -> Schema | None:
         """The history's schema at the revisions the version table names (None, with a note,
         when it names none the history has)."""
-        from sqlcompile.plan import version_table
+        from sqlcompile.pipeline.plan import version_table
 
         if self.project is None:
             self.notes.append(f"{self.dialect.title} stores no comments: the database's "

@@ -15,9 +15,8 @@ from sqlalchemy.sql.base import DialectKWArgs
 from sqlalchemy.sql.compiler import DDLCompiler, IdentifierPreparer, SQLCompiler
 
 if TYPE_CHECKING:
-    from sqlcompile.ops.base import Op, RenderContext
+    from sqlcompile.ops.base import Op, Recorded, RenderContext
     from sqlcompile.schema.model import EnumModel, TableModel
-    from sqlcompile.sources.recorder import Recorded
 
 
 def _balanced(text: str) -> bool:

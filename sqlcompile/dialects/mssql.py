@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile import ddl
+from sqlcompile.dialects import ddl
 from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport
 from sqlcompile.ops.base import Element, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex

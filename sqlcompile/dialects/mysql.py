@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile import ddl
+from sqlcompile.dialects import ddl
 from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport, _outside_quotes, printable
 from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
 from sqlcompile.ops.constraint_ops import (

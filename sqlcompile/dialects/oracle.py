@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile import ddl
+from sqlcompile.dialects import ddl
 from sqlcompile.dialects.base import (
     NOTHING_CHANGED,
     DialectSupport,

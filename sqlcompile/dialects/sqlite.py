@@ -19,7 +19,7 @@ from sqlcompile.ops.base import Op, RenderContext
 from sqlcompile.ops.table_ops import AddColumn, CreateTable, DropColumn
 
 if TYPE_CHECKING:
-    from sqlcompile.sources.recorder import Recorded
+    from sqlcompile.ops.base import Recorded
 
 
 #: Characters the sqlite3 shell does not read back from a literal as written: it stops reading a

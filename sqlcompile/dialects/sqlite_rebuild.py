@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile import ddl
+from sqlcompile.dialects import ddl
 from sqlcompile.ops.base import Element, Framing, Note, Op, RawSQL, RenderContext, qualified
 from sqlcompile.ops.constraint_ops import AddConstraintOp, CreateIndex, DropConstraint, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn
@@ -28,8 +28,8 @@ from sqlcompile.schema.convert import sql_text, to_sa_table
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.ops.base import Recorded
     from sqlcompile.schema.model import Schema, TableModel
-    from sqlcompile.sources.recorder import Recorded
 
 #: What a rebuild asks of the planner (see SQLite.frame_sql).
 FOREIGN_KEYS_OFF = "foreign_keys_off"
@@ -125,7 +125,7 @@ def create_table_elements(op: CreateTable, ctx: RenderContext) -> list[Element]:
     if not any(isinstance(c.type, sa.Enum) and not c.type.create_constraint
                for c in op.table.columns):
         return op.elements(ctx)
-    from sqlcompile.ops.base import ensure_fk_targets
+    from sqlcompile.schema.convert import ensure_fk_targets
 
     table = ensure_fk_targets(op.table.to_metadata(sa.MetaData()))
     notes = enum_checks(table, ctx.dialect)
@@ -276,7 +276,7 @@ def _batchable(item: Recorded) -> bool:
 
 def group_batches(recorded: list[Recorded]) -> list[Recorded]:
     """Consecutive ops of one batch_alter_table block become one :class:`TableChanges`."""
-    from sqlcompile.sources.recorder import Recorded
+    from sqlcompile.ops.base import Recorded
 
     out: list[Recorded] = []
     for item in recorded:

@@ -86,6 +86,17 @@ class RenderContext:
         )
 
 
+@dataclass
+class Recorded:
+    """One recorded operation; ``autocommit`` when recorded inside an autocommit_block()."""
+
+    op: Op
+    autocommit: bool
+    line: int | None = None  # the script line that recorded it, for compile errors
+    #: Which `batch_alter_table` block recorded it (numbered per script run), if any.
+    batch: int | None = None
+
+
 def other_dialect_notes(ctx: RenderContext, options: Any, what: str) -> list[Note]:
     """Notes for keyword options (``postgresql_include=...``) meant for another dialect: they
     are not rendered for this one, and the file says so rather than dropping them silently."""
@@ -107,29 +118,6 @@ def table_for(
 ) -> sa.Table:
     """A throwaway Table in its own MetaData, to give DDL elements a table to name."""
     return sa.Table(name, sa.MetaData(), *items, schema=schema, **kw)
-
-
-def ensure_fk_targets(table: sa.Table) -> sa.Table:
-    """Give every foreign key of ``table`` a stand-in referenced table in the same MetaData.
-
-    Scripts name FK targets as strings ("authors.id"); the referenced table is not part of the
-    op, but SQLAlchemy's compiler needs a table to resolve the column against.
-    """
-    metadata = table.metadata
-    for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
-        if not isinstance(fk._colspec, str):
-            continue
-        parts = fk._colspec.split(".")
-        column = parts[-1]
-        name = parts[-2]
-        schema = ".".join(parts[:-2]) or None
-        key = f"{schema}.{name}" if schema else name
-        target = metadata.tables.get(key)
-        if target is None:
-            target = sa.Table(name, metadata, schema=schema)
-        if column not in target.c:
-            target.append_column(sa.Column(column, sa.types.NULLTYPE))
-    return table
 
 
 def table_name_only(name: str, schema: str | None = None) -> sa.TableClause:

@@ -80,7 +80,7 @@ class Execute(Op):
 
     def _for_target(self, text: str, ctx: RenderContext) -> str:
         """``text`` as written when it is in the target's dialect, else transpiled."""
-        from sqlcompile.schema.raw import same_sql_dialect, transpile
+        from sqlcompile.dialects.transpile import same_sql_dialect, transpile
 
         if self.dialect is None or same_sql_dialect(self.dialect, ctx.dialect):
             return text
@@ -134,7 +134,8 @@ class Execute(Op):
         raise IrreversibleOperation("execute: raw SQL has no known reverse")
 
     def apply(self, schema: Schema) -> None:
-        from sqlcompile.schema.raw import apply_element, same_sql_dialect, transpile
+        from sqlcompile.dialects.transpile import same_sql_dialect, transpile
+        from sqlcompile.sources.raw import apply_element
 
         sql, source = self.sql, self.dialect
         text = sql.text if isinstance(sql, sa.TextClause) else sql

@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile import ddl
+from sqlcompile.dialects import ddl
 from sqlcompile.ops.base import (
     Element,
     IrreversibleOperation,
     Note,
     Op,
     RenderContext,
-    ensure_fk_targets,
     other_dialect_notes,
     qualified,
     table_for,
@@ -24,6 +23,7 @@ from sqlcompile.ops.base import (
 from sqlcompile.schema.convert import (
     created_on,
     default_text,
+    ensure_fk_targets,
     table_from_sa,
     to_sa_column,
     to_sa_table,

@@ -218,7 +218,6 @@ def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
     With ``fk_targets``, foreign key targets get stand-in tables in the same MetaData unless
     already there (without, the caller adds every table first).
     """
-    from sqlcompile.ops.base import ensure_fk_targets
 
     metadata = metadata if metadata is not None else sa.MetaData()
     pk_columns = set(table.primary_key.columns) if table.primary_key else set()
@@ -258,3 +257,26 @@ def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
     if result.table is None:
         result._set_parent(table)
     return result
+
+
+def ensure_fk_targets(table: sa.Table) -> sa.Table:
+    """Give every foreign key of ``table`` a stand-in referenced table in the same MetaData.
+
+    Scripts name FK targets as strings ("authors.id"); the referenced table is not part of the
+    op, but SQLAlchemy's compiler needs a table to resolve the column against.
+    """
+    metadata = table.metadata
+    for fk in sorted(table.foreign_keys, key=lambda f: f.target_fullname):
+        if not isinstance(fk._colspec, str):
+            continue
+        parts = fk._colspec.split(".")
+        column = parts[-1]
+        name = parts[-2]
+        schema = ".".join(parts[:-2]) or None
+        key = f"{schema}.{name}" if schema else name
+        target = metadata.tables.get(key)
+        if target is None:
+            target = sa.Table(name, metadata, schema=schema)
+        if column not in target.c:
+            target.append_column(sa.Column(column, sa.types.NULLTYPE))
+    return table

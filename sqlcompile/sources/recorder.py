@@ -11,7 +11,6 @@ import contextlib
 import functools
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,22 +20,12 @@ from sqlalchemy.sql.elements import ClauseElement, conv
 
 from sqlcompile.errors import LiveDatabaseRequired, ScriptError
 from sqlcompile.ops import OPS, Op
+from sqlcompile.ops.base import Recorded
 from sqlcompile.ops.data_ops import Execute, TransactionBreak
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
-
-
-@dataclass
-class Recorded:
-    """One recorded operation; ``autocommit`` when recorded inside an autocommit_block()."""
-
-    op: Op
-    autocommit: bool
-    line: int | None = None  # the script line that recorded it, for compile errors
-    #: Which `batch_alter_table` block recorded it (numbered per script run), if any.
-    batch: int | None = None
 
 
 def script_line(path: Path) -> int | None:

@@ -1,4 +1,4 @@
-"""Raw SQL and the schema model: following DDL written by hand, and transpiling it.
+"""Raw SQL as a source of schema changes: following what ``op.execute()`` runs in the model.
 
 What ``op.execute()`` runs is applied to the model where it can be understood: SQLAlchemy DDL
 elements (enum types), and SQL text that sqlglot parses into statements the model follows.
@@ -14,60 +14,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ClauseElement
 
+from sqlcompile.dialects.transpile import sqlglot_name
+
 if TYPE_CHECKING:
-    from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.schema.model import Schema
-
-
-def sqlglot_name(dialect_name: str) -> str:
-    """sqlglot's name for one of our dialects (names may also be sqlglot's own)."""
-    from sqlcompile.dialects import get_dialect, known_dialects
-
-    if dialect_name in known_dialects():
-        return get_dialect(dialect_name).sqlglot_name
-    return dialect_name
-
-
-def same_sql_dialect(source: str, target: DialectSupport) -> bool:
-    """Whether SQL written for ``source`` is already in ``target``'s dialect (as sqlglot sees
-    it), so it runs as written, byte for byte."""
-    return source == target.name or sqlglot_name(source) == target.sqlglot_name
-
-
-def transpile(sql: str, source: str, target: DialectSupport) -> str:
-    """``sql`` written for dialect ``source``, rewritten by sqlglot for ``target``.
-
-    Raises ValueError naming what sqlglot could not do; nothing is passed through unchanged.
-    """
-    import sqlglot
-    from sqlglot.errors import ErrorLevel, SqlglotError
-
-    read = sqlglot_name(source)
-    try:
-        sqlglot.Dialect.get_or_raise(read)
-    except (SqlglotError, ValueError):
-        raise ValueError(f"unknown SQL dialect {source!r} for transpiling") from None
-    try:
-        trees = sqlglot.parse(sql, read=read, error_level=ErrorLevel.RAISE)
-    except SqlglotError as exc:
-        first = str(exc).splitlines()[0]
-        raise ValueError(f"sqlglot cannot parse this {source} SQL: {first}") from None
-    found = [t for t in trees if t is not None]
-    if len(found) != 1:
-        raise ValueError(f"op.execute() with dialect= takes one statement; found {len(found)}")
-    tree = found[0]
-    if isinstance(tree, sqlglot.exp.Command):
-        raise ValueError(f"sqlglot does not understand this {source} statement, so it cannot "
-                         f"rewrite it for {target.title}")
-    # `:name` stays as written (a literal colon for the client), not the target's paramstyle.
-    tree = tree.transform(lambda node: sqlglot.exp.var(f":{node.name}")
-                          if isinstance(node, sqlglot.exp.Placeholder) and node.name else node)
-    try:
-        return tree.sql(dialect=target.sqlglot_name, unsupported_level=ErrorLevel.RAISE)
-    except SqlglotError as exc:
-        first = str(exc).splitlines()[0]
-        raise ValueError(f"sqlglot cannot rewrite this {source} SQL for {target.title}: "
-                         f"{first}") from None
 
 
 def apply_element(schema: Schema, element: Any, source: str | None = None) -> None:
@@ -113,7 +63,7 @@ _ONE_DML = re.compile(r"\s*(?:INSERT|UPDATE|DELETE|MERGE)\b[^;]*;?\s*", re.IGNOR
 def apply_sql(schema: Schema, sql: str, source: str | None = None) -> None:
     """Apply SQL text to the model (statements sqlglot parses in ``source`` or the model's
     dialect); what the model cannot follow marks it incomplete."""
-    from sqlcompile.schema import follow
+    from sqlcompile.sources import follow
 
     if _ONE_DML.fullmatch(sql):
         return

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlcompile.compiler import Statement
 from sqlcompile.errors import SqlcompileError, shown
+from sqlcompile.pipeline.compiler import Statement
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport

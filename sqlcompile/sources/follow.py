@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlglot import exp
 
-from sqlcompile.schema.parsed import Reader, column_names, lowercase_unquoted
+from sqlcompile.sources.parsed import Reader, column_names, lowercase_unquoted
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Op
@@ -234,8 +234,8 @@ def _where(table: exp.Expression) -> tuple[str, str | None]:
 
 
 def _create_table(reader: Reader, tree: exp.Expression) -> bool:
-    from sqlcompile.ops.base import ensure_fk_targets
     from sqlcompile.ops.table_ops import CreateTable
+    from sqlcompile.schema.convert import ensure_fk_targets
 
     target = tree.this
     properties = tree.args.get("properties")
@@ -357,8 +357,9 @@ def _alter_table(reader: Reader, tree: exp.Expression) -> bool:
 
 
 def _add_column(reader: Reader, action: exp.Expression, table: str, schema: str | None) -> bool:
-    from sqlcompile.ops.base import ensure_fk_targets, table_for
+    from sqlcompile.ops.base import table_for
     from sqlcompile.ops.table_ops import AddColumn
+    from sqlcompile.schema.convert import ensure_fk_targets
 
     assert isinstance(action, exp.ColumnDef)
     column, extra = reader.column(action)

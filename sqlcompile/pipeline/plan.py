@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile.compiler import Body, Statement, compile_element
 from sqlcompile.dialects.base import NOTHING_CHANGED
+from sqlcompile.pipeline.compiler import Body, Statement, compile_element
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config

@@ -16,8 +16,8 @@ from sqlcompile.ops.data_ops import TransactionBreak
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.ops.base import Recorded
     from sqlcompile.schema.model import Schema
-    from sqlcompile.sources.recorder import Recorded
     from sqlcompile.sources.scripts import Script
 
 
@@ -263,7 +263,7 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
 
 def replay(recording: Recording, schema: Schema) -> None:
     """Apply a recording's changes to the schema model, without compiling SQL."""
-    from sqlcompile.schema.raw import apply_sql
+    from sqlcompile.sources.raw import apply_sql
 
     if recording.hand_written is not None:
         for segment in recording.hand_written.segments:

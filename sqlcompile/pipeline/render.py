@@ -8,18 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from sqlcompile import __version__, parallel
-from sqlcompile.compiler import Body, Recording, Statement, compile_recording, record, replay
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.errors import ConfigError, SqlcompileError
-from sqlcompile.output import discard_staged, format_statements, header, slug, stage
-from sqlcompile.plan import VERSION_LENGTH, Framer, revisions_text
-from sqlcompile.schema.ddl import schema_statements
+from sqlcompile.pipeline.compiler import (
+    Body,
+    Recording,
+    Statement,
+    compile_recording,
+    record,
+    replay,
+)
+from sqlcompile.pipeline.output import discard_staged, format_statements, header, slug, stage
+from sqlcompile.pipeline.plan import VERSION_LENGTH, Framer, revisions_text
+from sqlcompile.pipeline.printer import schema_statements
+from sqlcompile.pipeline.validate import Report, Validator
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step, check_ids
 from sqlcompile.sources.scripts import Script, load_scripts, scripts_code
-from sqlcompile.validate import Report, Validator
 
 #: Every this many revisions a model is kept, so going back (a downgrade stream) replays at most
 #: this many; between them only the latest model is kept, so memory does not grow with the

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sqlcompile.compiler import Statement
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.pipeline.compiler import Statement
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile.compiler import Statement, compile_element
-from sqlcompile.ops.base import Note, RenderContext, ensure_fk_targets
-from sqlcompile.schema.convert import to_sa_table
+from sqlcompile.ops.base import Note, RenderContext
+from sqlcompile.pipeline.compiler import Statement, compile_element
+from sqlcompile.schema.convert import ensure_fk_targets, to_sa_table
 from sqlcompile.schema.model import key_order
 
 if TYPE_CHECKING:

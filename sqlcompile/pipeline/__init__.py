@@ -1,0 +1,2 @@
+"""The compile pipeline: recording and compiling bodies, framing, validation, output, and
+the schema printer."""
