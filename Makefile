@@ -18,11 +18,13 @@ render: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check sqlcompile tests bench
 	$(VENV)/bin/mypy sqlcompile
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sqlcompile tests bench
 	$(VENV)/bin/mypy sqlcompile
+	$(VENV)/bin/lint-imports
 
 # Regenerate the golden SQL files under tests/golden/ (review the diff like code).
 golden: $(STAMP)

@@ -5,54 +5,17 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
-from collections.abc import Callable
-from functools import wraps
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from sqlcompile import __version__
+from sqlcompile import __version__, commands, devloop
+from sqlcompile.clisupport import TRACEBACK_ENV, handle_errors, project
+from sqlcompile.errors import Findings, SqlcompileError
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.pipeline.render import Project, Rendered
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def fail(error: Exception, code: int) -> None:
-    click.echo(f"error: {error}", err=True)
-    sys.exit(code)
-
-
-def handle_errors(fn: F) -> F:
-    """Turn our errors into a message on stderr and their exit code."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kw: Any) -> Any:
-        from sqlcompile.errors import SqlcompileError
-
-        try:
-            return fn(*args, **kw)
-        except SqlcompileError as exc:
-            fail(exc, exc.exit_code)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def settings(ctx: click.Context) -> Config:
-    from sqlcompile.config import load_config
-
-    opts = ctx.find_root().params
-    path = Path(opts["config"]) if opts.get("config") else None
-    return load_config(path, env=opts.get("env"), x_arguments=tuple(opts.get("x_arg") or ()))
-
-
-def project(ctx: click.Context) -> Project:
-    from sqlcompile.pipeline.render import load_project
-
-    return load_project(settings(ctx))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,7 +25,10 @@ def project(ctx: click.Context) -> Project:
                    "./pyproject.toml).")
 @click.option("--env", help="Environment from [tool.sqlcompile.environments.NAME].")
 @click.option("-x", "x_arg", multiple=True, help="KEY=VALUE for context.get_x_argument().")
-def cli(config: str | None, env: str | None, x_arg: tuple[str, ...]) -> None:
+@click.option("--traceback", is_flag=True,
+              help=f"On an internal error (exit 70), show its traceback (or set "
+                   f"{TRACEBACK_ENV}=1).")
+def cli(config: str | None, env: str | None, x_arg: tuple[str, ...], traceback: bool) -> None:
     """Compile an Alembic-format migration history into plain, guarded, validated SQL."""
 
 
@@ -103,7 +69,6 @@ def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
 def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
-    from sqlcompile.errors import SqlcompileError
     from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.pipeline.render import render_files, render_stream
 
@@ -124,8 +89,7 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         staged = {path: tmp for r in results for path, tmp in r.staged.items()}
         if not _report(results, verbose):
             discard_staged(staged)
-            click.echo("error: validation failed; no files were written", err=True)
-            sys.exit(1)
+            raise Findings("validation failed; no files were written")
         commit_staged(staged)
         produced = [path for r in results for path in r.files]
         removed = remove_stale(produced, [proj.config.output_path / n for n in names])
@@ -144,8 +108,7 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     description = f"{direction} {start} -> {target}"
     result = render_stream(proj, names[0], steps, description)
     if not _report([result], verbose):
-        click.echo("error: validation failed; nothing was printed", err=True)
-        sys.exit(1)
+        raise Findings("validation failed; nothing was printed")
     # The stream is UTF-8 bytes whatever the locale (the PostgreSQL session says so too).
     sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
     sys.stdout.flush()
@@ -191,11 +154,11 @@ def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
         click.echo("check failed: run `sqlcompile render` and review the diff", err=True)
     models_ok = _compare_models(proj)
     if not ok or not models_ok:
-        sys.exit(1)
+        raise Findings()  # each finding and a `check failed` line are printed above
     if strict and warnings:
         click.echo("check failed (--strict): the schema model may be incomplete (see above)",
                    err=True)
-        sys.exit(1)
+        raise Findings()
     note = f" ({warnings} schema model warning(s) above)" if warnings else ""
     models = ", models match" if proj.config.target_metadata else ""
     click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date{models}{note}",
@@ -227,9 +190,8 @@ def _compare_models(proj: Project) -> bool:
     return ok
 
 
-from sqlcompile.commands import register  # noqa: E402  (commands beyond render/check)
-
-register(cli)
+for command in (*commands.COMMANDS, *devloop.COMMANDS):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sqlcompile.cli import handle_errors, project, settings
-from sqlcompile.errors import one_line
+from sqlcompile.clisupport import handle_errors, project
+from sqlcompile.errors import Findings, one_line
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -280,13 +280,24 @@ def script_text(
                                     for name, value in values.items()}
     values["down_revision_text"] = _parents_text(down_revision)
     placeholders["down_revision_text"] = _parents_text(placeholders["down_revision"])
-    template = _templates(config.root / config.script_location).get_template(TEMPLATE_NAME)
-    text = template.render(**_context(message, revision, down_revision, labels, depends,
-                                      upgrade_body, downgrade_body, imports or []))
-    reference = template.render(**_context(
-        placeholders["message"], placeholders["revision"], placeholders["down_revision"],
-        placeholders["branch_labels"], placeholders["depends_on"],
-        upgrade_body and "    pass", downgrade_body and "    pass", imports or []))
+    import jinja2
+
+    own = config.root / config.script_location / TEMPLATE_NAME
+    try:
+        template = _templates(own.parent).get_template(TEMPLATE_NAME)
+        text = template.render(**_context(message, revision, down_revision, labels, depends,
+                                          upgrade_body, downgrade_body, imports or []))
+        reference = template.render(**_context(
+            placeholders["message"], placeholders["revision"], placeholders["down_revision"],
+            placeholders["branch_labels"], placeholders["depends_on"],
+            upgrade_body and "    pass", downgrade_body and "    pass", imports or []))
+    except jinja2.TemplateError as exc:  # the project's template (the packaged one renders)
+        raise SqlcompileError(f"the script template cannot be rendered: {exc.message or exc}",
+                              path=(own.relative_to(config.root) if own.is_relative_to(
+                                  config.root) else own).as_posix(),
+                              line=getattr(exc, "lineno", None),
+                              hint="fix the template, or remove it to use the packaged one"
+                              ) from None
     shown = Path(template.filename or TEMPLATE_NAME)
     verify_script(text, reference, values, placeholders, imports or [],
                   shown.relative_to(config.root).as_posix() if shown.is_relative_to(config.root)
@@ -371,183 +382,187 @@ def _autogenerate(proj: Project, message: str, parent: str | None, *, rev_id: st
     click.echo(f"created {shown} ({len(result.diff.changes)} change(s))")
 
 
-def register(cli: click.Group) -> None:
-    """Add the commands of this module (and the dev loop) to the CLI group."""
+@click.command("schema")
+@click.option("--dialect", help="Target dialect (default: the first configured).")
+@click.option("--at", "at", default="heads",
+              help="Revision (id, prefix, label, head, heads; default: heads).")
+@click.pass_context
+@handle_errors
+def schema_command(ctx: click.Context, dialect: str | None, at: str) -> None:
+    """Print the schema at a revision as DDL, from the schema model (no database)."""
+    import sys
 
-    @cli.command("schema")
-    @click.option("--dialect", help="Target dialect (default: the first configured).")
-    @click.option("--at", "at", default="heads",
-                  help="Revision (id, prefix, label, head, heads; default: heads).")
-    @click.pass_context
-    @handle_errors
-    def schema_command(ctx: click.Context, dialect: str | None, at: str) -> None:
-        """Print the schema at a revision as DDL, from the schema model (no database)."""
-        import sys
+    from sqlcompile.config import coerce_setting
+    from sqlcompile.pipeline.render import render_schema
 
-        from sqlcompile.config import coerce_setting
-        from sqlcompile.pipeline.render import render_schema
+    proj = project(ctx)
+    name = (coerce_setting("dialects", [dialect], "--dialect")[0] if dialect
+            else proj.config.dialects[0])
+    revisions = proj.graph.resolve(at)
+    everything = set(revisions) == set(proj.graph.heads())
+    shown = ", ".join(revisions) or "nothing applied"
+    description = at if shown == at else f"{at} ({shown})"
+    if everything:  # the same bytes as the schema.sql that render writes
+        result = render_schema(proj, name)
+    else:
+        result = render_schema(proj, name, revisions, description)
+    for problem in result.report.errors:
+        click.echo(f"statement failed validation ({problem.detail}): {problem.sql}",
+                   err=True)
+    if result.report.errors:
+        raise Findings()  # printed above
+    sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
+    sys.stdout.flush()
 
-        proj = project(ctx)
-        name = (coerce_setting("dialects", [dialect], "--dialect")[0] if dialect
-                else proj.config.dialects[0])
-        revisions = proj.graph.resolve(at)
-        everything = set(revisions) == set(proj.graph.heads())
-        shown = ", ".join(revisions) or "nothing applied"
-        description = at if shown == at else f"{at} ({shown})"
-        if everything:  # the same bytes as the schema.sql that render writes
-            result = render_schema(proj, name)
-        else:
-            result = render_schema(proj, name, revisions, description)
-        for problem in result.report.errors:
-            click.echo(f"statement failed validation ({problem.detail}): {problem.sql}",
-                       err=True)
-        if result.report.errors:
-            sys.exit(1)
-        sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
-        sys.stdout.flush()
 
-    @cli.command()
-    @click.argument("directory", default=".", type=click.Path(file_okay=False))
-    @click.option("--dialect", "dialects", multiple=True, help="Target dialect(s).")
-    @handle_errors
-    def init(directory: str, dialects: tuple[str, ...]) -> None:
-        """Create sqlcompile.toml, migrations/ with a script template, and sql_out/."""
-        from sqlcompile.config import CONFIG_FILE, coerce_setting
-        from sqlcompile.dialects import DEFAULT_DIALECT
-        from sqlcompile.errors import SqlcompileError
-        from sqlcompile.pipeline.output import write_atomic
+@click.command("init")
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@click.option("--dialect", "dialects", multiple=True, help="Target dialect(s).")
+@handle_errors
+def init_command(directory: str, dialects: tuple[str, ...]) -> None:
+    """Create sqlcompile.toml, migrations/ with a script template, and sql_out/."""
+    from sqlcompile.config import CONFIG_FILE, coerce_setting
+    from sqlcompile.dialects import DEFAULT_DIALECT
+    from sqlcompile.errors import SqlcompileError
+    from sqlcompile.pipeline.output import write_atomic
 
-        root = Path(directory)
-        config_path = root / CONFIG_FILE
-        if config_path.exists():
-            raise SqlcompileError(f"{config_path} already exists; nothing was changed")
-        chosen = list(coerce_setting("dialects", list(dialects) or [DEFAULT_DIALECT], "--dialect"))
-        env = _templates()
-        template = env.loader.get_source(env, TEMPLATE_NAME)[0]
-        (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
-        (root / "sql_out").mkdir(parents=True, exist_ok=True)
-        write_atomic(root / "migrations" / TEMPLATE_NAME, template)
-        rendered = env.get_template("sqlcompile.toml.j2").render(
-            dialects="[" + ", ".join(f'"{d}"' for d in chosen) + "]"
-        )
-        write_atomic(config_path, rendered)
-        click.echo(f"created {config_path}, {root / 'migrations'}, {root / 'sql_out'}")
+    root = Path(directory)
+    config_path = root / CONFIG_FILE
+    if config_path.exists():
+        raise SqlcompileError(f"{config_path} already exists; nothing was changed")
+    chosen = list(coerce_setting("dialects", list(dialects) or [DEFAULT_DIALECT], "--dialect"))
+    env = _templates()
+    template = env.loader.get_source(env, TEMPLATE_NAME)[0]
+    (root / "migrations" / "versions").mkdir(parents=True, exist_ok=True)
+    (root / "sql_out").mkdir(parents=True, exist_ok=True)
+    write_atomic(root / "migrations" / TEMPLATE_NAME, template)
+    rendered = env.get_template("sqlcompile.toml.j2").render(
+        dialects="[" + ", ".join(f'"{d}"' for d in chosen) + "]"
+    )
+    write_atomic(config_path, rendered)
+    click.echo(f"created {config_path}, {root / 'migrations'}, {root / 'sql_out'}")
 
-    @cli.command()
-    @click.option("-m", "--message", required=True, help="What the revision does.")
-    @click.option("--head", "head", help="Parent revision (default: the single head).")
-    @click.option("--rev-id", help="Revision id to use instead of a random one.")
-    @click.option("--branch-label", "branch_labels", multiple=True)
-    @click.option("--depends-on", "depends_on", multiple=True)
-    @click.option("--autogenerate", is_flag=True,
-                  help="Fill the script with what the models (target_metadata) add or change "
-                       "compared with the history's schema.")
-    @click.option("--against", metavar="URL",
-                  help="With --autogenerate: compare with this live database instead.")
-    @click.option("--dialect", help="With --autogenerate: the dialect to compare for (default: "
-                                    "the first configured; with --against, the URL's).")
-    @click.option("--rename", "renames", multiple=True, metavar="[TABLE.]OLD=NEW",
-                  help="With --autogenerate: a column (TABLE.OLD=NEW) or table (OLD=NEW) was "
-                       "renamed, not dropped and added (repeatable).")
-    @click.option("--allow-empty", is_flag=True,
-                  help="With --autogenerate: write a script even when nothing differs.")
-    @click.pass_context
-    @handle_errors
-    def revision(ctx: click.Context, message: str, head: str | None, rev_id: str | None,
-                 branch_labels: tuple[str, ...], depends_on: tuple[str, ...],
-                 autogenerate: bool, against: str | None, dialect: str | None,
-                 renames: tuple[str, ...], allow_empty: bool) -> None:
-        """Create a new migration script on the current head (empty, or with --autogenerate
-        the changes that bring the history to the models)."""
-        from sqlcompile.errors import SqlcompileError
 
-        proj = project(ctx)
-        graph = proj.graph
-        if head:
-            parents = graph.resolve(head)
-            parent: str | None = parents[0] if len(parents) == 1 else None
-            if len(parents) > 1:
-                parent = graph.single_head("revision --head")
-        else:
-            parent = graph.single_head("a new revision") if graph.order else None
-        check_new_ids(rev_id, branch_labels, graph)
-        if not autogenerate:
-            if against or dialect or renames or allow_empty:
-                raise SqlcompileError("--against, --dialect, --rename and --allow-empty only "
-                                      "apply with --autogenerate")
-            path = write_script(proj.config, message, parent, rev_id=rev_id,
-                                branch_labels=branch_labels, depends_on=depends_on)
-            click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
-            return
-        _autogenerate(proj, message, parent, rev_id=rev_id, branch_labels=branch_labels,
-                      depends_on=depends_on, against=against, dialect=dialect,
-                      renames=renames, allow_empty=allow_empty)
+@click.command("revision")
+@click.option("-m", "--message", required=True, help="What the revision does.")
+@click.option("--head", "head", help="Parent revision (default: the single head).")
+@click.option("--rev-id", help="Revision id to use instead of a random one.")
+@click.option("--branch-label", "branch_labels", multiple=True)
+@click.option("--depends-on", "depends_on", multiple=True)
+@click.option("--autogenerate", is_flag=True,
+              help="Fill the script with what the models (target_metadata) add or change "
+                   "compared with the history's schema.")
+@click.option("--against", metavar="URL",
+              help="With --autogenerate: compare with this live database instead.")
+@click.option("--dialect", help="With --autogenerate: the dialect to compare for (default: "
+                                "the first configured; with --against, the URL's).")
+@click.option("--rename", "renames", multiple=True, metavar="[TABLE.]OLD=NEW",
+              help="With --autogenerate: a column (TABLE.OLD=NEW) or table (OLD=NEW) was "
+                   "renamed, not dropped and added (repeatable).")
+@click.option("--allow-empty", is_flag=True,
+              help="With --autogenerate: write a script even when nothing differs.")
+@click.pass_context
+@handle_errors
+def revision_command(ctx: click.Context, message: str, head: str | None, rev_id: str | None,
+             branch_labels: tuple[str, ...], depends_on: tuple[str, ...],
+             autogenerate: bool, against: str | None, dialect: str | None,
+             renames: tuple[str, ...], allow_empty: bool) -> None:
+    """Create a new migration script on the current head (empty, or with --autogenerate
+    the changes that bring the history to the models)."""
+    from sqlcompile.errors import SqlcompileError
 
-    @cli.command()
-    @click.argument("revisions", nargs=-1, required=True)
-    @click.option("-m", "--message", required=True)
-    @click.option("--rev-id", help="Revision id to use instead of a random one.")
-    @click.pass_context
-    @handle_errors
-    def merge(ctx: click.Context, revisions: tuple[str, ...], message: str,
-              rev_id: str | None) -> None:
-        """Create a merge revision joining REVISIONS (e.g. `heads`)."""
-        from sqlcompile.errors import GraphError
-
-        proj = project(ctx)
-        parents = sorted({rev for ref in revisions for rev in proj.graph.resolve(ref)})
-        if len(parents) < 2:
-            raise GraphError(f"a merge needs at least two revisions, got {parents or 'none'}",
-                             hint="name two heads, or `heads`")
-        check_new_ids(rev_id, (), proj.graph)
-        path = write_script(proj.config, message, tuple(parents), rev_id=rev_id)
+    proj = project(ctx)
+    graph = proj.graph
+    if head:
+        parents = graph.resolve(head)
+        parent: str | None = parents[0] if len(parents) == 1 else None
+        if len(parents) > 1:
+            parent = graph.single_head("revision --head")
+    else:
+        parent = graph.single_head("a new revision") if graph.order else None
+    check_new_ids(rev_id, branch_labels, graph)
+    if not autogenerate:
+        if against or dialect or renames or allow_empty:
+            raise SqlcompileError("--against, --dialect, --rename and --allow-empty only "
+                                  "apply with --autogenerate")
+        path = write_script(proj.config, message, parent, rev_id=rev_id,
+                            branch_labels=branch_labels, depends_on=depends_on)
         click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
+        return
+    _autogenerate(proj, message, parent, rev_id=rev_id, branch_labels=branch_labels,
+                  depends_on=depends_on, against=against, dialect=dialect,
+                  renames=renames, allow_empty=allow_empty)
 
-    @cli.command()
-    @click.pass_context
-    @handle_errors
-    def history(ctx: click.Context) -> None:
-        """List revisions, newest first: position, parents -> revision, message."""
-        graph = project(ctx).graph
-        for rev in reversed(graph.order):
-            click.echo(_describe(graph, rev))
 
-    @cli.command()
-    @click.pass_context
-    @handle_errors
-    def heads(ctx: click.Context) -> None:
-        """List the head revisions."""
-        graph = project(ctx).graph
-        for rev in graph.heads():
-            click.echo(_describe(graph, rev))
+@click.command("merge")
+@click.argument("revisions", nargs=-1, required=True)
+@click.option("-m", "--message", required=True)
+@click.option("--rev-id", help="Revision id to use instead of a random one.")
+@click.pass_context
+@handle_errors
+def merge_command(ctx: click.Context, revisions: tuple[str, ...], message: str,
+          rev_id: str | None) -> None:
+    """Create a merge revision joining REVISIONS (e.g. `heads`)."""
+    from sqlcompile.errors import GraphError
 
-    @cli.command()
-    @click.argument("rev")
-    @click.pass_context
-    @handle_errors
-    def show(ctx: click.Context, rev: str) -> None:
-        """Show one revision: ids, parents, children, file, message and docstring."""
-        from sqlcompile.errors import GraphError
+    proj = project(ctx)
+    parents = sorted({rev for ref in revisions for rev in proj.graph.resolve(ref)})
+    if len(parents) < 2:
+        raise GraphError(f"a merge needs at least two revisions, got {parents or 'none'}",
+                         hint="name two heads, or `heads`")
+    check_new_ids(rev_id, (), proj.graph)
+    path = write_script(proj.config, message, tuple(parents), rev_id=rev_id)
+    click.echo(f"created {path.relative_to(proj.config.root).as_posix()}")
 
-        graph = project(ctx).graph
-        revs = graph.resolve(rev)
-        if not revs:
-            raise GraphError(f"{rev!r} names no revision")
-        for name in revs:
-            script = graph.scripts[name]
-            click.echo(f"Revision:     {name}  ({graph.position[name]} of {len(graph.order)})")
-            click.echo(f"Parents:      {', '.join(script.down_revisions) or '<base>'}")
-            click.echo(f"Children:     {', '.join(graph.children[name]) or '<head>'}")
-            if script.branch_labels:
-                click.echo(f"Branch labels: {', '.join(script.branch_labels)}")
-            if script.depends_on:
-                click.echo(f"Depends on:   {', '.join(script.depends_on)}")
-            click.echo(f"Path:         {script.rel_path}")
-            click.echo(f"sha256:       {script.sha256}")
-            doc = str(script.namespace.get("__doc__") or script.message).strip()
-            click.echo("")
-            click.echo("    " + "\n    ".join(one_line(line) for line in doc.split("\n")))
 
-    from sqlcompile.devloop import register as register_devloop
+@click.command("history")
+@click.pass_context
+@handle_errors
+def history_command(ctx: click.Context) -> None:
+    """List revisions, newest first: position, parents -> revision, message."""
+    graph = project(ctx).graph
+    for rev in reversed(graph.order):
+        click.echo(_describe(graph, rev))
 
-    register_devloop(cli, settings, project)
+
+@click.command("heads")
+@click.pass_context
+@handle_errors
+def heads_command(ctx: click.Context) -> None:
+    """List the head revisions."""
+    graph = project(ctx).graph
+    for rev in graph.heads():
+        click.echo(_describe(graph, rev))
+
+
+@click.command("show")
+@click.argument("rev")
+@click.pass_context
+@handle_errors
+def show_command(ctx: click.Context, rev: str) -> None:
+    """Show one revision: ids, parents, children, file, message and docstring."""
+    from sqlcompile.errors import GraphError
+
+    graph = project(ctx).graph
+    revs = graph.resolve(rev)
+    if not revs:
+        raise GraphError(f"{rev!r} names no revision")
+    for name in revs:
+        script = graph.scripts[name]
+        click.echo(f"Revision:     {name}  ({graph.position[name]} of {len(graph.order)})")
+        click.echo(f"Parents:      {', '.join(script.down_revisions) or '<base>'}")
+        click.echo(f"Children:     {', '.join(graph.children[name]) or '<head>'}")
+        if script.branch_labels:
+            click.echo(f"Branch labels: {', '.join(script.branch_labels)}")
+        if script.depends_on:
+            click.echo(f"Depends on:   {', '.join(script.depends_on)}")
+        click.echo(f"Path:         {script.rel_path}")
+        click.echo(f"sha256:       {script.sha256}")
+        doc = str(script.namespace.get("__doc__") or script.message).strip()
+        click.echo("")
+        click.echo("    " + "\n    ".join(one_line(line) for line in doc.split("\n")))
+
+
+#: The commands of this module (cli.py adds them to the group).
+COMMANDS = (init_command, revision_command, merge_command, history_command, heads_command,
+            show_command, schema_command)

@@ -6,12 +6,15 @@ sent one by one through SQLAlchemy in autocommit mode so the files' own BEGIN/CO
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
 
-from sqlcompile.cli import handle_errors
+from sqlcompile.clisupport import handle_errors, project, settings
+from sqlcompile.dialects import DEFAULT_DEV_URL
+from sqlcompile.errors import Findings, SqlcompileError
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -21,19 +24,57 @@ if TYPE_CHECKING:
     from sqlcompile.pipeline.compiler import Statement
     from sqlcompile.pipeline.render import Project
 
-class ApplyFailed(Exception):
-    """A statement failed while applying migrations to a database."""
+
+class ApplyFailed(Findings):
+    """A statement failed while applying migrations to a database: a finding (exit code 1),
+    reported as `error: <the statement's comment>: <the database's message>`."""
 
 
 def _engine(config: Config, url: str | None) -> tuple[sa.Engine, DialectSupport]:
+    """The engine for the dev-loop URL and its dialect; a URL that does not parse, or whose
+    driver is missing, is the user's error."""
     import sqlalchemy as sa
 
-    from sqlcompile.dialects import DEFAULT_DEV_URL, get_dialect
+    from sqlcompile.dialects import get_dialect
 
-    parsed = sa.make_url(url or config.url or DEFAULT_DEV_URL)
+    given = url or config.url or DEFAULT_DEV_URL
+    try:
+        parsed = sa.make_url(given)
+    except sa.exc.ArgumentError as exc:
+        raise SqlcompileError(f"the database URL does not parse: {exc}",
+                              hint="e.g. postgresql://user@host/db or sqlite:///dev.db"
+                              ) from None
     dialect = get_dialect(parsed.get_backend_name())
-    engine = sa.create_engine(dialect.project_url(parsed, config.root))
+    try:
+        engine = sa.create_engine(dialect.project_url(parsed, config.root))
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        raise SqlcompileError(f"cannot connect to the database {_hidden(parsed)}: {exc}",
+                              hint="is the driver the URL names installed?") from None
     return engine, dialect
+
+
+def _hidden(url: sa.URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+@contextmanager
+def _connect(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection; failing to connect is the user's error (exit 2), naming the URL with its
+    password hidden."""
+    import sqlalchemy as sa
+
+    try:
+        conn = engine.connect()
+    except (sa.exc.SQLAlchemyError, OSError) as exc:
+        lines = [line.strip() for line in str(getattr(exc, "orig", None) or exc).splitlines()]
+        reason = next((line for line in lines if line), type(exc).__name__)
+        if engine.url.password:
+            reason = reason.replace(str(engine.url.password), "***")
+        raise SqlcompileError(f"cannot connect to the database {_hidden(engine.url)}: {reason}",
+                              hint="check the URL, that the server is running and that this "
+                                   "user may connect") from None
+    with conn:
+        yield conn
 
 
 def current_heads(engine: sa.Engine, config: Config) -> list[str]:
@@ -43,7 +84,7 @@ def current_heads(engine: sa.Engine, config: Config) -> list[str]:
     from sqlcompile.pipeline.plan import version_table
 
     table = version_table(config)
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         if not sa.inspect(conn).has_table(table.name, schema=table.schema):
             return []
         return sorted(conn.execute(sa.select(table.c.version_num)).scalars())
@@ -53,7 +94,7 @@ def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
     """Run statements in order on one autocommit connection; roll back an open transaction
     and raise ApplyFailed naming the statement when one fails. Returns how many ran."""
     count = 0
-    with engine.connect() as conn:
+    with _connect(engine) as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         for statement in statements:
@@ -75,15 +116,6 @@ def execute_statements(engine: sa.Engine, statements: list[Statement]) -> int:
     return count
 
 
-def _apply(engine: sa.Engine, statements: list[Statement]) -> None:
-    """Execute statements; a failing one ends the command with exit code 1."""
-    try:
-        execute_statements(engine, statements)
-    except ApplyFailed as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
-
-
 def migrate(proj: Project, url: str | None, target: str, direction: str) -> None:
     """Bring the database at ``url`` to ``target`` by upgrading or downgrading."""
     from sqlcompile.pipeline.plan import Framer
@@ -95,69 +127,69 @@ def migrate(proj: Project, url: str | None, target: str, direction: str) -> None
     framer.session_setup()
     for step in steps:
         framer.migration(step, proj.body(step, dialect))
-    _apply(engine, framer.finish())
+    execute_statements(engine, framer.finish())
     for step in steps:
         click.echo(f"{step.direction} {step.position:04d} {step.script.revision}: "
                    f"{step.script.message}", err=True)
     click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
 
 
-def register(
-    cli: click.Group,
-    settings: Callable[[click.Context], Config],
-    project: Callable[[click.Context], Project],
-) -> None:
-    """Add upgrade, downgrade, current and stamp to the CLI."""
-    from sqlcompile.dialects import DEFAULT_DEV_URL
+_URL_OPTION = click.option("--url", help="Database URL (default: the environment's url, "
+                                        f"else {DEFAULT_DEV_URL}).")
 
-    url_option = click.option("--url", help="Database URL (default: the environment's url, "
-                                            f"else {DEFAULT_DEV_URL}).")
 
-    @cli.command()
-    @click.argument("target", default="heads")
-    @url_option
-    @click.pass_context
-    @handle_errors
-    def upgrade(ctx: click.Context, target: str, url: str | None) -> None:
-        """Apply migrations up to TARGET (default: heads) to a database."""
-        migrate(project(ctx), url, target, "upgrade")
+@click.command("upgrade")
+@click.argument("target", default="heads")
+@_URL_OPTION
+@click.pass_context
+@handle_errors
+def upgrade_command(ctx: click.Context, target: str, url: str | None) -> None:
+    """Apply migrations up to TARGET (default: heads) to a database."""
+    migrate(project(ctx), url, target, "upgrade")
 
-    @cli.command()
-    @click.argument("target")
-    @url_option
-    @click.pass_context
-    @handle_errors
-    def downgrade(ctx: click.Context, target: str, url: str | None) -> None:
-        """Undo migrations down to TARGET (`base` undoes all) on a database."""
-        migrate(project(ctx), url, target, "downgrade")
 
-    @cli.command()
-    @url_option
-    @click.pass_context
-    @handle_errors
-    def current(ctx: click.Context, url: str | None) -> None:
-        """Print the revisions the database's version table holds."""
-        config = settings(ctx)
-        engine, _ = _engine(config, url)
-        heads = current_heads(engine, config)
-        click.echo("\n".join(heads) if heads else "base (no revision applied)")
+@click.command("downgrade")
+@click.argument("target")
+@_URL_OPTION
+@click.pass_context
+@handle_errors
+def downgrade_command(ctx: click.Context, target: str, url: str | None) -> None:
+    """Undo migrations down to TARGET (`base` undoes all) on a database."""
+    migrate(project(ctx), url, target, "downgrade")
 
-    @cli.command()
-    @click.argument("target")
-    @url_option
-    @click.pass_context
-    @handle_errors
-    def stamp(ctx: click.Context, target: str, url: str | None) -> None:
-        """Set the version table to TARGET without running migrations."""
-        from sqlcompile.pipeline.plan import Framer
 
-        proj = project(ctx)
-        engine, dialect = _engine(proj.config, url)
-        rows = proj.graph.resolve(target)
-        framer = Framer(dialect, proj.config)
-        framer.begin()
-        framer.clear_versions()
-        for rev in rows:
-            framer.insert_version(rev)
-        _apply(engine, framer.finish())
-        click.echo(f"stamped {', '.join(rows) or 'base'}", err=True)
+@click.command("current")
+@_URL_OPTION
+@click.pass_context
+@handle_errors
+def current_command(ctx: click.Context, url: str | None) -> None:
+    """Print the revisions the database's version table holds."""
+    config = settings(ctx)
+    engine, _ = _engine(config, url)
+    heads = current_heads(engine, config)
+    click.echo("\n".join(heads) if heads else "base (no revision applied)")
+
+
+@click.command("stamp")
+@click.argument("target")
+@_URL_OPTION
+@click.pass_context
+@handle_errors
+def stamp_command(ctx: click.Context, target: str, url: str | None) -> None:
+    """Set the version table to TARGET without running migrations."""
+    from sqlcompile.pipeline.plan import Framer
+
+    proj = project(ctx)
+    engine, dialect = _engine(proj.config, url)
+    rows = proj.graph.resolve(target)
+    framer = Framer(dialect, proj.config)
+    framer.begin()
+    framer.clear_versions()
+    for rev in rows:
+        framer.insert_version(rev)
+    execute_statements(engine, framer.finish())
+    click.echo(f"stamped {', '.join(rows) or 'base'}", err=True)
+
+
+#: The dev loop's commands (cli.py adds them to the group).
+COMMANDS = (upgrade_command, downgrade_command, current_command, stamp_command)

@@ -90,6 +90,29 @@ class LiveDatabaseRequired(ScriptError):
 
 
 class Findings(SqlcompileError):
-    """Checks found problems (validation failures, stale files): exit code 1."""
+    """Checks found problems (validation failures, stale files, a statement that failed on
+    the database): exit code 1. The message is a summary line; without one, the findings were
+    printed already and nothing more is."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, path: Path | str | None = None,
+                 line: int | None = None, hint: str | None = None) -> None:
+        super().__init__(message, path=path, line=line, hint=hint)
+
+
+#: Exit code for a bug of ours (an exception that is not a :class:`SqlcompileError`):
+#: EX_SOFTWARE of sysexits.h.
+EX_SOFTWARE = 70
+
+
+class WorkerCrash(Exception):
+    """A bug (an exception that is not a :class:`SqlcompileError`) in a forked worker, brought
+    back to the parent as its type's name, its message and its traceback's text, since the
+    exception itself may not pickle; reported as the original would be."""
+
+    def __init__(self, kind: str, message: str, details: str) -> None:
+        super().__init__(f"{kind}: {message}" if message else kind)
+        self.kind = kind
+        self.message = message
+        self.details = details

@@ -26,6 +26,11 @@ def jobs(items: int) -> int:
     """How many processes to use: SQLCOMPILE_JOBS, else one per core (at most 4)."""
     setting = os.environ.get("SQLCOMPILE_JOBS")
     if setting:
+        if not setting.strip().isdigit():
+            from sqlcompile.errors import ConfigError
+
+            raise ConfigError(f"SQLCOMPILE_JOBS={setting!r} is not a number of processes",
+                              hint="set it to a whole number such as 1 or 2, or unset it")
         return max(1, min(int(setting), items or 1))
     if items < THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
         return 1

@@ -112,7 +112,11 @@ def test_postgresql_alter_column_gets_existing_values_from_the_followed_model(
     step = project.graph.steps("upgrade", project.graph.resolve("base"),
                                project.graph.resolve("heads"))[0]
     project.body(step, dialect)
-    ops = [item.op for item in project.recording(step.script, "upgrade", dialect).ops]
+    model = project.state(dialect, 0)
+    ops = []
+    for item in project.recording(step.script, "upgrade", dialect).ops:
+        ops.append(item.op.completed(model))
+        ops[-1].apply(model)
     title = ops[1]
     assert (str(title.existing_type), title.existing_nullable,
             title.existing_server_default.text) == ("VARCHAR(20)", False, "'untitled'")

@@ -11,6 +11,7 @@ from helpers import load, write_script
 
 from sqlcompile.config import Config, load_config
 from sqlcompile.dialects import get_dialect
+from sqlcompile.ops.base import IrreversibleOperation
 from sqlcompile.ops.constraint_ops import CreateIndex, DropConstraint, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 from sqlcompile.pipeline.compiler import record, replay
@@ -40,15 +41,22 @@ op.create_index("ix_books_title", "books", ["title"])
 
 
 def replayed(tmp_path: Path, body: str, dialect: str = "postgresql") -> tuple[Schema, list]:
-    """The model after running ``body`` as an upgrade, and the ops it recorded."""
+    """The model after running ``body`` as an upgrade, and the ops it recorded as the model
+    completed them (each from the model before it)."""
     path = write_script(tmp_path, textwrap.dedent(BASE) + textwrap.dedent(body))
     config = Config(root=tmp_path.resolve())
     script = load(path, config)
     schema = Schema(get_dialect(dialect))
     schema.revision = script.revision
     recording = record(script, "upgrade", get_dialect(dialect), config)
-    replay(recording, schema)
-    return schema, [item.op for item in recording.ops]
+    ops = []
+    for item in recording.ops:
+        ops.append(item.op.completed(schema))
+        ops[-1].apply(schema)
+    check = Schema(get_dialect(dialect))
+    replay(recording, check)  # what the pipeline replays is the same model
+    assert [t for t in check.sorted_tables()] == [t for t in schema.sorted_tables()]
+    return schema, ops
 
 
 def table(schema: Schema, name: str) -> TableModel:
@@ -130,14 +138,25 @@ def test_each_op_changes_the_model(tmp_path: Path, body: str, check: object) -> 
 
 
 def test_the_model_fills_in_what_the_script_left_out(tmp_path: Path) -> None:
-    """Drops become reversible and alter_column gets its existing_* from the model."""
-    _, ops = replayed(tmp_path, """
+    """Drops become reversible and alter_column gets its existing_* from the model, in new
+    ops: the recorded ones stay as the script made them."""
+    path = write_script(tmp_path, textwrap.dedent(BASE) + textwrap.dedent("""
         op.alter_column("authors", "name", type_=sa.Text)
         op.drop_column("books", "isbn")
         op.drop_index("ix_books_title")
         op.drop_constraint("ck_books_title", "books")
         op.drop_table("books")
-    """)
+    """))
+    config = Config(root=tmp_path.resolve())
+    dialect = get_dialect("postgresql")
+    recording = record(load(path, config), "upgrade", dialect, config)
+    recorded = [item.op for item in recording.ops]
+    schema = Schema(dialect)
+    ops, befores = [], []
+    for op in recorded:
+        befores.append(schema.copy())
+        ops.append(op.completed(schema))
+        ops[-1].apply(schema)
     alter = next(op for op in ops if isinstance(op, AlterColumn))
     assert str(alter.existing_type) == "VARCHAR(100)"
     assert alter.existing_nullable is False and alter.existing_comment == "pen name"
@@ -145,19 +164,24 @@ def test_the_model_fills_in_what_the_script_left_out(tmp_path: Path) -> None:
     assert str(alter.existing_server_default.text) == "'anon'"
     back = alter.reverse()
     assert isinstance(back, AlterColumn) and str(back.type_) == "VARCHAR(100)"
+    original = next(op for op in recorded if isinstance(op, AlterColumn))
+    assert original is not alter and original.existing_type is None  # never written into
 
-    drop_column = next(op for op in ops if isinstance(op, DropColumn))
-    assert drop_column.column is None  # built from the model only when reversed
-    add_back = drop_column.reverse()
+    i = next(i for i, op in enumerate(ops) if isinstance(op, DropColumn))
+    assert ops[i].column is None  # built from the model before it, when reversed
+    add_back = ops[i].reverse(befores[i])
     assert isinstance(add_back, AddColumn) and str(add_back.column.type) == "VARCHAR(13)"
+    with pytest.raises(IrreversibleOperation):
+        ops[i].reverse()
     drop_index = next(op for op in ops if isinstance(op, DropIndex))
     assert drop_index.table_name == "books"
     assert isinstance(drop_index.reverse(), CreateIndex)
+    assert next(op for op in recorded if isinstance(op, DropIndex)).table_name is None
     drop_check = next(op for op in ops if isinstance(op, DropConstraint))
     assert drop_check.type_ == "check"
     assert drop_check.reverse().describe() == "create_check_constraint ck_books_title on books"
-    drop_table = next(op for op in ops if isinstance(op, DropTable))
-    create = drop_table.reverse()
+    i = next(i for i, op in enumerate(ops) if isinstance(op, DropTable))
+    create = ops[i].reverse(befores[i])
     assert isinstance(create, CreateTable)
     assert [c.name for c in create.table.columns] == ["id", "author_id", "title"]
 

@@ -1,5 +1,8 @@
-"""One difference between two schemas, with the script lines that make it and undo it, and
-the order in which differences can be applied.
+"""One difference between two schemas, with the statements (ops) that make it and undo it,
+and the order in which differences can be applied.
+
+A change's downgrade is the reverse of its upgrade (each op's ``reverse()``, last first)
+unless the change states another (``explicit_down``, with the reason where it is made).
 
 Order comes from dependencies, not from a hand-picked sequence: every change says which
 things (tables, columns, keys, names, types) it needs to exist, creates, removes, or still
@@ -11,13 +14,63 @@ columns, changed columns, new keys) wherever the dependencies leave a choice.
 
 from __future__ import annotations
 
-import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from sqlcompile.autogen.statements import Item, undo
+from sqlcompile.ordering import topological_order
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import ColumnModel, TableKey, TableModel
 
 #: Something a change depends on: ("table", schema, name), ("column", schema, table, name),
 #: ("key", schema, table, columns...), ("name", schema, name), ("type", schema, name).
 Thing = tuple[str | None, ...]
+
+
+def table_thing(key: TableKey) -> Thing:
+    """A table, by its key."""
+    return ("table", key[0], key[1])
+
+
+def column_thing(table: TableModel, column: str) -> Thing:
+    """A column of ``table``."""
+    return ("column", table.schema, table.name, column)
+
+
+def key_thing(schema: str | None, table: str, columns: Iterable[str]) -> Thing:
+    """A primary or unique key on ``columns`` (what a foreign key can reference)."""
+    return ("key", schema, table, *sorted(columns))
+
+
+def name_things(table: TableModel, name: str | None) -> frozenset[Thing]:
+    """The name of a constraint or index of ``table`` (none for an unnamed one)."""
+    return frozenset({("name", table.schema, name)}) if name else frozenset()
+
+
+def table_things(table: TableModel) -> set[Thing]:
+    """What a table brings with it: itself, its columns, its keys, the names of its
+    constraints and indexes."""
+    things: set[Thing] = {table_thing(table.key)}
+    things |= {column_thing(table, c.name) for c in table.columns}
+    for key in (table.primary_key, *table.uniques):
+        if key is not None:
+            things.add(key_thing(table.schema, table.name, key.columns))
+    names = [ix.name for ix in table.indexes] + [n for _, n in table.constraint_names()]
+    return things | {("name", table.schema, n) for n in names if n}
+
+
+def type_things(dialect: DialectSupport, columns: Iterable[ColumnModel]) -> frozenset[Thing]:
+    """The named enum types (where they are types of their own) the columns use."""
+    found = set()
+    for column in columns:
+        enum = dialect.named_enum(column.type)
+        if enum is not None:
+            found.add(("type", enum.schema, enum.name))
+    return frozenset(found)
 
 
 class Phase(IntEnum):
@@ -41,15 +94,16 @@ class Phase(IntEnum):
 
 @dataclass
 class Change:
-    """One difference: what it is, the lines of `upgrade()` that make it and the lines of
-    `downgrade()` that undo it, and its dependencies."""
+    """One difference: what it is, the statements of `upgrade()` that make it (and of
+    `downgrade()` that undo it), and its dependencies."""
 
     kind: str  # add_table, remove_column, modify_type, ...
     subject: str  # users.phone
     description: str  # what the report says
     phase: Phase
-    up: list[str]
-    down: list[str]
+    up: list[Item]
+    #: the statements of `downgrade()` where they are not the reverse of ``up``
+    explicit_down: list[Item] | None = None
     #: why the upgrade can lose data (None: it cannot); the script says so above its lines
     loss: str | None = None
     #: why the downgrade can lose data
@@ -61,6 +115,11 @@ class Change:
     removes: frozenset[Thing] = field(default_factory=frozenset)
     #: what this change still uses while it removes or changes something
     uses: frozenset[Thing] = field(default_factory=frozenset)
+
+    @property
+    def down(self) -> list[Item]:
+        """The statements of `downgrade()` undoing the change."""
+        return undo(self.up) if self.explicit_down is None else self.explicit_down
 
 
 def order_changes(changes: list[Change]) -> list[Change]:
@@ -88,27 +147,7 @@ def order_changes(changes: list[Change]) -> list[Change]:
             for j in removers.get(thing, ()):
                 if j != i:
                     after[j].add(i)
-    waiting = [0] * len(changes)
-    for followers in after:
-        for j in followers:
-            waiting[j] += 1
-    ready = [(changes[i].phase, i) for i in range(len(changes)) if waiting[i] == 0]
-    heapq.heapify(ready)
-    done: list[int] = []
-    placed = [False] * len(changes)
-    while len(done) < len(changes):
-        if not ready:  # a cycle: take the earliest change left, by phase
-            i = min((i for i in range(len(changes)) if not placed[i]),
-                    key=lambda i: (changes[i].phase, i))
-            waiting[i] = 0
-            heapq.heappush(ready, (changes[i].phase, i))
-        _, i = heapq.heappop(ready)
-        if placed[i]:
-            continue
-        placed[i] = True
-        done.append(i)
-        for j in sorted(after[i]):
-            waiting[j] -= 1
-            if waiting[j] == 0 and not placed[j]:
-                heapq.heappush(ready, (changes[j].phase, j))
-    return [changes[i] for i in done]
+    # A cycle is broken at the earliest change left, by phase.
+    found = topological_order(range(len(changes)), dict(enumerate(after)),
+                              key=lambda i: (changes[i].phase, i), break_cycles=True)
+    return [changes[i] for i in found.order]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -14,25 +14,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.base import DialectKWArgs
 from sqlalchemy.sql.compiler import DDLCompiler, IdentifierPreparer, SQLCompiler
 
+from sqlcompile.dialects.comparing import Comparing
+
 if TYPE_CHECKING:
-    from sqlcompile.ops.base import Op, Recorded, RenderContext
+    from sqlcompile.dialects.render import RenderContext
+    from sqlcompile.ops.base import Op, Recorded
     from sqlcompile.schema.model import EnumModel, TableModel
-
-
-def _balanced(text: str) -> bool:
-    """Whether the parentheses of ``text`` (outside string literals) balance at every point."""
-    depth = 0
-    quoted = False
-    for char in text:
-        if char == "'":
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -98,12 +85,6 @@ def _text_values_kept(base: type[SQLCompiler]) -> type[SQLCompiler]:
     return TextValuesKept
 
 
-def _outside_quotes(text: str, change: Callable[[str], str]) -> str:
-    """``text`` with ``change`` applied to what is outside its single-quoted literals."""
-    parts = text.split("'")
-    return "'".join(change(p) if i % 2 == 0 else p for i, p in enumerate(parts))
-
-
 @dataclass(frozen=True)
 class FrameSQL:
     """What a dialect adds around each transaction of a migration, as (sql, comment) pairs:
@@ -146,7 +127,7 @@ class GuardParts:
     message: str
 
 
-class DialectSupport:
+class DialectSupport(Comparing):
     """Base of the per-dialect modules; a dialect overrides only what differs.
 
     Class attributes are flags read by the planner and the writer; methods return SQL text
@@ -358,103 +339,6 @@ class DialectSupport:
         """DDL elements creating a named enum type (for dialects that have them)."""
         return []
 
-    # -- comparing schemas (autogenerate) ------------------------------------------------------
-
-    def named_enum(self, type_: Any) -> EnumModel | None:
-        """The named enum type a column type needs created first (PostgreSQL's CREATE TYPE),
-        or None where enums are part of the column's type."""
-        return None
-
-    def enum_value_changes(self, old: EnumModel, new: EnumModel, elsewhere_up: list[str],
-                           elsewhere_down: list[str]) -> tuple[list[str], list[str], str | None]:
-        """Script lines (upgrade, downgrade) giving the named enum type ``old`` the values of
-        ``new`` (with ``elsewhere_*`` run instead on dialects where enums are column types),
-        and a note on what they cannot do."""
-        raise NotImplementedError(f"{self.title} has no named enum types")
-
-    def conversion_options(self, column: str, type_: Any) -> dict[str, str]:
-        """alter_column options this dialect needs to convert a column's values to a type of
-        another kind (PostgreSQL's USING); none by default."""
-        return {}
-
-    def type_key(self, type_: Any) -> str:
-        """A column type as this dialect's DDL states it, in a form that compares equal for
-        the same database type (``String(50)`` and ``VARCHAR(50)`` alike)."""
-        try:
-            text = str(type_.compile(dialect=self.sa_dialect))
-        except Exception:  # a type this dialect cannot render: compare by what it is
-            text = repr(type_)
-        # Case counts inside quotes (MySQL's ENUM('a', 'b') values), not outside.
-        key = _outside_quotes(text, lambda part: " ".join(part.upper().split()))
-        return self.type_aliases().get(key, key)
-
-    def type_aliases(self) -> dict[str, str]:
-        """Type spellings the database stores as another (upper case, as compiled)."""
-        return {}
-
-    def default_key(self, text: str | None) -> str | None:
-        """A server default in a form that compares equal for equivalent defaults: outer
-        parentheses, case outside quotes and spacing do not count."""
-        if text is None:
-            return None
-        value = text.strip()
-        while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
-            value = value[1:-1].strip()
-        value = _outside_quotes(value, lambda part: " ".join(part.lower().split()))
-        return self.default_aliases().get(value, value)
-
-    def default_aliases(self) -> dict[str, str]:
-        """Default spellings that mean the same value (lower case)."""
-        return {"now()": "current_timestamp", "current_timestamp()": "current_timestamp"}
-
-    def sql_key(self, text: str) -> str:
-        """A check condition or index expression in a comparable form: outer parentheses,
-        spacing, identifier quotes and case outside string literals do not count."""
-        value = text.strip()
-        while value.startswith("(") and value.endswith(")") and _balanced(value[1:-1]):
-            value = value[1:-1].strip()
-
-        def plain(part: str) -> str:
-            part = part.replace('"', "").replace("`", "").replace("[", "").replace("]", "")
-            part = " ".join(part.lower().split())
-            return part.replace("( ", "(").replace(" )", ")")
-
-        return _outside_quotes(value, plain)
-
-    def fk_action_key(self, action: str | None) -> str:
-        """An ON DELETE / ON UPDATE action; the default action spelled out counts as none."""
-        value = " ".join((action or "").upper().split())
-        return "" if value == "NO ACTION" else value
-
-    # -- reading a live database (`revision --autogenerate --against URL`) -------------------
-
-    #: The URL's backend names this dialect and another one, told apart by the server only
-    #: (`mysql://` reaches MySQL or MariaDB): finding the dialect of a URL connects.
-    shares_url_backend: ClassVar[bool] = False
-    #: The database creates an index for each foreign key that no index covers (named after
-    #: the key, or after its first column when the key has no name): the models need not
-    #: state it.
-    creates_foreign_key_indexes: ClassVar[bool] = False
-
-    def server_dialect(self, connected: Dialect) -> str:
-        """Our dialect name for the server a connection reached (``connected`` is its
-        initialised SQLAlchemy dialect); this dialect's name unless the backend is shared."""
-        return self.name
-
-    def reflection_url(self, url: sa.URL) -> sa.URL:
-        """The URL reflection connects with: read-only where the driver can say so, so that
-        comparing with a database never creates or changes one."""
-        return url
-
-    def column_catalog(self, conn: sa.Connection, tables: Sequence[str],
-                       ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-        """The server default and the comment of the columns of ``tables`` (default schema)
-        by (table, column), read from the database's catalog, for a dialect whose SQLAlchemy
-        reflection misreads them; a default as this dialect's DDL states it (literals as
-        :meth:`render_string` renders them), None for none. Empty where reflection reads
-        them right."""
-        return {}
-
     def terminate(self, sql: str) -> str:
         """The statement as a file holds it: with its `;` (on a line of its own when the last
         line ends in a comment), then the batch separator line if the dialect has one."""
@@ -514,11 +398,6 @@ class DialectSupport:
         for name in ("element", "column", "table"):
             visit(getattr(element, name, None))
 
-    def op_elements(self, op: Op, ctx: RenderContext) -> list[Any] | None:
-        """The dialect's own rendering of ``op`` (e.g. a MODIFY restating a column from the
-        schema model), or None to use ``op.elements(ctx)``."""
-        return None
-
     def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:
         """The recorded ops as this dialect compiles them: it may merge consecutive ones into
         one op (SQLite: the ops of one batch_alter_table block into one table rebuild)."""
@@ -534,7 +413,82 @@ class DialectSupport:
         commits, how to read a failure, how to recover); empty when it is."""
         return ""
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        """Why this dialect cannot express ``op`` (None when it can); ``autocommit`` tells
-        whether the op was recorded inside an autocommit_block()."""
+    # -- rendering ops ----------------------------------------------------------------------
+
+    #: This dialect's own renderers, {op class: function(self, op, ctx) -> elements}, merged
+    #: over :data:`sqlcompile.dialects.default.RENDERERS` (a subclass of an op class uses its
+    #: nearest base's entry). A dialect lists only the ops it renders differently.
+    renderers: ClassVar[Mapping[type[Op], Callable[..., list[Any]]]] = {}
+    #: What this dialect cannot express: {op class: {field: why}}. An op whose field is set
+    #: (not None, False, empty or Alembic's "unchanged" marker) is refused with the reason,
+    #: before any renderer runs; the test of silent drops reads the same table.
+    unsupported: ClassVar[Mapping[type[Op], Mapping[str, str]]] = {}
+    #: What this dialect cannot do without: {op class: {field: why}}, for fields the schema
+    #: model fills in when it knows the object (refused when still unset). In both, ``{op}``
+    #: and ``{dialect}`` in a reason are the op and this dialect.
+    needs: ClassVar[Mapping[type[Op], Mapping[str, str]]] = {}
+    #: Fields the schema model decides at compile time instead of the database at apply time
+    #: (a table rebuilt from the model drops a constraint only if the model has it), with why:
+    #: the SQL does not show them, and nothing is lost.
+    decided_by_model: ClassVar[Mapping[type[Op], Mapping[str, str]]] = {}
+
+    @cached_property
+    def renderer_table(self) -> dict[type[Op], Callable[[Any, RenderContext], list[Any]]]:
+        """The default renderers with this dialect's own merged over them."""
+        from functools import partial
+
+        from sqlcompile.dialects.default import RENDERERS
+
+        table: dict[type[Op], Callable[[Any, RenderContext], list[Any]]] = dict(RENDERERS)
+        table.update({kind: partial(fn, self) for kind, fn in self.renderers.items()})
+        return table
+
+    def renderer(self, kind: type[Op]) -> Callable[[Any, RenderContext], list[Any]]:
+        """The function rendering ops of class ``kind`` (or of its nearest base with one)."""
+        table = self.renderer_table
+        for base in kind.__mro__:
+            found = table.get(base)
+            if found is not None:
+                return found
+        raise KeyError(f"no renderer for {kind.__name__}")
+
+    @staticmethod
+    def _declared(table: Mapping[type[Op], Mapping[str, str]], op: Op) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for base in reversed(type(op).__mro__):
+            out.update(table.get(base, {}))
+        return out
+
+    def capability_problem(self, op: Op, autocommit: bool) -> str | None:
+        """Why this dialect cannot express ``op`` (None when it can): the one check, for
+        every dialect, of :attr:`unsupported`, :attr:`needs` and :meth:`value_problem`."""
+        for name, why in sorted(self._declared(self.unsupported, op).items()):
+            if is_set(getattr(op, name)):
+                return why.format(op=op, dialect=self)
+        for name, why in sorted(self._declared(self.needs, op).items()):
+            if not is_set(getattr(op, name)):
+                return why.format(op=op, dialect=self)
+        return self.value_problem(op, autocommit)
+
+    def value_problem(self, op: Op, autocommit: bool) -> str | None:
+        """Why this dialect cannot express what ``op``'s values say (a 4-byte character in a
+        comment, a deferrable key inside a table definition, an option that needs an
+        autocommit block), where a field-level declaration cannot say it; None by default."""
         return None
+
+    def render(self, op: Op, ctx: RenderContext) -> list[Any]:
+        """The elements expressing ``op`` for this dialect, after the capability check."""
+        problem = self.capability_problem(op, ctx.autocommit)
+        if problem:
+            raise ctx.fail(op, problem)
+        return self.renderer(type(op))(op, ctx)
+
+
+def is_set(value: Any) -> bool:
+    """Whether an op field holds something (not None, False, empty, or the "unchanged"
+    marker Alembic uses for server_default / comment, which is False)."""
+    if value is None or value is False:
+        return False
+    if isinstance(value, str | bytes | tuple | list | dict | set | frozenset):
+        return len(value) > 0
+    return True

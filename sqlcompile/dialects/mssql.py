@@ -26,8 +26,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects import ddl
+from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport
-from sqlcompile.ops.base import Element, Op, RenderContext, qualified, table_for
+from sqlcompile.dialects.render import Element, RenderContext
+from sqlcompile.ops.base import qualified, table_for
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
@@ -276,31 +278,26 @@ class MSSQL(DialectSupport):
             else replace(c, default_name=default_name(table.name, c.name))
             for c in table.columns))
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        if isinstance(op, AddColumn) and op.if_not_exists:
-            return "SQL Server has no ADD COLUMN IF NOT EXISTS"
-        if isinstance(op, CreateTable) and op.if_not_exists:
-            return "SQL Server has no CREATE TABLE IF NOT EXISTS"
-        if isinstance(op, CreateIndex) and op.kw.get("if_not_exists"):
-            return "SQL Server has no CREATE INDEX IF NOT EXISTS"
-        if isinstance(op, DropIndex) and op.table_name is None:
-            return (f"SQL Server drops an index with its table (DROP INDEX ... ON t) and the "
-                    f"schema model does not know index {op.index_name}; pass table_name=")
-        return None
+    unsupported = {
+        AddColumn: {"if_not_exists": "SQL Server has no ADD COLUMN IF NOT EXISTS"},
+        CreateTable: {"if_not_exists": "SQL Server has no CREATE TABLE IF NOT EXISTS"},
+        CreateIndex: {"if_not_exists": "SQL Server has no CREATE INDEX IF NOT EXISTS"},
+    }
+    needs = {
+        DropIndex: {"table_name": "SQL Server drops an index with its table (DROP INDEX ... ON "
+                                  "t) and the schema model does not know index "
+                                  "{op.index_name}; pass table_name="},
+    }
 
-    def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
-        if isinstance(op, AlterColumn):
-            return self._alter_column(op, ctx)
-        if isinstance(op, DropColumn):
-            out: list[Element] = []
-            model = self._column(ctx, op.table_name, op.schema, op.column_name)
-            if model is not None and model.default_name:
-                ref = sa.table(op.table_name, schema=op.schema)
-                out.append(DropNamedConstraint(ref, model.default_name, bool(op.if_exists)))
-            return [*out, *op.elements(ctx)]
-        if isinstance(op, CreateTableComment | DropTableComment):
-            return self._table_comment(op, ctx)
-        return None
+    def _drop_column(self, op: DropColumn, ctx: RenderContext) -> list[Element]:
+        """DROP COLUMN, after dropping its default constraint (by the name the model holds):
+        SQL Server refuses to drop a column a default constraint is bound to."""
+        out: list[Element] = []
+        model = self._column(ctx, op.table_name, op.schema, op.column_name)
+        if model is not None and model.default_name:
+            ref = sa.table(op.table_name, schema=op.schema)
+            out.append(DropNamedConstraint(ref, model.default_name, bool(op.if_exists)))
+        return [*out, *defaults.drop_column(op, ctx)]
 
     @staticmethod
     def _column(ctx: RenderContext, table: str, schema: str | None,
@@ -308,20 +305,21 @@ class MSSQL(DialectSupport):
         model = ctx.schema.table(table, schema) if ctx.schema is not None else None
         return model.column(column) if model is not None else None
 
-    def _table_comment(self, op: CreateTableComment | DropTableComment,
-                       ctx: RenderContext) -> list[Element]:
+    def _table_comment(self, op: CreateTableComment, ctx: RenderContext) -> list[Element]:
         """Comments are the MS_Description extended property: an existing one is dropped
         first (sp_addextendedproperty refuses to overwrite)."""
         model = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
         existing = model.comment if model is not None else op.existing_comment
-        holder = table_for(op.table_name, schema=op.schema, comment=(
-            op.comment if isinstance(op, CreateTableComment) else None))
+        holder = table_for(op.table_name, schema=op.schema, comment=op.comment)
         out: list[Element] = []
-        if existing is not None or isinstance(op, DropTableComment):
+        if existing is not None:
             out.append(sa_schema.DropTableComment(holder))
-        if isinstance(op, CreateTableComment):
-            out.append(sa_schema.SetTableComment(holder))
+        out.append(sa_schema.SetTableComment(holder))
         return out
+
+    def _drop_table_comment(self, op: DropTableComment, ctx: RenderContext) -> list[Element]:
+        holder = table_for(op.table_name, schema=op.schema, comment=None)
+        return [sa_schema.DropTableComment(holder)]
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
         """ALTER COLUMN restating type and nullability; defaults dropped by their model name
@@ -379,6 +377,13 @@ class MSSQL(DialectSupport):
                     or default_name(op.table_name, op.new_column_name or op.column_name))
             out.append(DefaultConstraint(ref, name, column))
         return out
+
+    renderers = {
+        AlterColumn: _alter_column,
+        DropColumn: _drop_column,
+        CreateTableComment: _table_comment,
+        DropTableComment: _drop_table_comment,
+    }
 
 
 DIALECT = MSSQL()

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -31,8 +31,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects import ddl
-from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport, _outside_quotes, printable
-from sqlcompile.ops.base import Element, Note, Op, RenderContext, qualified, table_for
+from sqlcompile.dialects import default as defaults
+from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport, printable
+from sqlcompile.dialects.comparing import _outside_quotes
+from sqlcompile.dialects.render import Element, Note, RenderContext
+from sqlcompile.ops.base import Op, qualified, table_for
 from sqlcompile.ops.constraint_ops import (
     CreateForeignKey,
     CreateIndex,
@@ -98,28 +101,21 @@ def _modify_column(element: ModifyColumn, compiler: DDLCompiler, **kw: Any) -> s
     return f"{head} MODIFY {spec}"
 
 
-def _foreign_keys(op: Op) -> list[Any]:
-    """The foreign keys an op creates (with deferrable / initially)."""
-    if isinstance(op, CreateForeignKey):
-        return [op]
-    if isinstance(op, CreateTable):
-        return list(op.table.foreign_key_constraints)
-    if isinstance(op, AddColumn):
-        return [fk.constraint for fk in op.column.foreign_keys if fk.constraint is not None]
-    return []
+#: The foreign keys an op creates (with deferrable / initially), by op class.
+_FOREIGN_KEYS: dict[type, Callable[[Any], list[Any]]] = {
+    CreateForeignKey: lambda op: [op],
+    CreateTable: lambda op: list(op.table.foreign_key_constraints),
+    AddColumn: lambda op: [fk.constraint for fk in op.column.foreign_keys
+                           if fk.constraint is not None],
+}
 
-
-def _comments(op: Op) -> list[str]:
-    """The table and column comments an op writes."""
-    if isinstance(op, CreateTable):
-        found = [op.table.comment, *(c.comment for c in op.table.columns)]
-    elif isinstance(op, AddColumn):
-        found = [op.column.comment]
-    elif isinstance(op, AlterColumn | CreateTableComment):
-        found = [op.comment]
-    else:
-        return []
-    return [text for text in found if isinstance(text, str)]
+#: The table and column comments an op writes, by op class.
+_COMMENTS: dict[type, Callable[[Any], list[Any]]] = {
+    CreateTable: lambda op: [op.table.comment, *(c.comment for c in op.table.columns)],
+    AddColumn: lambda op: [op.column.comment],
+    AlterColumn: lambda op: [op.comment],
+    CreateTableComment: lambda op: [op.comment],
+}
 
 
 class DropKeyedConstraint(ddl.AlterTable):
@@ -157,8 +153,6 @@ class MySQL(DialectSupport):
     transactional_ddl: ClassVar[bool] = False
     #: How a check constraint is dropped.
     drop_check: ClassVar[str] = "CHECK"
-    #: MySQL 8 has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX.
-    lacks_if_exists: ClassVar[bool] = True
     apply_command: ClassVar[str] = (
         'mysql --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
 
@@ -284,66 +278,73 @@ class MySQL(DialectSupport):
         key = super().fk_action_key(action)
         return "" if key == "RESTRICT" else key
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        wide = sorted({ch for text in _comments(op) for ch in text if ord(ch) > 0xFFFF})
+    _no_if_exists = ("MySQL has no IF [NOT] EXISTS on ADD/DROP COLUMN and CREATE/DROP INDEX, "
+                     "nor IF EXISTS on dropping a constraint (MariaDB has)")
+    unsupported = {
+        AddColumn: {"if_not_exists": _no_if_exists},
+        DropColumn: {"if_exists": _no_if_exists},
+        CreateIndex: {"if_not_exists": _no_if_exists},
+        DropIndex: {"if_exists": _no_if_exists},
+        DropConstraint: {"if_exists": _no_if_exists},
+    }
+    needs = {
+        DropConstraint: {"type_": "the schema model does not know constraint "
+                                  "{op.constraint_name}, and {dialect.title} drops each kind "
+                                  "differently (DROP FOREIGN KEY, DROP INDEX, DROP PRIMARY KEY, "
+                                  "DROP CHECK); pass type_= (foreignkey, unique, primary or "
+                                  "check)"},
+        DropIndex: {"table_name": "{dialect.title} drops an index with its table (DROP INDEX "
+                                  "... ON t) and the schema model does not know index "
+                                  "{op.index_name}; pass table_name="},
+    }
+
+    def value_problem(self, op: Op, autocommit: bool) -> str | None:
+        comments = _of(_COMMENTS, op)
+        wide = sorted({ch for text in comments if isinstance(text, str)
+                       for ch in text if ord(ch) > 0xFFFF})
         if wide:
             return (f"{self.title} stores comments in utf8mb3, which has no 4-byte characters: "
                     f"{', '.join(f'U+{ord(ch):X}' for ch in wide)} would be stored as '?'; "
                     "leave them out of the comment for this dialect")
-        deferrable = [fk for fk in _foreign_keys(op) if fk.deferrable or fk.initially]
+        deferrable = [fk for fk in _of(_FOREIGN_KEYS, op) if fk.deferrable or fk.initially]
         if deferrable:
             return (f"{self.title} checks foreign keys immediately; it has no DEFERRABLE / "
                     "INITIALLY DEFERRED constraints (leave deferrable= and initially= out for "
                     "this dialect)")
-        if self.lacks_if_exists and isinstance(op, AddColumn | DropColumn | CreateIndex
-                                               | DropIndex | DropConstraint):
-            if getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None):
-                return (f"{self.title} has no IF [NOT] EXISTS on ADD/DROP COLUMN and "
-                        "CREATE/DROP INDEX, nor IF EXISTS on dropping a constraint (MariaDB has)")
-        if isinstance(op, DropConstraint) and op.type_ is None:
-            return (f"the schema model does not know constraint {op.constraint_name}, and "
-                    f"{self.title} drops each kind differently (DROP FOREIGN KEY, DROP INDEX, "
-                    "DROP PRIMARY KEY, DROP CHECK); pass type_= (foreignkey, unique, primary "
-                    "or check)")
-        if isinstance(op, DropIndex) and op.table_name is None:
-            return (f"{self.title} drops an index with its table (DROP INDEX ... ON t) and the "
-                    f"schema model does not know index {op.index_name}; pass table_name=")
         return None
 
-    def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
-        if isinstance(op, AlterColumn):
-            return self._alter_column(op, ctx)
-        if isinstance(op, DropConstraint):
-            what = {"foreignkey": "FOREIGN KEY", "unique": "INDEX", "primary": "PRIMARY KEY",
-                    "check": self.drop_check}[op.type_ or "check"]
-            drop = DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
-                                       op.constraint_name, what, bool(op.if_exists))
-            if op.type_ == "foreignkey" and ctx.schema is not None:
-                return [drop, *self._foreign_key_index(op, ctx.schema)]
-            if op.type_ == "unique" and ctx.schema is not None:
-                return self._unique_serving(op, ctx.schema, drop)
-            return [drop]
-        if isinstance(op, DropIndex) and ctx.schema is not None:
-            return self._drop_index(op, ctx, ctx.schema)
-        if isinstance(op, CreateTableComment | DropTableComment):
-            comment = op.comment if isinstance(op, CreateTableComment) else ""
-            table = table_for(op.table_name, schema=op.schema, comment=comment)
-            return [sa_schema.SetTableComment(table)]
-        return None
+    def _drop_constraint(self, op: DropConstraint, ctx: RenderContext) -> list[Element]:
+        what = {"foreignkey": "FOREIGN KEY", "unique": "INDEX", "primary": "PRIMARY KEY",
+                "check": self.drop_check}[op.type_ or "check"]
+        drop = DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
+                                   op.constraint_name, what, bool(op.if_exists))
+        if op.type_ == "foreignkey" and ctx.schema is not None:
+            return [drop, *self._foreign_key_index(op, ctx.schema)]
+        if op.type_ == "unique" and ctx.schema is not None:
+            return self._unique_serving(op, ctx.schema, drop)
+        return [drop]
 
-    def _drop_index(self, op: DropIndex, ctx: RenderContext, schema: Schema) -> list[Element]:
+    def _table_comment(self, op: CreateTableComment | DropTableComment,
+                       ctx: RenderContext) -> list[Element]:
+        """The table's COMMENT option (an empty one removes it)."""
+        comment = op.comment if isinstance(op, CreateTableComment) else ""
+        table = table_for(op.table_name, schema=op.schema, comment=comment)
+        return [sa_schema.SetTableComment(table)]
+
+    def _drop_index(self, op: DropIndex, ctx: RenderContext) -> list[Element]:
         """DROP INDEX; a foreign key this index alone served gets one back (see
         :meth:`_serve_foreign_keys`)."""
-        found = schema.find_index(op.index_name, op.schema, op.table_name)
+        found = ctx.schema.find_index(op.index_name, op.schema, op.table_name) \
+            if ctx.schema is not None else None
         if found is None:
-            return op.elements(ctx)
+            return defaults.drop_index(op, ctx)
         table, dropped = found
         others = [tuple(p.text for p in ix.parts if not p.expression)
                   for ix in table.indexes if ix is not dropped]
         others += [k.columns for k in (table.primary_key, *table.uniques) if k is not None]
         served = tuple(p.text for p in dropped.parts if not p.expression)
         before, after = self._serve_foreign_keys(table, served, others, op.index_name)
-        return [*before, *op.elements(ctx), *after]
+        return [*before, *defaults.drop_index(op, ctx), *after]
 
     def _serve_foreign_keys(self, table: TableModel, served: Sequence[str],
                             others: list[tuple[str, ...]],
@@ -480,13 +481,29 @@ class MySQL(DialectSupport):
             comment=op.existing_comment,
         )
 
+    renderers = {
+        AlterColumn: _alter_column,
+        DropConstraint: _drop_constraint,
+        DropIndex: _drop_index,
+        CreateTableComment: _table_comment,
+        DropTableComment: _table_comment,
+    }
+
+
+def _of(table: dict[type, Callable[[Any], list[Any]]], op: Op) -> list[Any]:
+    """What ``table``'s entry for ``op``'s class (or nearest base) gives; none without one."""
+    for kind in type(op).__mro__:
+        if kind in table:
+            return table[kind](op)
+    return []
+
 
 class MariaDB(MySQL):
     """MariaDB 10.6+ (RENAME COLUMN from 10.5; CHECK constraints dropped by DROP CONSTRAINT)."""
 
     name: ClassVar[str] = "mariadb"
     title: ClassVar[str] = "MariaDB"
-    lacks_if_exists: ClassVar[bool] = False
+    unsupported = {}  # IF [NOT] EXISTS on columns, indexes and constraints: MariaDB has them
     drop_check: ClassVar[str] = "CONSTRAINT"
     option_aliases: ClassVar[dict[str, str]] = {"mysql": "mariadb"}
     apply_command: ClassVar[str] = (

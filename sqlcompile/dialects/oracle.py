@@ -26,7 +26,8 @@ from sqlcompile.dialects.base import (
     DialectSupport,
     drop_column_comment_as_empty,
 )
-from sqlcompile.ops.base import Element, Note, Op, RenderContext
+from sqlcompile.dialects.default import alter_column_rest
+from sqlcompile.dialects.render import Element, Note, RenderContext
 from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 
@@ -243,26 +244,14 @@ class Oracle(DialectSupport):
             "END;"
         )
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        no = {
-            AddColumn: "ADD COLUMN IF NOT EXISTS",
-            CreateTable: "CREATE TABLE IF NOT EXISTS",
-        }
-        for kind, what in no.items():
-            if isinstance(op, kind) and getattr(op, "if_not_exists", None):
-                return f"Oracle 19c has no {what}"
-        if isinstance(op, DropTable | DropColumn) and op.if_exists:
-            return "Oracle 19c has no DROP ... IF EXISTS"
-        if isinstance(op, CreateIndex) and op.kw.get("if_not_exists"):
-            return "Oracle 19c has no CREATE INDEX IF NOT EXISTS"
-        if isinstance(op, DropIndex) and op.if_exists:
-            return "Oracle 19c has no DROP INDEX IF EXISTS"
-        return None
-
-    def op_elements(self, op: Op, ctx: RenderContext) -> list[Element] | None:
-        if isinstance(op, AlterColumn):
-            return self._alter_column(op, ctx)
-        return None
+    unsupported = {
+        AddColumn: {"if_not_exists": "Oracle 19c has no ADD COLUMN IF NOT EXISTS"},
+        CreateTable: {"if_not_exists": "Oracle 19c has no CREATE TABLE IF NOT EXISTS"},
+        DropTable: {"if_exists": "Oracle 19c has no DROP ... IF EXISTS"},
+        DropColumn: {"if_exists": "Oracle 19c has no DROP ... IF EXISTS"},
+        CreateIndex: {"if_not_exists": "Oracle 19c has no CREATE INDEX IF NOT EXISTS"},
+        DropIndex: {"if_exists": "Oracle 19c has no DROP INDEX IF EXISTS"},
+    }
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
         """One MODIFY with what changes (type, default, nullability), then comment and
@@ -285,9 +274,9 @@ class Oracle(DialectSupport):
             if "type" in changes or "server_default" in changes or nullable is not None:
                 out.append(ModifyColumn(ref, column, "type" in changes,
                                         "server_default" in changes, nullable))
-        rest = AlterColumn(op.table_name, op.column_name, op.schema, comment=op.comment,
-                           new_column_name=op.new_column_name)
-        return [*out, *rest.elements(ctx)]
+        return [*out, *alter_column_rest(op, ctx)]
+
+    renderers = {AlterColumn: _alter_column}
 
 
 DIALECT = Oracle()

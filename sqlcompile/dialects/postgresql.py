@@ -19,6 +19,11 @@ from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
 from sqlcompile.schema.model import EnumModel
 
 
+def _concurrently(op: Op) -> bool:
+    """Whether ``op`` builds or drops an index CONCURRENTLY."""
+    return isinstance(op, CreateIndex | DropIndex) and bool(op.kw.get("postgresql_concurrently"))
+
+
 class PostgreSQL(DialectSupport):
     """PostgreSQL 12+."""
 
@@ -71,11 +76,10 @@ class PostgreSQL(DialectSupport):
         return [(f"SELECT pg_advisory_unlock({self._lock_key(table)})",
                  "release the migration lock")]
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        if isinstance(op, CreateIndex | DropIndex) and op.kw.get("postgresql_concurrently"):
-            if not autocommit:
-                return ("CONCURRENTLY cannot run inside a transaction block; put the op in "
-                        "`with op.get_context().autocommit_block():`")
+    def value_problem(self, op: Op, autocommit: bool) -> str | None:
+        if not autocommit and _concurrently(op):
+            return ("CONCURRENTLY cannot run inside a transaction block; put the op in "
+                    "`with op.get_context().autocommit_block():`")
         return None
 
     def enum_ddl(self, enum: EnumModel) -> list[Any]:

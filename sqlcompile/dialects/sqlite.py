@@ -15,8 +15,8 @@ from sqlalchemy.engine import Dialect
 
 from sqlcompile.dialects import sqlite_rebuild as rebuild
 from sqlcompile.dialects.base import DialectSupport, FrameSQL
-from sqlcompile.ops.base import Op, RenderContext
-from sqlcompile.ops.table_ops import AddColumn, CreateTable, DropColumn
+from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint
+from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn
 
 if TYPE_CHECKING:
     from sqlcompile.ops.base import Recorded
@@ -110,25 +110,31 @@ class SQLite(DialectSupport):
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"group_concat({column}, {separator_sql})"
 
-    def unsupported_reason(self, op: Op, autocommit: bool) -> str | None:
-        if isinstance(op, AddColumn | DropColumn) and (
-            getattr(op, "if_not_exists", None) or getattr(op, "if_exists", None)
-        ):
-            return "SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS"
-        return None
+    _no_if_exists = "SQLite has no ADD COLUMN IF NOT EXISTS / DROP COLUMN IF EXISTS"
+    unsupported = {
+        AddColumn: {"if_not_exists": _no_if_exists},
+        DropColumn: {"if_exists": _no_if_exists},
+    }
 
     def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:
         """The ops of one batch_alter_table block become one op (one rebuild if needed)."""
         return rebuild.group_batches(recorded)
 
-    def op_elements(self, op: Op, ctx: RenderContext) -> list[Any] | None:
-        """A table rebuild for what SQLite cannot change in place; CHECKs for Enum columns."""
-        if isinstance(op, CreateTable):
-            return rebuild.create_table_elements(op, ctx)
-        reason = rebuild.rebuild_reason(op, ctx.schema, self)
-        if reason is not None:
-            return rebuild.rebuild_elements([op], reason, ctx)
-        return None
+    decided_by_model = {
+        DropConstraint: {"if_exists": "the table is rebuilt from the schema model, which "
+                                      "decides whether the constraint is there"},
+    }
+
+    # A table rebuild for what SQLite cannot change in place; CHECKs for Enum columns.
+    renderers = {
+        CreateTable: lambda self, op, ctx: rebuild.create_table_elements(op, ctx),
+        AlterColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        AddColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        DropColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        AddConstraintOp: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        DropConstraint: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        rebuild.TableChanges: lambda self, op, ctx: rebuild.render_table_changes(op, ctx),
+    }
 
     def frame_sql(self, framing: Collection[str]) -> FrameSQL:
         if rebuild.FOREIGN_KEYS_OFF not in framing:

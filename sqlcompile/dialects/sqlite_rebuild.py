@@ -14,21 +14,22 @@ key before COMMIT.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile.dialects import ddl
-from sqlcompile.ops.base import Element, Framing, Note, Op, RawSQL, RenderContext, qualified
+from sqlcompile.dialects import ddl, default
+from sqlcompile.dialects.render import Element, Framing, Note, RawSQL, RenderContext
+from sqlcompile.ops.base import Op, Recorded, qualified
 from sqlcompile.ops.constraint_ops import AddConstraintOp, CreateIndex, DropConstraint, DropIndex
-from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn
-from sqlcompile.schema.convert import sql_text, to_sa_table
+from sqlcompile.ops.table_ops import UNCHANGED, AddColumn, AlterColumn, CreateTable, DropColumn
+from sqlcompile.schema.convert import ensure_fk_targets, sql_text, to_sa_table
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.ops.base import Recorded
     from sqlcompile.schema.model import Schema, TableModel
 
 #: What a rebuild asks of the planner (see SQLite.frame_sql).
@@ -80,21 +81,40 @@ def _drop_column_reason(op: DropColumn, table: TableModel | None) -> str | None:
     return None
 
 
+def _alter_column_reason(op: AlterColumn, schema: Schema | None,
+                         dialect: DialectSupport) -> str | None:
+    changes = [c for c in op.changes() if c not in ("name", "comment")]
+    return f"changing a column's {', '.join(changes)}" if changes else None
+
+
+def _drop_column_in_model(op: DropColumn, schema: Schema | None,
+                          dialect: DialectSupport) -> str | None:
+    if op.if_exists:
+        return None
+    return _drop_column_reason(op, schema.table(op.table_name, op.schema)
+                               if schema is not None else None)
+
+
+def _add_column(op: AddColumn, schema: Schema | None, dialect: DialectSupport) -> str | None:
+    return None if op.if_not_exists else _add_column_reason(op, dialect)
+
+
+#: Why an op of each class needs a rebuild: {op class: (op, model, dialect) -> reason or None}.
+_REBUILD_REASONS: dict[type, Callable[[Any, Schema | None, DialectSupport], str | None]] = {
+    AlterColumn: _alter_column_reason,
+    AddConstraintOp: lambda op, schema, dialect: "adding a constraint to an existing table",
+    DropConstraint: lambda op, schema, dialect: "dropping a constraint",
+    AddColumn: _add_column,
+    DropColumn: _drop_column_in_model,
+}
+
+
 def rebuild_reason(op: Op, schema: Schema | None, dialect: DialectSupport) -> str | None:
     """Why ``op`` needs a rebuild of its table on SQLite (None when it runs in place)."""
-    if isinstance(op, AlterColumn):
-        changes = [c for c in op.changes() if c not in ("name", "comment")]
-        if changes:
-            return f"changing a column's {', '.join(changes)}"
-    if isinstance(op, AddConstraintOp):
-        return "adding a constraint to an existing table"
-    if isinstance(op, DropConstraint):
-        return "dropping a constraint"
-    if isinstance(op, AddColumn) and not op.if_not_exists:
-        return _add_column_reason(op, dialect)
-    if isinstance(op, DropColumn) and not op.if_exists:
-        table = schema.table(op.table_name, op.schema) if schema is not None else None
-        return _drop_column_reason(op, table)
+    for kind in type(op).__mro__:
+        reason = _REBUILD_REASONS.get(kind)
+        if reason is not None:
+            return reason(op, schema, dialect)
     return None
 
 
@@ -124,12 +144,10 @@ def create_table_elements(op: CreateTable, ctx: RenderContext) -> list[Element]:
     """create_table, with a CHECK for each Enum column (stated in a Note)."""
     if not any(isinstance(c.type, sa.Enum) and not c.type.create_constraint
                for c in op.table.columns):
-        return op.elements(ctx)
-    from sqlcompile.schema.convert import ensure_fk_targets
-
+        return default.create_table(op, ctx)
     table = ensure_fk_targets(op.table.to_metadata(sa.MetaData()))
     notes = enum_checks(table, ctx.dialect)
-    return [*notes, *CreateTable(table, op.if_not_exists).elements(ctx)]
+    return [*notes, *default.create_table(CreateTable(table, op.if_not_exists), ctx)]
 
 
 def _sources(before: TableModel, ops: list[Op]) -> dict[str, str | None]:
@@ -164,8 +182,7 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
     model = ctx.schema.copy()
     known = len(model.incomplete)
     for op in ops:
-        op.complete(model)
-        op.apply(model)
+        op.completed(model).apply(model)
     if len(model.incomplete) > known:  # e.g. adding a column the table has: no silent rebuild
         raise ctx.fail(first, f"{reason} needs a rebuild of table "
                        f"{qualified(name, schema_name)} from the schema model, and the model "
@@ -197,10 +214,14 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
         + (f" AND name NOT IN ({kept})" if kept else "")
     )
     described = "; ".join(op.describe() for op in ops)
+    # SQLite keeps no comments: what the ops say of them is stated (the model keeps them).
+    comments = [note for op in ops if isinstance(op, AlterColumn) and op.comment is not UNCHANGED
+                for note in default.column_comment(op, ctx)]
     out: list[Element] = [
         Framing(FOREIGN_KEYS_OFF),
         Note(f"{dialect.title} cannot do this in place ({reason}): table rebuild of "
              f"{qualified(name, schema_name)} for {described}"),
+        *comments,
         Note("stop if the table has triggers the model does not know: DROP TABLE drops "
              "them, and only the known ones are created again"),
         trigger_check,
@@ -219,11 +240,11 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class TableChanges(Op):
     """The ops of one `batch_alter_table` block on SQLite: one rebuild when any needs it."""
 
-    ops: list[Op] = field(default_factory=list)
+    ops: tuple[Op, ...] = ()
     public: ClassVar[bool] = False
 
     def describe(self) -> str:
@@ -231,41 +252,54 @@ class TableChanges(Op):
         table = qualified(first.table_name, first.schema)  # type: ignore[attr-defined]
         return f"batch_alter_table {table}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        reasons = []
-        model = ctx.schema.copy() if ctx.schema is not None else None
+    def reverse(self, before: Schema | None = None) -> Op:
+        if before is None:
+            return TableChanges(tuple(op.reverse() for op in reversed(self.ops)))
+        model = before.copy()
+        undone: list[Op] = []
         for op in self.ops:
-            reason = rebuild_reason(op, model, ctx.dialect)
-            if reason:
-                reasons.append(reason)
-            if model is not None:
-                op.complete(model)
-                op.apply(model)
-        if reasons:
-            return rebuild_elements(self.ops, "; ".join(dict.fromkeys(reasons)), ctx)
-        out: list[Element] = []
-        model = ctx.schema.copy() if ctx.schema is not None else None
-        for op in self.ops:
-            reason = ctx.dialect.unsupported_reason(op, False)
-            if reason:
-                raise ctx.fail(op, reason)
-            out.append(Note(op.describe()))
-            if model is not None:
-                op.complete(model)
-            sub = RenderContext(ctx.dialect, ctx.where, ctx.hand_written, model)
-            own = ctx.dialect.op_elements(op, sub)
-            out += op.elements(sub) if own is None else own
-            if model is not None:
-                op.apply(model)
-        return out
-
-    def reverse(self) -> Op:
-        return TableChanges([op.reverse() for op in reversed(self.ops)])
+            undone.append(op.reverse(model))
+            op.completed(model).apply(model)
+        return TableChanges(tuple(reversed(undone)))
 
     def apply(self, schema: Schema) -> None:
         for op in self.ops:
-            op.complete(schema)
-            op.apply(schema)
+            op.completed(schema).apply(schema)
+
+
+def render_table_changes(op: TableChanges, ctx: RenderContext) -> list[Element]:
+    """One rebuild for the whole block when any of its ops needs one, else each op in place
+    (each rendered with the model as the ops before it left it)."""
+    reasons = []
+    model = ctx.schema.copy() if ctx.schema is not None else None
+    for each in op.ops:
+        if model is not None:
+            each = each.completed(model)
+        reason = rebuild_reason(each, model, ctx.dialect)
+        if reason:
+            reasons.append(reason)
+        if model is not None:
+            each.apply(model)
+    if reasons:
+        return rebuild_elements(list(op.ops), "; ".join(dict.fromkeys(reasons)), ctx)
+    out: list[Element] = []
+    model = ctx.schema.copy() if ctx.schema is not None else None
+    for each in op.ops:
+        out.append(Note(each.describe()))
+        if model is not None:
+            each = each.completed(model)
+        out += ctx.render(each, model)
+        if model is not None:
+            each.apply(model)
+    return out
+
+
+def render_in_place_or_rebuilt(op: Op, ctx: RenderContext) -> list[Element]:
+    """``op`` as SQLite runs it in place, or a rebuild of its table when it cannot."""
+    reason = rebuild_reason(op, ctx.schema, ctx.dialect)
+    if reason is not None:
+        return rebuild_elements([op], reason, ctx)
+    return default.render_default(op, ctx)
 
 
 def _batchable(item: Recorded) -> bool:
@@ -276,16 +310,17 @@ def _batchable(item: Recorded) -> bool:
 
 def group_batches(recorded: list[Recorded]) -> list[Recorded]:
     """Consecutive ops of one batch_alter_table block become one :class:`TableChanges`."""
-    from sqlcompile.ops.base import Recorded
 
     out: list[Recorded] = []
     for item in recorded:
         last = out[-1] if out else None
         if (last is not None and _batchable(item) and isinstance(last.op, TableChanges)
                 and last.batch == item.batch and last.autocommit == item.autocommit):
-            last.op.ops.append(item.op)
+            out[-1] = Recorded(TableChanges((*last.op.ops, item.op)), last.autocommit,
+                               last.line, last.batch)
         elif _batchable(item):
-            out.append(Recorded(TableChanges([item.op]), item.autocommit, item.line, item.batch))
+            out.append(Recorded(TableChanges((item.op,)), item.autocommit, item.line,
+                                item.batch))
         else:
             out.append(item)
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlcompile.ops import constraint_ops, data_ops, table_ops
-from sqlcompile.ops.base import OPS, IrreversibleOperation, Op, RenderContext
+from sqlcompile.ops.base import OPS, IrreversibleOperation, Op
 
-__all__ = ["OPS", "IrreversibleOperation", "Op", "RenderContext", "constraint_ops", "data_ops",
-           "table_ops"]
+__all__ = ["OPS", "IrreversibleOperation", "Op", "constraint_ops", "data_ops", "table_ops"]

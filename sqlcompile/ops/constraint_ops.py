@@ -7,17 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy import schema as sa_schema
 
-from sqlcompile.ops.base import (
-    Element,
-    IrreversibleOperation,
-    Op,
-    RenderContext,
-    other_dialect_notes,
-    qualified,
-    table_for,
-)
+from sqlcompile.ops.base import IrreversibleOperation, Op, qualified, table_for
 from sqlcompile.schema.convert import constraint_name, sql_text
 from sqlcompile.schema.model import CheckModel, ForeignKeyModel, IndexModel, IndexPart, KeyModel
 
@@ -40,7 +31,7 @@ def _expression(table: sa.Table, column: Any) -> Any:
     return column
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreateIndex(Op):
     """Create an index (unique, on expressions, partial, with dialect options)."""
 
@@ -84,22 +75,7 @@ class CreateIndex(Op):
             index._set_parent(table)
         return index
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        wheres = sorted(k for k in self.kw if k.endswith("_where"))
-        if wheres and f"{ctx.dialect.name}_where" not in self.kw:
-            raise ctx.fail(
-                self,
-                f"it is a partial index ({', '.join(wheres)}) with no {ctx.dialect.name}_where; "
-                "creating it without its WHERE clause would index different rows",
-                hint=f"pass {ctx.dialect.name}_where=... as well, or branch on the dialect",
-            )
-        # (other dialects' `*_where` made the error above unless this dialect has its own)
-        notes: list[Element] = list(other_dialect_notes(
-            ctx, {k: v for k, v in self.kw.items() if not k.endswith("_where")}, "index"))
-        create = sa_schema.CreateIndex(self.index(), if_not_exists=bool(self.if_not_exists))
-        return [*notes, create]
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
         options = {k: v for k, v in self.kw.items() if k.endswith("_concurrently")}
         return DropIndex(self.index_name or "", self.table_name, self.schema, None, options,
                          definition=self)
@@ -126,11 +102,12 @@ class CreateIndex(Op):
         return IndexModel(constraint_name(self.index_name), parts, bool(self.unique), options)
 
 
-@dataclass
+@dataclass(frozen=True)
 class DropIndex(Op):
     """Drop an index."""
 
     op_name: ClassVar[str] = "drop_index"
+    informational: ClassVar[frozenset[str]] = frozenset({"definition"})  # for reverse()
     batch_table_arg: ClassVar[int | None] = 1
     index_name: str
     table_name: str | None = None
@@ -155,29 +132,25 @@ class DropIndex(Op):
     def describe(self) -> str:
         return f"drop_index {self.index_name}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.table_name or "_", sa.Column("_", sa.Integer), schema=self.schema)
-        index = sa.Index(self.index_name, table.c["_"], **self.kw)
-        return [sa_schema.DropIndex(index, if_exists=bool(self.if_exists))]
-
-    def reverse(self) -> Op:
-        if self.definition is None:
+    def reverse(self, before: Schema | None = None) -> Op:
+        op = self.completed(before) if before is not None else self
+        if op.definition is None:
             raise IrreversibleOperation(f"{self.describe()}: the index's definition is unknown")
-        return self.definition
+        return op.definition
 
-    def complete(self, schema: Schema) -> None:
-        found = schema.find_index(self.index_name, self.schema, self.table_name)
-        if found is None:
-            return
+    def completed(self, before: Schema) -> DropIndex:
+        found = before.find_index(self.index_name, self.schema, self.table_name)
+        if found is None or (self.table_name is not None and self.definition is not None):
+            return self
         table, index = found
-        if self.table_name is None:
-            self.table_name = table.name
-        if self.definition is None:
+        definition = self.definition
+        if definition is None:
             options = {key: (sa.text(value) if key.endswith("_where") and isinstance(value, str)
                              else value) for key, value in index.options}
             columns = [sa.text(p.text) if p.expression else p.text for p in index.parts]
-            self.definition = CreateIndex(index.name, table.name, columns, table.schema,
-                                          index.unique, None, options)
+            definition = CreateIndex(index.name, table.name, columns, table.schema,
+                                     index.unique, None, options)
+        return replace(self, table_name=self.table_name or table.name, definition=definition)
 
     def apply(self, schema: Schema) -> None:
         found = schema.find_index(self.index_name, self.schema, self.table_name)
@@ -190,7 +163,7 @@ class DropIndex(Op):
 
 
 class AddConstraintOp(Op):
-    """Base of the create_*_constraint operations: render `ALTER TABLE ADD CONSTRAINT`."""
+    """Base of the create_*_constraint operations (`ALTER TABLE ADD CONSTRAINT`)."""
 
     constraint_type: ClassVar[str]
     constraint_name: str | None
@@ -203,10 +176,7 @@ class AddConstraintOp(Op):
     def describe(self) -> str:
         return f"{self.op_name} {self.constraint_name} on {qualified(self.table_name, self.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        return [sa_schema.AddConstraint(self.constraint())]
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
         return DropConstraint(
             self.constraint_name or "", self.table_name, self.constraint_type, self.schema,
             definition=self,
@@ -222,7 +192,7 @@ class AddConstraintOp(Op):
         raise NotImplementedError
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreatePrimaryKey(AddConstraintOp):
     """Add a primary key."""
 
@@ -253,7 +223,7 @@ class CreatePrimaryKey(AddConstraintOp):
             replace(c, nullable=False) if c.name in key.columns else c for c in table.columns))
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreateForeignKey(AddConstraintOp):
     """Add a foreign key."""
 
@@ -342,7 +312,7 @@ class CreateForeignKey(AddConstraintOp):
         return replace(table, foreign_keys=(*table.foreign_keys, fk))
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreateUniqueConstraint(AddConstraintOp):
     """Add a unique constraint."""
 
@@ -376,7 +346,7 @@ class CreateUniqueConstraint(AddConstraintOp):
         return replace(table, uniques=(*table.uniques, unique))
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreateCheckConstraint(AddConstraintOp):
     """Add a check constraint."""
 
@@ -410,6 +380,8 @@ class CreateCheckConstraint(AddConstraintOp):
         return replace(table, checks=(*table.checks, check))
 
 
+#: The constraint kinds `drop_constraint(type_=...)` takes, each with a nameless stand-in of
+#: its SQLAlchemy class (what DROP CONSTRAINT is compiled from).
 _CONSTRAINT_CLASSES: dict[str | None, Any] = {
     "foreignkey": lambda name: sa.ForeignKeyConstraint([], [], name=name),
     "primary": lambda name: sa.PrimaryKeyConstraint(name=name),
@@ -419,11 +391,20 @@ _CONSTRAINT_CLASSES: dict[str | None, Any] = {
 }
 
 
-@dataclass
+def constraint_stand_in(type_: str | None, name: str) -> sa.Constraint:
+    """A constraint of kind ``type_`` called ``name``, with nothing else (for dropping it)."""
+    constraint: sa.Constraint = _CONSTRAINT_CLASSES[type_](name)
+    return constraint
+
+
+@dataclass(frozen=True)
 class DropConstraint(Op):
     """Drop a named constraint (``type_`` is foreignkey, primary, unique or check)."""
 
     op_name: ClassVar[str] = "drop_constraint"
+    #: ``type_`` says what kind the dropped constraint is: the dialects that drop each kind
+    #: their own way need it (MySQL), DROP CONSTRAINT does not; ``definition`` is for reverse().
+    informational: ClassVar[frozenset[str]] = frozenset({"definition", "type_"})
     batch_table_arg: ClassVar[int | None] = 1
     constraint_name: str
     table_name: str
@@ -448,30 +429,28 @@ class DropConstraint(Op):
         table = qualified(self.table_name, self.schema)
         return f"drop_constraint {self.constraint_name} on {table}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_for(self.table_name, schema=self.schema)
-        constraint = _CONSTRAINT_CLASSES[self.type_](self.constraint_name)
-        table.append_constraint(constraint)
-        return [sa_schema.DropConstraint(constraint, if_exists=bool(self.if_exists))]
-
-    def reverse(self) -> Op:
-        if self.definition is None:
+    def reverse(self, before: Schema | None = None) -> Op:
+        op = self.completed(before) if before is not None else self
+        if op.definition is None:
             raise IrreversibleOperation(
                 f"{self.describe()}: the constraint's definition is unknown"
             )
-        return self.definition
+        return op.definition
 
-    def complete(self, schema: Schema) -> None:
-        table = schema.table(self.table_name, self.schema)
+    def completed(self, before: Schema) -> DropConstraint:
+        table = before.table(self.table_name, self.schema)
         if table is None:
-            return
-        if self.type_ is None:
+            return self
+        type_ = self.type_
+        if type_ is None:
             kinds = [kind for kind, name in table.constraint_names()
                      if name == self.constraint_name]
             if len(kinds) == 1:
-                self.type_ = kinds[0]
-        if self.definition is None:
-            self.definition = constraint_op(table, self.constraint_name)
+                type_ = kinds[0]
+        definition = self.definition or constraint_op(table, self.constraint_name)
+        if type_ == self.type_ and definition is self.definition:
+            return self
+        return replace(self, type_=type_, definition=definition)
 
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())

@@ -6,20 +6,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
-from sqlalchemy import schema as sa_schema
 
-from sqlcompile.dialects import ddl
-from sqlcompile.ops.base import (
-    Element,
-    IrreversibleOperation,
-    Note,
-    Op,
-    RenderContext,
-    other_dialect_notes,
-    qualified,
-    table_for,
-    table_name_only,
-)
+from sqlcompile.ops.base import IrreversibleOperation, Op, qualified, table_for
 from sqlcompile.schema.convert import (
     created_on,
     default_text,
@@ -28,37 +16,17 @@ from sqlcompile.schema.convert import (
     to_sa_column,
     to_sa_table,
 )
-from sqlcompile.schema.model import ColumnModel, KeyModel, TableModel
+from sqlcompile.schema.model import ColumnModel, KeyModel
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.schema.model import Schema
     from sqlcompile.sources.recorder import Recorder
 
-_UNCHANGED: Any = False  # Alembic's marker for "not given" on server_default / comment
+UNCHANGED: Any = False  # Alembic's marker for "not given" on server_default / comment
 
 
-def comment_elements(ctx: RenderContext, table: sa.Table) -> list[Element]:
-    """COMMENT ON statements for a table and its columns, or a note where comments don't exist."""
-    commented = [c for c in table.columns if c.comment is not None]
-    if table.comment is None and not commented:
-        return []
-    dialect = ctx.dialect.sa_dialect
-    if not ctx.dialect.supports_comments:
-        lines = [f"table {table.name}: {table.comment}"] if table.comment is not None else []
-        lines += [f"column {table.name}.{c.name}: {c.comment}" for c in commented]
-        return [Note(f"{ctx.dialect.title} has no comments; stated here instead: {line}")
-                for line in lines]
-    if dialect.inline_comments:
-        return []
-    out: list[Element] = []
-    if table.comment is not None:
-        out.append(sa_schema.SetTableComment(table))
-    out.extend(sa_schema.SetColumnComment(c) for c in commented)
-    return out
-
-
-@dataclass
+@dataclass(frozen=True)
 class CreateTable(Op):
     """Create a table with its columns, constraints, indexes and comments."""
 
@@ -79,17 +47,7 @@ class CreateTable(Op):
     def describe(self) -> str:
         return f"create_table {qualified(self.table.name, self.table.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        out: list[Element] = [
-            *other_dialect_notes(ctx, self.table.dialect_kwargs, f"table {self.table.name}"),
-            sa_schema.CreateTable(self.table, if_not_exists=bool(self.if_not_exists)),
-        ]
-        out += comment_elements(ctx, self.table)
-        indexes = sorted(self.table.indexes, key=lambda ix: str(ix.name))
-        out += [sa_schema.CreateIndex(ix) for ix in indexes if created_on(ix, ctx.dialect)]
-        return out
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
         return DropTable(self.table.name, self.table.schema, table=self.table)
 
     def apply(self, schema: Schema) -> None:
@@ -99,17 +57,16 @@ class CreateTable(Op):
                                  include=lambda item: created_on(item, schema.dialect)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class DropTable(Op):
     """Drop a table."""
 
     op_name: ClassVar[str] = "drop_table"
+    informational: ClassVar[frozenset[str]] = frozenset({"table"})  # for reverse()
     table_name: str
     schema: str | None = None
     if_exists: bool | None = None
     table: sa.Table | None = None  # its definition, when known (makes the op reversible)
-    #: The table as the model knew it (built into ``table`` only when reversed).
-    known: TableModel | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def record(
@@ -126,27 +83,21 @@ class DropTable(Op):
     def describe(self) -> str:
         return f"drop_table {qualified(self.table_name, self.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_name_only(self.table_name, self.schema)
-        return [sa_schema.DropTable(table, if_exists=bool(self.if_exists))]  # type: ignore[arg-type]
-
-    def reverse(self) -> Op:
-        if self.table is None and self.known is not None:
-            self.table = to_sa_table(self.known)
-        if self.table is None:
+    def reverse(self, before: Schema | None = None) -> Op:
+        table = self.table
+        if table is None and before is not None:
+            known = before.table(self.table_name, self.schema)
+            table = to_sa_table(known) if known is not None else None
+        if table is None:
             raise IrreversibleOperation(f"{self.describe()}: the table's definition is unknown")
-        return CreateTable(self.table)
-
-    def complete(self, schema: Schema) -> None:
-        if self.table is None:
-            self.known = schema.table(self.table_name, self.schema)
+        return CreateTable(table)
 
     def apply(self, schema: Schema) -> None:
         if schema.remove(self.table_name, self.schema) is None and not self.if_exists:
             schema.mark_incomplete(f"{self.describe()} drops a table the history never created")
 
 
-@dataclass
+@dataclass(frozen=True)
 class RenameTable(Op):
     """Rename a table."""
 
@@ -166,11 +117,7 @@ class RenameTable(Op):
     def describe(self) -> str:
         return f"rename_table {qualified(self.old_table_name, self.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_name_only(self.old_table_name, self.schema)
-        return [ddl.RenameTable(table, self.new_table_name)]
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
         return RenameTable(self.new_table_name, self.old_table_name, self.schema)
 
     def apply(self, schema: Schema) -> None:
@@ -188,7 +135,7 @@ class RenameTable(Op):
                 for fk in other.foreign_keys)))
 
 
-@dataclass
+@dataclass(frozen=True)
 class AddColumn(Op):
     """Add a column, with the foreign keys, index and comment it declares."""
 
@@ -223,29 +170,7 @@ class AddColumn(Op):
     def describe(self) -> str:
         return f"add_column {qualified(self.table_name, self.schema)}.{self.column.name}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = self.column.table
-        out: list[Element] = [ddl.AddColumn(
-            table, self.column, bool(self.if_not_exists), self.inline_references,
-            self.inline_primary_key,
-        )]
-        if not self.inline_references:
-            fks = [fk.constraint for fk in self.column.foreign_keys if fk.constraint is not None]
-            out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
-        if self.column.primary_key and not self.inline_primary_key:
-            out.append(sa_schema.AddConstraint(table.primary_key))
-        constraints = [*table.constraints, *self.column.constraints]
-        uniques = [c for c in constraints if isinstance(c, sa.UniqueConstraint)]
-        out += [sa_schema.AddConstraint(c) for c in uniques]
-        checks = [c for c in constraints if isinstance(c, sa.CheckConstraint)]
-        out += [sa_schema.AddConstraint(c) for c in checks]
-        indexes = sorted(table.indexes, key=lambda i: str(i.name))
-        out += [sa_schema.CreateIndex(ix) for ix in indexes]
-        if self.column.comment is not None:
-            out += comment_elements(ctx, table)
-        return out
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
         return DropColumn(self.table_name, self.column.name, self.schema, column=self.column)
 
     def apply(self, schema: Schema) -> None:
@@ -277,11 +202,12 @@ class AddColumn(Op):
         ))
 
 
-@dataclass
+@dataclass(frozen=True)
 class DropColumn(Op):
     """Drop a column."""
 
     op_name: ClassVar[str] = "drop_column"
+    informational: ClassVar[frozenset[str]] = frozenset({"column"})  # for reverse()
     batch_table_arg: ClassVar[int | None] = 0
     table_name: str
     column_name: str
@@ -289,8 +215,6 @@ class DropColumn(Op):
     column: sa.Column[Any] | None = None  # its definition, when known
     if_exists: bool | None = None
     kw: dict[str, Any] = field(default_factory=dict)
-    #: The column as the model knew it (built into ``column`` only when reversed).
-    known: ColumnModel | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def record(
@@ -308,22 +232,19 @@ class DropColumn(Op):
     def describe(self) -> str:
         return f"drop_column {qualified(self.table_name, self.schema)}.{self.column_name}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_name_only(self.table_name, self.schema)
-        return [ddl.DropColumn(table, self.column_name, bool(self.if_exists))]
-
-    def reverse(self) -> Op:
-        if self.column is None and self.known is not None:
-            self.column = to_sa_column(self.known)
-            table_for(self.table_name, self.column, schema=self.schema)
-        if self.column is None:
+    def reverse(self, before: Schema | None = None) -> Op:
+        column = self.column
+        if column is None and before is not None:
+            table = before.table(self.table_name, self.schema)
+            known = table.column(self.column_name) if table is not None else None
+            if known is not None:
+                column = to_sa_column(known)
+                table_for(self.table_name, column, schema=self.schema)
+        if column is None:
             raise IrreversibleOperation(f"{self.describe()}: the column's definition is unknown")
-        return AddColumn(self.table_name, self.column._copy(), self.schema)
-
-    def complete(self, schema: Schema) -> None:
-        if self.column is None:
-            table = schema.table(self.table_name, self.schema)
-            self.known = table.column(self.column_name) if table is not None else None
+        copy = column._copy()
+        table_for(self.table_name, copy, schema=self.schema)  # as record() gives it a table
+        return AddColumn(self.table_name, copy, self.schema)
 
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())
@@ -336,22 +257,24 @@ class DropColumn(Op):
         schema.put(table.without_column(self.column_name))
 
 
-@dataclass
+@dataclass(frozen=True)
 class AlterColumn(Op):
     """Change a column's type, nullability, server default or comment, or rename it."""
 
     op_name: ClassVar[str] = "alter_column"
+    informational: ClassVar[frozenset[str]] = frozenset({
+        "existing_type", "existing_server_default", "existing_nullable", "existing_comment"})
     batch_table_arg: ClassVar[int | None] = 0
     table_name: str
     column_name: str
     schema: str | None = None
     nullable: bool | None = None
-    server_default: Any = _UNCHANGED
+    server_default: Any = UNCHANGED
     new_column_name: str | None = None
     type_: Any = None
-    comment: Any = _UNCHANGED
+    comment: Any = UNCHANGED
     existing_type: Any = None
-    existing_server_default: Any = _UNCHANGED
+    existing_server_default: Any = UNCHANGED
     existing_nullable: bool | None = None
     existing_comment: str | None = None
     kw: dict[str, Any] = field(default_factory=dict)
@@ -364,12 +287,12 @@ class AlterColumn(Op):
         column_name: str,
         *,
         nullable: bool | None = None,
-        comment: Any = _UNCHANGED,
-        server_default: Any = _UNCHANGED,
+        comment: Any = UNCHANGED,
+        server_default: Any = UNCHANGED,
         new_column_name: str | None = None,
         type_: Any = None,
         existing_type: Any = None,
-        existing_server_default: Any = _UNCHANGED,
+        existing_server_default: Any = UNCHANGED,
         existing_nullable: bool | None = None,
         existing_comment: str | None = None,
         schema: str | None = None,
@@ -391,56 +314,20 @@ class AlterColumn(Op):
         wanted = [
             ("type", self.type_ is not None),
             ("nullable", self.nullable is not None),
-            ("server_default", self.server_default is not _UNCHANGED),
-            ("comment", self.comment is not _UNCHANGED),
+            ("server_default", self.server_default is not UNCHANGED),
+            ("comment", self.comment is not UNCHANGED),
             ("name", self.new_column_name is not None),
         ]
         return [name for name, changed in wanted if changed]
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        table = table_name_only(self.table_name, self.schema)
-        out: list[Element] = []
-        name = self.column_name
-        using = self.kw.get(f"{ctx.dialect.name}_using")
-        # With USING, the rows convert by the expression but the default by a cast the types
-        # may not have (text to boolean): the default goes first and comes back after.
-        existing = self.existing_server_default
-        refresh = self.type_ is not None and using is not None \
-            and existing is not _UNCHANGED and existing is not None
-        if refresh:
-            out.append(ddl.ColumnDefault(table, sa.Column(name, sa.types.NULLTYPE)))
-        if self.type_ is not None:
-            out.append(ddl.ColumnType(table, name, self.type_, using))
-        if self.nullable is not None:
-            out.append(ddl.ColumnNullable(table, name, self.nullable))
-        if refresh and self.server_default is _UNCHANGED:
-            out.append(ddl.ColumnDefault(table, sa.Column(name, self.type_,
-                                                          server_default=existing)))
-        if self.server_default is not _UNCHANGED:
-            type_ = self.type_ if self.type_ is not None else self.existing_type
-            # The compiler reads only the column's default here: no Table needed.
-            column = sa.Column(name, type_ or sa.types.NULLTYPE, server_default=self.server_default)
-            out.append(ddl.ColumnDefault(table, column))
-        if self.comment is not _UNCHANGED:
-            column = sa.Column(name, sa.types.NULLTYPE, comment=self.comment)
-            commented = table_for(self.table_name, column, schema=self.schema)
-            if self.comment is not None:
-                out += comment_elements(ctx, commented)
-            elif ctx.dialect.supports_comments:
-                out.append(sa_schema.DropColumnComment(column))
-            else:
-                out.append(Note(f"{ctx.dialect.title} has no comments; removing the comment "
-                                f"of {self.table_name}.{name} has nothing to do"))
-        if self.new_column_name is not None:
-            out.append(ddl.RenameColumn(table, name, self.new_column_name))
-        return out
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
+        if before is not None:
+            return self.completed(before).reverse()
         if self.type_ is not None and self.existing_type is None:
             raise IrreversibleOperation(f"{self.describe()}: existing_type is not given")
         if self.nullable is not None and self.existing_nullable is None:
             raise IrreversibleOperation(f"{self.describe()}: existing_nullable is not given")
-        if self.server_default is not _UNCHANGED and self.existing_server_default is _UNCHANGED:
+        if self.server_default is not UNCHANGED and self.existing_server_default is UNCHANGED:
             raise IrreversibleOperation(f"{self.describe()}: existing_server_default is not given")
         return AlterColumn(
             self.table_name,
@@ -448,38 +335,40 @@ class AlterColumn(Op):
             self.schema,
             nullable=self.existing_nullable if self.nullable is not None else None,
             server_default=(
-                self.existing_server_default if self.server_default is not _UNCHANGED
-                else _UNCHANGED
+                self.existing_server_default if self.server_default is not UNCHANGED
+                else UNCHANGED
             ),
             new_column_name=self.column_name if self.new_column_name else None,
             type_=self.existing_type if self.type_ is not None else None,
-            comment=self.existing_comment if self.comment is not _UNCHANGED else _UNCHANGED,
+            comment=self.existing_comment if self.comment is not UNCHANGED else UNCHANGED,
             existing_type=self.type_ or self.existing_type,
             existing_server_default=(
-                self.server_default if self.server_default is not _UNCHANGED
+                self.server_default if self.server_default is not UNCHANGED
                 else self.existing_server_default
             ),
             existing_nullable=self.nullable if self.nullable is not None
             else self.existing_nullable,
-            existing_comment=self.comment if self.comment is not _UNCHANGED
+            existing_comment=self.comment if self.comment is not UNCHANGED
             else self.existing_comment,
-            kw=dict(self.kw),
+            # A USING expression converts to this op's type, not back to the old one.
+            kw={key: value for key, value in self.kw.items() if not key.endswith("_using")},
         )
 
-    def complete(self, schema: Schema) -> None:
-        table = schema.table(self.table_name, self.schema)
-        column = table.column(self.column_name) if table is not None else None
+    def completed(self, before: Schema) -> AlterColumn:
+        column = self.current(before)
         if column is None:
-            return
+            return self
+        changes: dict[str, Any] = {}
         if self.existing_type is None:
-            self.existing_type = column.type
+            changes["existing_type"] = column.type
         if self.existing_nullable is None:
-            self.existing_nullable = column.nullable
-        if self.existing_server_default is _UNCHANGED:
-            self.existing_server_default = (sa.text(column.default)
-                                            if column.default is not None else None)
+            changes["existing_nullable"] = column.nullable
+        if self.existing_server_default is UNCHANGED:
+            changes["existing_server_default"] = (sa.text(column.default)
+                                                  if column.default is not None else None)
         if self.existing_comment is None:
-            self.existing_comment = column.comment
+            changes["existing_comment"] = column.comment
+        return replace(self, **changes) if changes else self
 
     def current(self, schema: Schema | None) -> ColumnModel | None:
         """The column as the model knows it before this op, if it does."""
@@ -493,12 +382,12 @@ class AlterColumn(Op):
             changes["type"] = sa.types.to_instance(self.type_)
         if self.nullable is not None:
             changes["nullable"] = self.nullable
-        if self.server_default is not _UNCHANGED:
+        if self.server_default is not UNCHANGED:
             type_ = changes.get("type", column.type)
             holder = sa.Column(column.name, type_, server_default=self.server_default)
             changes["default"] = default_text(holder, dialect)
             changes["default_name"] = getattr(holder.server_default, "name", None)
-        if self.comment is not _UNCHANGED:
+        if self.comment is not UNCHANGED:
             changes["comment"] = self.comment
         if self.new_column_name is not None:
             changes["name"] = self.new_column_name
@@ -520,11 +409,12 @@ class AlterColumn(Op):
         schema.put(table.with_column(altered))
 
 
-@dataclass
+@dataclass(frozen=True)
 class CreateTableComment(Op):
     """Set a table's comment."""
 
     op_name: ClassVar[str] = "create_table_comment"
+    informational: ClassVar[frozenset[str]] = frozenset({"existing_comment"})
     batch_table_arg: ClassVar[int | None] = 0
     table_name: str
     comment: str
@@ -541,30 +431,30 @@ class CreateTableComment(Op):
     def describe(self) -> str:
         return f"create_table_comment {qualified(self.table_name, self.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        return comment_elements(ctx, table_for(self.table_name, schema=self.schema,
-                                               comment=self.comment))
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
+        if before is not None:
+            return self.completed(before).reverse()
         if self.existing_comment is None:
             return DropTableComment(self.table_name, self.comment, self.schema)
         return CreateTableComment(self.table_name, self.existing_comment, self.comment, self.schema)
 
-    def complete(self, schema: Schema) -> None:
-        table = schema.table(self.table_name, self.schema)
-        if self.existing_comment is None and table is not None:
-            self.existing_comment = table.comment
+    def completed(self, before: Schema) -> Op:
+        table = before.table(self.table_name, self.schema)
+        if self.existing_comment is None and table is not None and table.comment is not None:
+            return replace(self, existing_comment=table.comment)
+        return self
 
     def apply(self, schema: Schema) -> None:
         schema.update(self.table_name, self.schema, self.describe(),
                       lambda t: replace(t, comment=self.comment))
 
 
-@dataclass
+@dataclass(frozen=True)
 class DropTableComment(Op):
     """Remove a table's comment."""
 
     op_name: ClassVar[str] = "drop_table_comment"
+    informational: ClassVar[frozenset[str]] = frozenset({"existing_comment"})
     batch_table_arg: ClassVar[int | None] = 0
     table_name: str
     existing_comment: str | None = None
@@ -580,21 +470,18 @@ class DropTableComment(Op):
     def describe(self) -> str:
         return f"drop_table_comment {qualified(self.table_name, self.schema)}"
 
-    def elements(self, ctx: RenderContext) -> list[Element]:
-        if not ctx.dialect.supports_comments:
-            return [Note(f"{ctx.dialect.title} has no comments; table {self.table_name}'s "
-                         "comment removal has nothing to do")]
-        return [sa_schema.DropTableComment(table_for(self.table_name, schema=self.schema))]
-
-    def reverse(self) -> Op:
+    def reverse(self, before: Schema | None = None) -> Op:
+        if before is not None:
+            return self.completed(before).reverse()
         if self.existing_comment is None:
             raise IrreversibleOperation(f"{self.describe()}: existing_comment is not given")
         return CreateTableComment(self.table_name, self.existing_comment, None, self.schema)
 
-    def complete(self, schema: Schema) -> None:
-        table = schema.table(self.table_name, self.schema)
-        if self.existing_comment is None and table is not None:
-            self.existing_comment = table.comment
+    def completed(self, before: Schema) -> Op:
+        table = before.table(self.table_name, self.schema)
+        if self.existing_comment is None and table is not None and table.comment is not None:
+            return replace(self, existing_comment=table.comment)
+        return self
 
     def apply(self, schema: Schema) -> None:
         schema.update(self.table_name, self.schema, self.describe(),

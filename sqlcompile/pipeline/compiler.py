@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from sqlcompile.dialects.base import printable
-from sqlcompile.errors import CompileError, RefusedValue, ScriptError
-from sqlcompile.ops.base import Framing, Note, Op, RawSQL, RenderContext
+from sqlcompile.dialects.render import Framing, Note, RawSQL, RenderContext
+from sqlcompile.errors import CompileError, RefusedValue, ScriptError, SqlcompileError
+from sqlcompile.ops.base import Op
 from sqlcompile.ops.data_ops import TransactionBreak
 
 if TYPE_CHECKING:
@@ -119,57 +120,80 @@ def _split_batch(text: str, dialect: DialectSupport) -> list[str]:
 
 def _segments(recorded: list[Recorded], ctx: RenderContext,
               schema: Schema | None) -> list[Segment]:
+    """The statements of ``recorded`` in segments; with ``schema`` (the model before them),
+    each op is completed from the model, rendered, and applied to it. The recorded ops are
+    never changed: completing one makes a new op."""
     segments: list[Segment] = [Segment("transaction")]
     for item in ctx.dialect.group_ops(recorded):
         try:
+            op = item.op.completed(schema) if schema is not None else item.op
+            ctx.schema, ctx.autocommit = schema, item.autocommit
+            _compile_op(op, item.autocommit, segments, ctx)
             if schema is not None:
-                item.op.complete(schema)
-            ctx.schema = schema
-            _compile_op(item, segments, ctx)
-            if schema is not None:
-                item.op.apply(schema)
+                op.apply(schema)
         except CompileError as exc:
             exc.line = exc.line or item.line
             raise
     return [s for s in segments if s.statements or s.kind == "break"]
 
 
-def _compile_op(item: Recorded, segments: list[Segment], ctx: RenderContext) -> None:
-    """Compile one recorded op into the current segment (opening a new one if needed)."""
-    op = item.op
+def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderContext) -> None:
+    """Compile one op into the current segment (opening a new one if needed)."""
     if isinstance(op, TransactionBreak):
         segments.append(Segment("break"))
         return
-    kind = "autocommit" if item.autocommit else "transaction"
+    kind = "autocommit" if autocommit else "transaction"
     current = segments[-1]
-    if (current.kind == "autocommit") != item.autocommit:
+    if (current.kind == "autocommit") != autocommit:
         current = Segment(kind)
         segments.append(current)
-    reason = ctx.dialect.unsupported_reason(op, item.autocommit)
-    if reason:
-        raise ctx.fail(op, reason)
     try:
-        elements = ctx.dialect.op_elements(op, ctx)
-        if elements is None:
-            elements = op.elements(ctx)
-        comments: list[str] = [op.describe()]  # the op is named above its first statement
-        for element in elements:
-            if isinstance(element, Note):
-                comments.append(element.text)
-                continue
-            if isinstance(element, Framing):
-                ctx.framing.add(element.name)
-                continue
-            sql = compile_element(element, ctx.dialect)
-            _check_text(sql, op, ctx)
-            current.statements.append(Statement(sql, comments))
-            comments = []
+        # The op is named above its first statement.
+        statements, comments = op_statements(op, ctx, [op.describe()])
+        current.statements += statements
         if comments:
             current.statements.append(Statement("", comments))
     except RefusedValue as exc:
         raise ctx.fail(op, exc.message, hint=exc.hint) from None
-    except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError) as exc:
+    except sa.exc.SQLAlchemyError as exc:  # SQLAlchemy refuses what the script gave it
         raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
+    except SqlcompileError:
+        raise
+    except Exception as exc:
+        # The project's own code (a type it defines, say) failing while SQLAlchemy compiles
+        # is its error; anything else is a bug of ours and goes up as one.
+        from sqlcompile.sources.scripts import user_frame
+
+        where = user_frame(exc)
+        if where is None:
+            raise
+        raise ctx.fail(op, f"the project's code raised {type(exc).__name__}: {exc} (at "
+                           f"{where})", hint="fix that code, or write this revision's SQL by "
+                           f"hand in {ctx.hand_written}") from None
+
+
+def op_statements(op: Op, ctx: RenderContext, comments: list[str],
+                  check: bool = True) -> tuple[list[Statement], list[str]]:
+    """``op`` rendered for ``ctx.dialect`` and compiled: its statements, each with the notes
+    before it as comments (``comments`` above the first), and the notes after the last one.
+    The one render loop: migrations and the schema printer both compile ops here. With
+    ``check``, text a file cannot carry is refused (schema.sql, which is for reading and
+    holds what the model holds, is not checked)."""
+    statements: list[Statement] = []
+    comments = list(comments)
+    for element in ctx.dialect.render(op, ctx):
+        if isinstance(element, Note):
+            comments.append(element.text)
+            continue
+        if isinstance(element, Framing):
+            ctx.framing.add(element.name)
+            continue
+        sql = compile_element(element, ctx.dialect)
+        if check:
+            _check_text(sql, op, ctx)
+        statements.append(Statement(sql, comments))
+        comments = []
+    return statements, comments
 
 
 def _check_text(sql: str, op: Op, ctx: RenderContext) -> None:
@@ -271,8 +295,7 @@ def replay(recording: Recording, schema: Schema) -> None:
                 apply_sql(schema, statement.sql)
         return
     for item in recording.ops:
-        item.op.complete(schema)
-        item.op.apply(schema)
+        item.op.completed(schema).apply(schema)
 
 
 def compile_recording(recording: Recording, dialect: DialectSupport,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import heapq
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile.ops.base import Note, RenderContext
-from sqlcompile.pipeline.compiler import Statement, compile_element
+from sqlcompile.dialects.render import RenderContext
+from sqlcompile.ordering import topological_order
+from sqlcompile.pipeline.compiler import Statement, compile_element, op_statements
 from sqlcompile.schema.convert import ensure_fk_targets, to_sa_table
 from sqlcompile.schema.model import key_order
 
@@ -50,15 +50,9 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
             fkc.use_alter = True
     ctx = RenderContext(dialect, where)
     for model, table in zip(ordered, tables, strict=True):
-        op = CreateTable(table)
-        comments = [f"table {table.fullname}"]
-        elements = dialect.op_elements(op, ctx)
-        for element in op.elements(ctx) if elements is None else elements:
-            if isinstance(element, Note):
-                comments.append(element.text)
-                continue
-            statements.append(Statement(compile_element(element, dialect), comments))
-            comments = []
+        created, comments = op_statements(CreateTable(table), ctx, [f"table {table.fullname}"],
+                                          check=False)
+        statements += created
         for trigger in model.triggers:
             statements.append(Statement(trigger.sql, [*comments, f"trigger {trigger.name}"]))
             comments = []
@@ -76,35 +70,14 @@ def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey
     """The tables, each after those its foreign keys reference (by name where free to choose),
     and the (table key, foreign key) pairs that close a reference cycle."""
     tables = {t.key: t for t in schema.sorted_tables()}
-    waiting: dict[TableKey, int] = {}
     dependents: dict[TableKey, list[TableKey]] = {key: [] for key in tables}
     for key, table in tables.items():
-        refs = {fk.ref_key for fk in table.foreign_keys if fk.ref_key != key
-                and fk.ref_key in tables}
-        waiting[key] = len(refs)
-        for ref in refs:
-            dependents[ref].append(key)
-    ready = [key_order(k) for k, n in waiting.items() if n == 0]
-    heapq.heapify(ready)
-    by_sort_key = {key_order(k): k for k in tables}
-    placed: set[TableKey] = set()
-    order: list[TableModel] = []
-    deferred: set[tuple[TableKey, Any]] = set()
-    while len(order) < len(tables):
-        if ready:
-            key = by_sort_key[heapq.heappop(ready)]
-            if key in placed:
-                continue
-        else:  # a cycle: create its first table now, its keys to the others come later
-            key = min((k for k in tables if k not in placed), key=key_order)
-            deferred.update((key, fk) for fk in tables[key].foreign_keys
-                            if fk.ref_key in tables and fk.ref_key not in placed
-                            and fk.ref_key != key)
-        placed.add(key)
-        order.append(tables[key])
-        for dependent in dependents[key]:
-            waiting[dependent] -= 1
-            if waiting[dependent] == 0 and dependent not in placed:
-                heapq.heappush(ready, key_order(dependent))
-    return order, deferred
+        for ref in {fk.ref_key for fk in table.foreign_keys if fk.ref_key != key}:
+            if ref in tables:
+                dependents[ref].append(key)
+    # A cycle: its first table is created now, its keys to the others come later.
+    found = topological_order(tables, dependents, key=key_order, break_cycles=True)
+    deferred = {(key, fk) for ref, key in found.broken for fk in tables[key].foreign_keys
+                if fk.ref_key == ref}
+    return [tables[key] for key in found.order], deferred
 

@@ -11,7 +11,7 @@ from sqlcompile import __version__, parallel
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
-from sqlcompile.errors import ConfigError, SqlcompileError
+from sqlcompile.errors import ConfigError, SqlcompileError, WorkerCrash
 from sqlcompile.pipeline.compiler import (
     Body,
     Recording,
@@ -26,6 +26,7 @@ from sqlcompile.pipeline.printer import schema_statements
 from sqlcompile.pipeline.validate import Report, Validator
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step, check_ids
+from sqlcompile.sources.raw import new_model
 from sqlcompile.sources.scripts import Script, load_scripts, scripts_code
 
 #: Every this many revisions a model is kept, so going back (a downgrade stream) replays at most
@@ -68,7 +69,7 @@ class Project:
 
     def state(self, dialect: DialectSupport, applied: int) -> Schema:
         """A copy of the model once the first ``applied`` revisions (graph order) ran."""
-        checkpoints = self._checkpoints.setdefault(dialect.name, {0: Schema(dialect)})
+        checkpoints = self._checkpoints.setdefault(dialect.name, {0: new_model(dialect)})
         position, schema = self._latest.get(dialect.name, (0, checkpoints[0]))
         if position > applied:
             position = max(i for i in checkpoints if i <= applied)
@@ -87,7 +88,7 @@ class Project:
         if revisions is None or set(revisions) == set(self.graph.heads()):
             return self.state(dialect, len(self.graph.order))
         wanted = self.graph.ancestors(revisions)
-        schema = Schema(dialect)
+        schema = new_model(dialect)
         for rev in self.graph.order:
             if rev in wanted:
                 schema.revision = rev
@@ -304,21 +305,21 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
                                            schema=index == len(chunks) - 1)
         except SqlcompileError as exc:
             return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
-        except Exception:  # a bug: reported once every chunk's files are accounted for
-            return "crash", traceback.format_exc()
-        except BaseException:
+        except Exception as exc:  # a bug: reported once every chunk's files are accounted for
+            return "crash", (type(exc).__name__, str(exc), traceback.format_exc())
+        except BaseException as exc:
             if index == 0:  # the parent's own chunk: an interrupt stops the program
                 raise
             # A worker that dies on SystemExit or KeyboardInterrupt would leave the parent
             # waiting for its result forever.
-            return "crash", traceback.format_exc()
+            return "crash", (type(exc).__name__, str(exc), traceback.format_exc())
 
     results = parallel.run_chunks(work, len(chunks))
     merged = Rendered(dialect_name, {}, Report(dialect_name))
     failure: Exception | None = None
     for status, value in results:
-        if status == "crash":
-            failure = failure or RuntimeError(f"a render worker failed:\n{value}")
+        if status == "crash":  # a bug, reported as one (exit 70), with the worker's traceback
+            failure = failure or WorkerCrash(*value)
             continue
         if status == "error":
             message, path, line, hint, code = value

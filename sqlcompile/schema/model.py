@@ -12,7 +12,7 @@ rendered for the model's dialect, so they compare and re-render as the database 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -236,6 +236,8 @@ class EnumModel:
 
 
 IndexKey = tuple[str | None, str]  # (schema, index name)
+#: (model, SQL, dialect it is written in or None) -> None: applies what the SQL does.
+SQLReader = Callable[["Schema", Any, "str | None"], None]
 
 
 class Schema:
@@ -250,8 +252,11 @@ class Schema:
     time. Change the model only through its methods.
     """
 
-    def __init__(self, dialect: DialectSupport) -> None:
+    def __init__(self, dialect: DialectSupport, sql_reader: SQLReader | None = None) -> None:
         self.dialect = dialect
+        #: How raw SQL (`op.execute()`) changes the model: the raw-SQL front end of the layer
+        #: that builds the model (the model itself reads no SQL); None marks it incomplete.
+        self.sql_reader = sql_reader
         self._tables: dict[TableKey, TableModel] = {}
         self._enums: dict[TableKey, EnumModel] = {}
         #: (schema, index name) -> the tables with an index of that name, sorted.
@@ -270,7 +275,7 @@ class Schema:
 
     def copy(self) -> Schema:
         """A snapshot: later changes to either side do not show in the other."""
-        other = Schema(self.dialect)
+        other = Schema(self.dialect, self.sql_reader)
         other._tables, other._enums = self._tables, self._enums
         other._index_owners = self._index_owners
         other.incomplete, other.revision = list(self.incomplete), self.revision
@@ -286,6 +291,14 @@ class Schema:
 
     def table(self, name: str, schema: str | None = None) -> TableModel | None:
         return self._tables.get((schema, name))
+
+    def read_sql(self, sql: Any, source: str | None) -> None:
+        """Follow raw SQL (a string or an SQLAlchemy statement, written for dialect
+        ``source`` or the model's) as far as the reader understands it."""
+        if self.sql_reader is None:
+            self.mark_incomplete("raw SQL ran that this model does not read")
+            return
+        self.sql_reader(self, sql, source)
 
     def put(self, table: TableModel) -> None:
         self._own()

@@ -397,22 +397,22 @@ def _alter_column(reader: Reader, action: exp.Expression, table: str,
                   schema: str | None) -> bool:
     from sqlcompile.ops.table_ops import AlterColumn
 
-    op = AlterColumn(table, action.name, schema)
     args = action.args
     dtype = args.get("dtype")
+    change: dict[str, Any]
     if isinstance(dtype, exp.DataType):
-        op.type_ = reader.sa_type(dtype)[0]
+        change = {"type_": reader.sa_type(dtype)[0]}
     elif args.get("allow_null") is not None:
-        op.nullable = bool(args["allow_null"])
+        change = {"nullable": bool(args["allow_null"])}
     elif args.get("default") is not None:
-        op.server_default = sa.text(reader.sql(args["default"]))
+        change = {"server_default": sa.text(reader.sql(args["default"]))}
     elif args.get("drop"):
-        op.server_default = None
+        change = {"server_default": None}
     elif args.get("comment") is not None:
-        op.comment = args["comment"].name
+        change = {"comment": args["comment"].name}
     else:
         return False
-    _apply(reader, op)
+    _apply(reader, AlterColumn(table, action.name, schema, **change))
     return True
 
 

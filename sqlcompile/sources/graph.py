@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import ast
-import heapq
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlcompile.errors import GraphError
+from sqlcompile.ordering import topological_order
 from sqlcompile.sources.scripts import Script
 
 #: What the hint of a refused revision id or branch label says is allowed.
@@ -178,37 +178,23 @@ class RevisionGraph:
     def _topological_order(self) -> list[str]:
         """Parents before children; among ready revisions, continue the branch just taken.
 
-        Kahn's algorithm with the most recently readied revision first (ties by id), so a
+        Kahn's algorithm with the most recently readied revisions first (ties by id), so a
         branch is emitted whole before its sibling; the same graph always gives the same order.
         """
         dependents: dict[str, list[str]] = {rev: [] for rev in self.scripts}
-        waiting: dict[str, int] = {}
         for rev in sorted(self.scripts):
-            reqs = set(self.requirements(rev))
-            waiting[rev] = len(reqs)
-            for req in sorted(reqs):
+            for req in set(self.requirements(rev)):
                 dependents[req].append(rev)
-        ready = [(0, rev) for rev in sorted(self.scripts) if waiting[rev] == 0]
-        heapq.heapify(ready)
-        order: list[str] = []
-        tick = 0
-        while ready:
-            _, rev = heapq.heappop(ready)
-            order.append(rev)
-            for child in reversed(dependents[rev]):
-                waiting[child] -= 1
-                if waiting[child] == 0:
-                    tick -= 1
-                    heapq.heappush(ready, (tick, child))
-        if len(order) != len(self.scripts):
-            stuck = sorted(rev for rev, n in waiting.items() if n > 0)
-            files = ", ".join(self.scripts[rev].rel_path for rev in stuck)
+        found = topological_order(sorted(self.scripts), dependents, key=lambda rev: rev,
+                                  recent_first=True)
+        if found.stuck:
+            files = ", ".join(self.scripts[rev].rel_path for rev in found.stuck)
             raise GraphError(
-                f"the revisions form a cycle (or depend on one): {', '.join(stuck)}",
-                path=self.scripts[stuck[0]].rel_path,
+                f"the revisions form a cycle (or depend on one): {', '.join(found.stuck)}",
+                path=self.scripts[found.stuck[0]].rel_path,
                 hint=f"check down_revision/depends_on in: {files}",
             )
-        return order
+        return found.order
 
     # -- queries ---------------------------------------------------------------------------
     def heads(self) -> list[str]:

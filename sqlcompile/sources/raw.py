@@ -17,7 +17,26 @@ from sqlalchemy.sql.elements import ClauseElement
 from sqlcompile.dialects.transpile import sqlglot_name
 
 if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.schema.model import Schema
+
+
+def read_sql(schema: Schema, sql: Any, source: str | None) -> None:
+    """What ``op.execute(sql)`` (written for ``source``, or the target when None) does to the
+    model: the statement as it runs on the target (transpiled where it is written for another
+    dialect; what cannot be transpiled is followed as written, and compiling it reports the
+    error). This is the reader every model the pipeline builds is given."""
+    from sqlcompile.dialects.transpile import same_sql_dialect, transpile
+    from sqlcompile.ops.data_ops import statement_text
+
+    text = sql.text if isinstance(sql, sa.TextClause) else sql
+    if source is not None and isinstance(text, str) and not same_sql_dialect(
+            source, schema.dialect):
+        try:
+            sql, source = transpile(statement_text(text), source, schema.dialect), None
+        except ValueError:
+            pass
+    apply_element(schema, sql, source)
 
 
 def apply_element(schema: Schema, element: Any, source: str | None = None) -> None:
@@ -69,3 +88,10 @@ def apply_sql(schema: Schema, sql: str, source: str | None = None) -> None:
         return
 
     follow.apply_sql(schema, sql, sqlglot_name(source) if source else schema.dialect.sqlglot_name)
+
+
+def new_model(dialect: DialectSupport) -> Schema:
+    """An empty schema model for ``dialect`` that follows raw SQL (:func:`read_sql`)."""
+    from sqlcompile.schema.model import Schema
+
+    return Schema(dialect, read_sql)

@@ -325,3 +325,23 @@ def precompile(paths: list[Path]) -> list[CodeType | None]:
 
     return [None if blob is None else marshal.loads(blob)
             for part in parallel.run_chunks(work, len(chunks)) for blob in part]
+
+
+def user_frame(exc: BaseException) -> str | None:
+    """`file:line` of the innermost traceback frame of ``exc`` in the project's own code (a
+    script, its models, a type it defines), or None when every frame is sqlcompile's, the
+    standard library's or an installed package's: then the exception is not the project's."""
+    import sysconfig
+
+    ours = str(Path(__file__).resolve().parent.parent)
+    libraries = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib",
+                                                        "platlib")}
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        name = str(Path(frame.filename).resolve()) if not frame.filename.startswith("<") \
+            else frame.filename
+        if name.startswith(ours) or any(name.startswith(lib) for lib in libraries) \
+                or frame.filename.startswith("<frozen"):
+            continue
+        found = f"{frame.filename}:{frame.lineno}"
+    return found

@@ -1,0 +1,320 @@
+"""The default renderers: every op class's elements for a dialect that changes nothing.
+
+``RENDERERS`` maps each op class to a function ``(op, ctx) -> elements``. A dialect module
+holds a table of its own (``DialectSupport.renderers``) merged over this one, so it overrides
+only the ops it renders differently, as sqlglot's generators map node types to functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import schema as sa_schema
+from sqlalchemy.sql import sqltypes, visitors
+from sqlalchemy.sql.elements import BindParameter, ClauseElement
+
+from sqlcompile.dialects import ddl
+from sqlcompile.dialects.render import (
+    Element,
+    Note,
+    RawSQL,
+    RenderContext,
+    Renderer,
+    comment_elements,
+    other_dialect_notes,
+    table_name_only,
+)
+from sqlcompile.ops.base import table_for
+from sqlcompile.ops.constraint_ops import (
+    AddConstraintOp,
+    CreateIndex,
+    DropConstraint,
+    DropIndex,
+    constraint_stand_in,
+)
+from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak, statement_text
+from sqlcompile.ops.table_ops import (
+    UNCHANGED,
+    AddColumn,
+    AlterColumn,
+    CreateTable,
+    CreateTableComment,
+    DropColumn,
+    DropTable,
+    DropTableComment,
+    RenameTable,
+)
+from sqlcompile.schema.convert import created_on
+
+# -- tables and columns ----------------------------------------------------------------------
+
+
+def create_table(op: CreateTable, ctx: RenderContext) -> list[Element]:
+    out: list[Element] = [
+        *other_dialect_notes(ctx, op.table.dialect_kwargs, f"table {op.table.name}"),
+        sa_schema.CreateTable(op.table, if_not_exists=bool(op.if_not_exists)),
+    ]
+    out += comment_elements(ctx, op.table)
+    indexes = sorted(op.table.indexes, key=lambda ix: str(ix.name))
+    out += [sa_schema.CreateIndex(ix) for ix in indexes if created_on(ix, ctx.dialect)]
+    return out
+
+
+def drop_table(op: DropTable, ctx: RenderContext) -> list[Element]:
+    table = table_name_only(op.table_name, op.schema)
+    return [sa_schema.DropTable(table, if_exists=bool(op.if_exists))]  # type: ignore[arg-type]
+
+
+def rename_table(op: RenameTable, ctx: RenderContext) -> list[Element]:
+    return [ddl.RenameTable(table_name_only(op.old_table_name, op.schema), op.new_table_name)]
+
+
+def add_column(op: AddColumn, ctx: RenderContext) -> list[Element]:
+    column = op.column
+    table = column.table
+    out: list[Element] = [ddl.AddColumn(
+        table, column, bool(op.if_not_exists), op.inline_references, op.inline_primary_key,
+    )]
+    if not op.inline_references:
+        fks = [fk.constraint for fk in column.foreign_keys if fk.constraint is not None]
+        out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
+    if column.primary_key and not op.inline_primary_key:
+        out.append(sa_schema.AddConstraint(table.primary_key))
+    constraints = [*table.constraints, *column.constraints]
+    uniques = [c for c in constraints if isinstance(c, sa.UniqueConstraint)]
+    out += [sa_schema.AddConstraint(c) for c in uniques]
+    checks = [c for c in constraints if isinstance(c, sa.CheckConstraint)]
+    out += [sa_schema.AddConstraint(c) for c in checks]
+    indexes = sorted(table.indexes, key=lambda i: str(i.name))
+    out += [sa_schema.CreateIndex(ix) for ix in indexes]
+    if column.comment is not None:
+        out += comment_elements(ctx, table)
+    return out
+
+
+def drop_column(op: DropColumn, ctx: RenderContext) -> list[Element]:
+    table = table_name_only(op.table_name, op.schema)
+    return [ddl.DropColumn(table, op.column_name, bool(op.if_exists))]
+
+
+def alter_column(op: AlterColumn, ctx: RenderContext) -> list[Element]:
+    table = table_name_only(op.table_name, op.schema)
+    out: list[Element] = []
+    name = op.column_name
+    using = op.kw.get(f"{ctx.dialect.name}_using")
+    # With USING, the rows convert by the expression but the default by a cast the types
+    # may not have (text to boolean): the default goes first and comes back after.
+    existing = op.existing_server_default
+    refresh = op.type_ is not None and using is not None \
+        and existing is not UNCHANGED and existing is not None
+    if refresh:
+        out.append(ddl.ColumnDefault(table, sa.Column(name, sa.types.NULLTYPE)))
+    if op.type_ is not None:
+        out.append(ddl.ColumnType(table, name, op.type_, using))
+    if op.nullable is not None:
+        out.append(ddl.ColumnNullable(table, name, op.nullable))
+    if refresh and op.server_default is UNCHANGED:
+        out.append(ddl.ColumnDefault(table, sa.Column(name, op.type_, server_default=existing)))
+    if op.server_default is not UNCHANGED:
+        type_ = op.type_ if op.type_ is not None else op.existing_type
+        # The compiler reads only the column's default here: no Table needed.
+        column = sa.Column(name, type_ or sa.types.NULLTYPE, server_default=op.server_default)
+        out.append(ddl.ColumnDefault(table, column))
+    if op.comment is not UNCHANGED:
+        out += column_comment(op, ctx)
+    if op.new_column_name is not None:
+        out.append(ddl.RenameColumn(table, name, op.new_column_name))
+    return out
+
+
+def column_comment(op: AlterColumn, ctx: RenderContext) -> list[Element]:
+    """The comment change of an alter_column: COMMENT ON, its removal, or a note."""
+    column = sa.Column(op.column_name, sa.types.NULLTYPE, comment=op.comment)
+    commented = table_for(op.table_name, column, schema=op.schema)
+    if op.comment is not None:
+        return comment_elements(ctx, commented)
+    if ctx.dialect.supports_comments:
+        return [sa_schema.DropColumnComment(column)]
+    return [Note(f"{ctx.dialect.title} has no comments; removing the comment of "
+                 f"{op.table_name}.{op.column_name} has nothing to do")]
+
+
+def alter_column_rest(op: AlterColumn, ctx: RenderContext) -> list[Element]:
+    """The comment and rename parts of an alter_column (for dialects that render its type,
+    default and nullability their own way)."""
+    rest = AlterColumn(op.table_name, op.column_name, op.schema, comment=op.comment,
+                       new_column_name=op.new_column_name)
+    return alter_column(rest, ctx)
+
+
+def create_table_comment(op: CreateTableComment, ctx: RenderContext) -> list[Element]:
+    return comment_elements(ctx, table_for(op.table_name, schema=op.schema, comment=op.comment))
+
+
+def drop_table_comment(op: DropTableComment, ctx: RenderContext) -> list[Element]:
+    if not ctx.dialect.supports_comments:
+        return [Note(f"{ctx.dialect.title} has no comments; table {op.table_name}'s "
+                     "comment removal has nothing to do")]
+    return [sa_schema.DropTableComment(table_for(op.table_name, schema=op.schema))]
+
+
+# -- indexes and constraints -----------------------------------------------------------------
+
+
+def create_index(op: CreateIndex, ctx: RenderContext) -> list[Element]:
+    wheres = sorted(k for k in op.kw if k.endswith("_where"))
+    if wheres and f"{ctx.dialect.name}_where" not in op.kw:
+        raise ctx.fail(
+            op,
+            f"it is a partial index ({', '.join(wheres)}) with no {ctx.dialect.name}_where; "
+            "creating it without its WHERE clause would index different rows",
+            hint=f"pass {ctx.dialect.name}_where=... as well, or branch on the dialect",
+        )
+    # (other dialects' `*_where` made the error above unless this dialect has its own)
+    notes: list[Element] = list(other_dialect_notes(
+        ctx, {k: v for k, v in op.kw.items() if not k.endswith("_where")}, "index"))
+    create = sa_schema.CreateIndex(op.index(), if_not_exists=bool(op.if_not_exists))
+    return [*notes, create]
+
+
+def drop_index(op: DropIndex, ctx: RenderContext) -> list[Element]:
+    table = table_for(op.table_name or "_", sa.Column("_", sa.Integer), schema=op.schema)
+    index = sa.Index(op.index_name, table.c["_"], **op.kw)
+    return [sa_schema.DropIndex(index, if_exists=bool(op.if_exists))]
+
+
+def add_constraint(op: AddConstraintOp, ctx: RenderContext) -> list[Element]:
+    return [sa_schema.AddConstraint(op.constraint())]
+
+
+def drop_constraint(op: DropConstraint, ctx: RenderContext) -> list[Element]:
+    table = table_for(op.table_name, schema=op.schema)
+    constraint = constraint_stand_in(op.type_, op.constraint_name)
+    table.append_constraint(constraint)
+    return [sa_schema.DropConstraint(constraint, if_exists=bool(op.if_exists))]
+
+
+# -- SQL and data ----------------------------------------------------------------------------
+
+
+def typed_binds(statement: ClauseElement) -> ClauseElement:
+    """Give every untyped bound value the type its Python value implies.
+
+    `sa.column('confirmed')` has no type, so its bound values have no literal renderer;
+    resolving the type from the value (as a driver would when binding) lets the dialect render
+    them as literals instead of failing.
+    """
+
+    def replace(element: Any) -> Any:
+        if isinstance(element, BindParameter) and element.type._isnull:
+            value = element.effective_value
+            if value is not None:
+                return element._with_binary_element_type(sqltypes._resolve_value_to_type(value))
+        return None
+
+    return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload,no-any-return]
+
+
+def unbound_parameters(statement: ClauseElement) -> list[str]:
+    """Names of bound parameters that were never given a value.
+
+    Compiled with literal binds they would silently become NULL (what Alembic's offline mode
+    does with `:name` in text); sqlcompile refuses instead.
+    """
+    names = {
+        element.key for element in visitors.iterate(statement)
+        if isinstance(element, BindParameter) and element.required
+        and element.value is None and element.callable is None
+    }
+    return sorted(names)
+
+
+def execute_text(op: Execute, text: str, ctx: RenderContext) -> str:
+    """``text`` (SQL of ``op``) as written when it is in the target's dialect, else
+    transpiled by sqlglot."""
+    from sqlcompile.dialects.transpile import same_sql_dialect, transpile
+
+    if op.dialect is None or same_sql_dialect(op.dialect, ctx.dialect):
+        return text
+    try:
+        return transpile(text, op.dialect, ctx.dialect)
+    except ValueError as exc:
+        raise ctx.fail(op, str(exc), hint=(
+            "write the statement for this dialect (branch on "
+            "op.get_context().dialect.name), or write this revision's SQL by hand in "
+            f"{ctx.hand_written}")) from None
+
+
+def _text_clause(op: Execute, clause: sa.TextClause, ctx: RenderContext) -> sa.TextClause:
+    """A text() construct for the target: its SQL transpiled, its bound values kept."""
+    text = execute_text(op, clause.text, ctx)
+    if text == clause.text:
+        return clause
+    binds = [e for e in visitors.iterate(clause) if isinstance(e, BindParameter)]
+    return sa.text(text).bindparams(*binds)
+
+
+def execute(op: Execute, ctx: RenderContext) -> list[Element]:
+    if isinstance(op.sql, str):
+        return [RawSQL(execute_text(op, statement_text(op.sql), ctx))]
+    if isinstance(op.sql, ClauseElement):
+        statement = (_text_clause(op, op.sql, ctx) if isinstance(op.sql, sa.TextClause)
+                     else op.sql)
+        missing = unbound_parameters(statement)
+        if missing:
+            listed = ", ".join(f":{name}" for name in missing)
+            raise ctx.fail(
+                op, f"bound parameter(s) {listed} have no value and would become NULL",
+                hint="give the values, e.g. sa.text(...).bindparams(name=value); to keep "
+                "a literal colon in text(), escape it as \\:",
+            )
+        return [typed_binds(statement)]
+    return [op.sql]
+
+
+def bulk_insert(op: BulkInsert, ctx: RenderContext) -> list[Element]:
+    out: list[Element] = []
+    for row in op.rows:
+        unknown = sorted(set(row) - set(op.table.c.keys()))
+        if unknown:
+            raise ctx.fail(op, f"row names columns the table does not have: {unknown}")
+        values = {
+            key: value if isinstance(value, ClauseElement)
+            else sa.literal(value, op.table.c[key].type)
+            for key, value in row.items()
+        }
+        out.append(typed_binds(op.table.insert().values(values)))
+    return out
+
+
+def transaction_break(op: TransactionBreak, ctx: RenderContext) -> list[Element]:
+    return []  # the compiler starts a new segment; no statement of its own
+
+
+RENDERERS: dict[type, Renderer] = {
+    CreateTable: create_table,
+    DropTable: drop_table,
+    RenameTable: rename_table,
+    AddColumn: add_column,
+    DropColumn: drop_column,
+    AlterColumn: alter_column,
+    CreateTableComment: create_table_comment,
+    DropTableComment: drop_table_comment,
+    CreateIndex: create_index,
+    DropIndex: drop_index,
+    AddConstraintOp: add_constraint,
+    DropConstraint: drop_constraint,
+    Execute: execute,
+    BulkInsert: bulk_insert,
+    TransactionBreak: transaction_break,
+}
+
+
+def render_default(op: Any, ctx: RenderContext) -> list[Element]:
+    """``op`` as the default renderer of its class (or of its nearest base) renders it."""
+    for kind in type(op).__mro__:
+        found = RENDERERS.get(kind)
+        if found is not None:
+            return found(op, ctx)
+    raise KeyError(f"no default renderer for {type(op).__name__}")
