@@ -11,7 +11,7 @@ import click
 
 from sqlcompile import __version__, commands, devloop
 from sqlcompile.clisupport import TRACEBACK_ENV, handle_errors, project
-from sqlcompile.errors import Findings, SqlcompileError
+from sqlcompile.errors import Findings, SqlcompileError, one_line
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -33,7 +33,11 @@ def cli(config: str | None, env: str | None, x_arg: tuple[str, ...], traceback: 
 
 
 def _report(rendered: list[Rendered], verbose: bool) -> bool:
-    """Print validation findings and one summary line per dialect; True when all passed."""
+    """Print validation findings and one summary line per dialect; True when all passed.
+
+    With ``verbose``, also each unvalidated statement and why (its kind and the parser's
+    message), and where a server parser decided, sqlglot's own verdict where it differs.
+    """
     ok = True
     for result in rendered:
         report = result.report
@@ -43,10 +47,22 @@ def _report(rendered: list[Rendered], verbose: bool) -> bool:
                        f"    {problem.sql.strip()[:500]}", err=True)
         if verbose:
             for problem in report.unvalidated_items:
-                click.echo(f"{problem.file}: unvalidated ({problem.detail}): "
-                           f"{problem.sql.splitlines()[0][:120]}", err=True)
+                click.echo(f"{problem.file}: unvalidated, {problem.kind} ({problem.detail}): "
+                           f"{_first_line(problem.sql)}", err=True)
+            for problem in report.second_opinions:
+                click.echo(f"{problem.file}: {problem.detail}: {_first_line(problem.sql)}",
+                           err=True)
+            if report.sqlglot_summary():
+                click.echo(report.sqlglot_summary(), err=True)
         click.echo(report.summary(), err=True)
     return ok
+
+
+def _first_line(sql: str) -> str:
+    """The first line of a statement that is not a comment, cut at 120 characters."""
+    lines = [line for line in sql.splitlines() if line.strip()]
+    code = [line for line in lines if not line.lstrip().startswith("--")]
+    return (code or lines or [""])[0][:120]
 
 
 def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
@@ -73,6 +89,7 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     from sqlcompile.pipeline.render import render_files, render_stream
 
     proj = project(ctx)
+    proj.keep_going = True  # every failure is reported, not just the first
     names = _dialects(proj.config, dialects)
     if not to_stdout:
         if from_rev or to_rev or downgrade:
@@ -87,14 +104,19 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
                 discard_staged(result.staged)
             raise
         staged = {path: tmp for r in results for path, tmp in r.staged.items()}
+        if any(r.failures for r in results):
+            discard_staged(staged)
+            _failures(proj, results, names, "no files were written", verbose)
         if not _report(results, verbose):
             discard_staged(staged)
             raise Findings("validation failed; no files were written")
         commit_staged(staged)
         produced = [path for r in results for path in r.files]
         removed = remove_stale(produced, [proj.config.output_path / n for n in names])
+        _compile_warnings(results)
         click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
+        _irreversible(results, names, verbose)
         return
     if len(names) != 1:
         raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",
@@ -107,11 +129,41 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     steps = graph.steps(direction, graph.resolve(start), graph.resolve(target))
     description = f"{direction} {start} -> {target}"
     result = render_stream(proj, names[0], steps, description)
+    _failures(proj, [result], names, "nothing was printed", verbose)
     if not _report([result], verbose):
         raise Findings("validation failed; nothing was printed")
+    _irreversible([result], names, verbose)
     # The stream is UTF-8 bytes whatever the locale (the PostgreSQL session says so too).
     sys.stdout.buffer.write(next(iter(result.files.values())).encode("utf-8"))
     sys.stdout.flush()
+
+
+def _failures(proj: Project, results: list[Rendered], names: list[str], outcome: str,
+              verbose: bool) -> None:
+    """With compile failures in ``results``: print each, by revision, then the validation
+    report of what compiled and a line counting the failures by cause, and exit 2 (raise)."""
+    from sqlcompile.pipeline.failures import merged, report_lines, summary
+
+    failures = merged([f for r in results for f in r.failures], names)
+    if not failures:
+        return
+    for line in report_lines(failures, names):
+        click.echo(line, err=True)
+    _report(results, verbose)
+    command = click.get_current_context().info_name
+    click.echo(f"{command} failed: {summary(failures, len(proj.graph.order))}; {outcome}",
+               err=True)
+    raise SqlcompileError("")  # exit 2; everything is printed above
+
+
+def _irreversible(results: list[Rendered], names: list[str], verbose: bool) -> int:
+    """Print how many downgrades are irreversible (each with ``verbose``); return how many."""
+    from sqlcompile.pipeline.failures import irreversible_lines, merged_irreversible
+
+    notes = merged_irreversible(n for r in results for n in r.irreversible)
+    for line in irreversible_lines(notes, names, verbose):
+        click.echo(line, err=True)
+    return len({n.revision for n in notes})
 
 
 def _model_warnings(results: list[Rendered], strict: bool) -> int:
@@ -123,7 +175,16 @@ def _model_warnings(results: list[Rendered], strict: bool) -> int:
         for message in result.incomplete:
             count += 1
             click.echo(f"{label}: {result.dialect}: {message}", err=True)
+    _compile_warnings(results)
     return count
+
+
+def _compile_warnings(results: list[Rendered]) -> None:
+    """Print what compiling decided on its own that the author should hear of (an op moved
+    out of the transaction): warnings, never --strict errors."""
+    for result in results:
+        for message in result.warnings:
+            click.echo(f"warning: {result.dialect}: {one_line(message)}", err=True)
 
 
 @cli.command()
@@ -138,7 +199,10 @@ def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
     from sqlcompile.pipeline.render import render_files
 
     proj = project(ctx)
-    results = [render_files(proj, name) for name in proj.config.dialects]
+    proj.keep_going = True  # every failure is reported, not just the first
+    names = list(proj.config.dialects)
+    results = [render_files(proj, name) for name in names]
+    _failures(proj, results, names, "nothing else was checked", verbose)
     ok = _report(results, verbose)
     warnings = _model_warnings(results, strict)
     root = proj.config.root
@@ -160,6 +224,9 @@ def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
                    err=True)
         raise Findings()
     note = f" ({warnings} schema model warning(s) above)" if warnings else ""
+    irreversible = _irreversible(results, names, verbose)
+    if irreversible:
+        note += f", {irreversible} irreversible downgrade(s)"
     models = ", models match" if proj.config.target_metadata else ""
     click.echo(f"ok: {len(proj.graph.order)} revisions, SQL files up to date{models}{note}",
                err=True)

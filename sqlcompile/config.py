@@ -34,12 +34,26 @@ class Config:
     url: str | None = None
     main_options: tuple[tuple[str, str], ...] = ()
     x_arguments: tuple[str, ...] = ()
+    #: Revisions whose downgrade is irreversible: their downgrade files refuse to run (see
+    #: pipeline/compiler.py `record`), whatever the script's downgrade() does.
+    irreversible: tuple[str, ...] = ()
+    #: Folders holding migration scripts, as Alembic's `version_locations` (relative to the
+    #: root); empty: `<script_location>/versions`.
+    version_locations: tuple[str, ...] = ()
     env: str | None = None
 
     @property
     def scripts_dir(self) -> Path:
-        """Folder holding the migration scripts (Alembic's `versions/`)."""
-        return self.root / self.script_location / "versions"
+        """Folder new migration scripts go to: the first version location, else Alembic's
+        `<script_location>/versions/`."""
+        return self.version_dirs[0]
+
+    @property
+    def version_dirs(self) -> tuple[Path, ...]:
+        """Every folder holding migration scripts (one history across them)."""
+        if self.version_locations:
+            return tuple(self.root / location for location in self.version_locations)
+        return (self.root / self.script_location / "versions",)
 
     @property
     def output_path(self) -> Path:
@@ -49,6 +63,15 @@ class Config:
     def hand_written_sql(self, dialect: str, revision: str, direction: str) -> Path:
         """Where a hand-written replacement for a revision's compiled SQL lives."""
         return self.root / self.script_location / "sql" / dialect / f"{revision}.{direction}.sql"
+
+    @property
+    def source_name(self) -> str:
+        """How messages name the config file: relative to the root when it is under it."""
+        if self.source is None:
+            return "the config"
+        path = self.source.resolve()
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) \
+            else path.as_posix()
 
     def main_option(self, name: str, default: str | None = None) -> str | None:
         """Answer `config.get_main_option()` the way Alembic's ini file would."""
@@ -80,6 +103,8 @@ _EXAMPLES = {
     "url": 'url = "postgresql+psycopg://app@db/app"',
     "main_options": 'main_options = { "my.option" = "value" }',
     "x_arguments": 'x_arguments = ["tenant=acme"]',
+    "irreversible": 'irreversible = ["1975ea83b712"]',
+    "version_locations": 'version_locations = ["migrations/versions", "plugins/versions"]',
 }
 
 
@@ -135,6 +160,19 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError("`x_arguments` must be a list of strings", path=where)
         return tuple(value)
+    if key == "version_locations":
+        if isinstance(value, str):  # Alembic's ini takes a space- or comma-separated list
+            value = [part for part in value.replace(",", " ").split() if part]
+        if not isinstance(value, list) or not value or not all(
+                isinstance(v, str) and v for v in value):
+            raise ConfigError("`version_locations` must be a non-empty list of folders, got "
+                              f"{value!r}", path=where)
+        return tuple(dict.fromkeys(value))
+    if key == "irreversible":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"`irreversible` must be a list of revision ids, got {value!r}",
+                              path=where)
+        return tuple(dict.fromkeys(value))
     raise AssertionError(key)
 
 

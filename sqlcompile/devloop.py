@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.pipeline.compiler import Statement
+    from sqlcompile.pipeline.compiler import Irreversible, Statement
     from sqlcompile.pipeline.render import Project
+    from sqlcompile.sources.graph import Step
 
 
 class ApplyFailed(Findings):
@@ -123,15 +124,34 @@ def migrate(proj: Project, url: str | None, target: str, direction: str) -> None
     engine, dialect = _engine(proj.config, url)
     graph = proj.graph
     steps = graph.steps(direction, current_heads(engine, proj.config), graph.resolve(target))
+    bodies = [proj.body(step, dialect) for step in steps]  # every one compiles, or nothing runs
+    for step, body in zip(steps, bodies, strict=True):
+        if body.irreversible is not None:
+            _refuse(proj, step, body.irreversible, dialect)
     framer = Framer(dialect, proj.config)
     framer.session_setup()
-    for step in steps:
-        framer.migration(step, proj.body(step, dialect))
+    for step, body in zip(steps, bodies, strict=True):
+        framer.migration(step, body)
     execute_statements(engine, framer.finish())
     for step in steps:
         click.echo(f"{step.direction} {step.position:04d} {step.script.revision}: "
                    f"{step.script.message}", err=True)
     click.echo(f"at {', '.join(current_heads(engine, proj.config)) or 'base'}", err=True)
+
+
+def _refuse(proj: Project, step: Step, irreversible: Irreversible,
+            dialect: DialectSupport) -> None:
+    """Stop a downgrade that crosses an irreversible revision before it changes anything,
+    with the message its file's refusal gives."""
+    from sqlcompile.pipeline.plan import refusal_message
+
+    hand = proj.config.hand_written_sql(dialect.name, step.script.revision, "downgrade")
+    raise SqlcompileError(
+        refusal_message(step, irreversible.reason),
+        path=irreversible.path, line=irreversible.line,
+        hint=f"no migration ran; `sqlcompile downgrade {step.script.revision}` undoes only "
+             "the revisions after it, or write its downgrade by hand in "
+             f"{hand.relative_to(proj.config.root).as_posix()}")
 
 
 _URL_OPTION = click.option("--url", help="Database URL (default: the environment's url, "

@@ -231,7 +231,7 @@ def test_reading_rows_needs_hand_written_sql(proj: Project) -> None:
     stderr = assert_failed(
         proj.run("render"), 2, "needs a live database", f"a_reads.py:{line}:",
         f"hint: write this revision's SQL by hand in "
-        f"migrations/sql/postgresql/{FIRST}.upgrade.sql",
+        f"migrations/sql/<dialect>/{FIRST}.upgrade.sql",
     )
     assert stderr.startswith("error: ")
     assert proj.outputs() == {}

@@ -232,6 +232,11 @@ CASES: dict[str, str] = {
     "create_check_constraint": """
         op.create_check_constraint("ck_accounts_email", "accounts", "email <> ''")
     """,
+    "create_exclude_constraint": """
+        op.create_exclude_constraint("ex_accounts_owner", "accounts", ("owner_id", "="),
+                                     (sa.column("email"), "="), using="btree",
+                                     where="active")
+    """,
     "drop_constraint_foreignkey": """
         op.drop_constraint("fk_accounts_owner", "accounts", type_="foreignkey")
     """,

@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from sqlcompile.dialects import get_dialect, known_dialects
 from sqlcompile.dialects.render import RawSQL, RenderContext
 from sqlcompile.ops import OPS, IrreversibleOperation, Op
+from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import (
     CreateCheckConstraint,
+    CreateExcludeConstraint,
     CreateForeignKey,
     CreateIndex,
     CreatePrimaryKey,
@@ -124,6 +126,9 @@ REVERSIBLE: dict[str, Callable[[], Op]] = {
         "uq", "t", "unique", "s", definition=CreateUniqueConstraint("uq", "t", ["a"], "s")
     ),
     "commit": TransactionBreak,
+    "create_exclude_constraint": lambda: CreateExcludeConstraint(
+        "ex", "t", (("period", "&&"),), "s", where="active", using="gist"),
+    "batch_alter_table": lambda: BatchAlterTable("t", "s", recreate="always"),
 }
 
 #: Ops that carry too little to be undone.

@@ -85,10 +85,17 @@ def test_autocommit_block_runs_outside_the_transaction_and_repeats_the_guard(
     assert "-- autocommit block: the statements below run outside any transaction" in text
 
 
-def test_concurrently_outside_an_autocommit_block_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(CompileError, match="autocommit_block"):
-        upgrade_file(tmp_path, 'op.create_index("ix", "t", ["a"], postgresql_concurrently=True)',
-                     "postgresql")
+def test_concurrently_outside_an_autocommit_block_gets_a_segment_of_its_own(
+        tmp_path: Path) -> None:
+    """PostgreSQL refuses CONCURRENTLY in a transaction: the op runs in an autocommit segment,
+    as if the script had put it in autocommit_block(), and the file says why."""
+    text = upgrade_file(tmp_path, 'op.create_index("ix", "t", ["a"], postgresql_concurrently=True)',
+                        "postgresql")
+    lines = statements(text)
+    index = lines.index("CREATE INDEX CONCURRENTLY ix ON t (a);")
+    assert lines[index - 1] == "COMMIT;" and lines[index + 1] == "BEGIN;"
+    assert "-- PostgreSQL refuses CONCURRENTLY inside a transaction block: this op runs in an " \
+           "autocommit segment of its own" in text
 
 
 def test_stream_without_transaction_per_migration_is_one_transaction(tmp_path: Path) -> None:

@@ -71,7 +71,13 @@ def _text_values_kept(base: type[SQLCompiler]) -> type[SQLCompiler]:
             process: Callable[..., Any] = self.process  # type: ignore[has-type]
 
             def aside(element: Any, **process_kw: Any) -> str:
-                values.append(str(process(element, **process_kw)))
+                # What the value compiles to is compiled as usual (a text() inside it sets
+                # its own values aside and puts them back itself).
+                del self.process  # type: ignore[has-type]
+                try:
+                    values.append(str(process(element, **process_kw)))
+                finally:
+                    self.process = aside
                 return f"\x00{len(values) - 1}\x00"
 
             self.process = aside
@@ -102,6 +108,9 @@ def drop_column_comment_as_empty(element: Any, compiler: DDLCompiler, **kw: Any)
     column = compiler.preparer.format_column(element.element, use_table=True)
     return f"COMMENT ON COLUMN {column} IS ''"
 
+
+#: Why a dialect other than PostgreSQL refuses create_exclude_constraint.
+NO_EXCLUDE_CONSTRAINTS = "EXCLUDE constraints exist only in PostgreSQL; {dialect.title} has none"
 
 #: How a guard's message ends where its failure rolls everything back.
 NOTHING_CHANGED = "nothing was changed"
@@ -138,10 +147,16 @@ class DialectSupport(Comparing):
     name: ClassVar[str]
     #: sqlglot's name for the dialect, used by validation.
     sqlglot_name: ClassVar[str]
+    #: The server's own parser that validation trusts over sqlglot (a name in
+    #: pipeline/validate.py's SERVER_PARSERS), or None where sqlglot decides.
+    server_parser: ClassVar[str | None] = None
     #: DDL can be rolled back, so guard + DDL + version update form one transaction.
     transactional_ddl: ClassVar[bool] = True
     #: Comments and tables can carry comments (COMMENT ON ...).
     supports_comments: ClassVar[bool] = True
+    #: The schema unqualified names live in, where it does not depend on the connection
+    #: (None: it is the connected database or user); offline schema reads answer with it.
+    default_schema: ClassVar[str | None] = None
     #: Command line a DBA uses to apply a file; ``{file}`` is replaced by the file name.
     apply_command: ClassVar[str]
     #: Human name used in messages.
@@ -287,6 +302,11 @@ class DialectSupport(Comparing):
         """An expression that aborts the statement with ``message_sql`` in the error text."""
         raise NotImplementedError
 
+    def refusal(self, message: str) -> str:
+        """A statement that always aborts, quoting ``message`` in its error, as a failed
+        guard does (the first statement of an irreversible migration)."""
+        return f"SELECT {self.raise_error(self.render_string(message))}"
+
     def string_agg(self, column: str, separator_sql: str) -> str:
         """Aggregate expression joining ``column`` values with a separator."""
         raise NotImplementedError
@@ -415,6 +435,11 @@ class DialectSupport(Comparing):
 
     # -- rendering ops ----------------------------------------------------------------------
 
+    #: The column properties ("type", "nullable", "default", "comment") this dialect states
+    #: again whenever it alters a column, so that an alter_column's explicit existing_*
+    #: argument decides them (MySQL's MODIFY restates every one; SQL Server's ALTER COLUMN the
+    #: type and nullability); where it does not, the model's are kept.
+    restated_properties: ClassVar[frozenset[str]] = frozenset()
     #: This dialect's own renderers, {op class: function(self, op, ctx) -> elements}, merged
     #: over :data:`sqlcompile.dialects.default.RENDERERS` (a subclass of an op class uses its
     #: nearest base's entry). A dialect lists only the ops it renders differently.
@@ -469,6 +494,12 @@ class DialectSupport(Comparing):
             if not is_set(getattr(op, name)):
                 return why.format(op=op, dialect=self)
         return self.value_problem(op, autocommit)
+
+    def needs_autocommit(self, op: Op) -> str | None:
+        """Why ``op`` cannot run inside a transaction on this dialect (PostgreSQL's
+        CONCURRENTLY), when it cannot: the compiler then gives it an autocommit segment of its
+        own, as if the script had put it in `op.get_context().autocommit_block()`."""
+        return None
 
     def value_problem(self, op: Op, autocommit: bool) -> str | None:
         """Why this dialect cannot express what ``op``'s values say (a 4-byte character in a

@@ -110,6 +110,37 @@ def alter_column(compiler: DDLCompiler, element: AlterColumn) -> str:
     return f"{alter_table(compiler, element.table)} ALTER COLUMN {column}"
 
 
+def column_check_constraints(column: sa.Column[Any]) -> list[sa.CheckConstraint]:
+    """The CHECK constraints given as the column's arguments, by name."""
+    return sorted((c for c in column.constraints if isinstance(c, sa.CheckConstraint)),
+                  key=lambda c: str(c.name))
+
+
+def column_checks(compiler: DDLCompiler, column: sa.Column[Any], named: bool = True) -> str:
+    """The CHECK constraints given as the column's arguments (without the named ones unless
+    ``named``), as its definition ends with them (` CONSTRAINT ck CHECK (...)`), or nothing."""
+    return "".join(f" {compiler.process(check)}" for check in column_check_constraints(column)
+                   if named or check.name is None)
+
+
+def named_checks_beside_columns(table: sa.Table) -> sa.Table:
+    """``table``, or a copy of it whose named CHECKs given as column arguments are table
+    constraints instead (the same conditions and names), for a dialect that takes no
+    CONSTRAINT name inside a column definition."""
+    if not any(check.name is not None for column in table.columns
+               for check in column_check_constraints(column)):
+        return table
+    copy = table.to_metadata(sa.MetaData())
+    for column in copy.columns:
+        for check in column_check_constraints(column):
+            if check.name is not None:
+                column.constraints.discard(check)
+                copy.append_constraint(sa.CheckConstraint(
+                    check.sqltext, name=check.name, deferrable=check.deferrable,
+                    initially=check.initially, **dict(check.dialect_kwargs)))
+    return copy
+
+
 def type_sql(compiler: DDLCompiler, type_: Any) -> str:
     """The dialect's spelling of a type."""
     return str(compiler.dialect.type_compiler_instance.process(type_))
@@ -123,6 +154,12 @@ def _rename_table(element: RenameTable, compiler: DDLCompiler, **kw: Any) -> str
 
 @compiles(AddColumn)
 def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
+    return add_column_sql(element, compiler)
+
+
+def add_column_sql(element: AddColumn, compiler: DDLCompiler, named_checks: bool = True) -> str:
+    """`ALTER TABLE t ADD COLUMN ...` (without the column's named CHECKs unless
+    ``named_checks``)."""
     exists = " IF NOT EXISTS" if element.if_not_exists else ""
     spec = compiler.get_column_specification(element.column)
     if element.inline_primary_key:
@@ -132,6 +169,7 @@ def _add_column(element: AddColumn, compiler: DDLCompiler, **kw: Any) -> str:
             target = fk.column
             spec += (f" REFERENCES {compiler.preparer.format_table(target.table)} "
                      f"({compiler.preparer.quote(target.name)})")
+    spec += column_checks(compiler, element.column, named_checks)
     return f"{alter_table(compiler, element.table)} ADD COLUMN{exists} {spec}"
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import BindParameter, ClauseElement
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects.render import (
     Element,
+    InlineLiteral,
     Note,
     RawSQL,
     RenderContext,
@@ -25,7 +26,8 @@ from sqlcompile.dialects.render import (
     other_dialect_notes,
     table_name_only,
 )
-from sqlcompile.ops.base import table_for
+from sqlcompile.ops.base import qualified, table_for
+from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import (
     AddConstraintOp,
     CreateIndex,
@@ -84,7 +86,8 @@ def add_column(op: AddColumn, ctx: RenderContext) -> list[Element]:
     constraints = [*table.constraints, *column.constraints]
     uniques = [c for c in constraints if isinstance(c, sa.UniqueConstraint)]
     out += [sa_schema.AddConstraint(c) for c in uniques]
-    checks = [c for c in constraints if isinstance(c, sa.CheckConstraint)]
+    # (a CHECK given as the column's argument is part of its definition, as in CREATE TABLE)
+    checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
     out += [sa_schema.AddConstraint(c) for c in checks]
     indexes = sorted(table.indexes, key=lambda i: str(i.name))
     out += [sa_schema.CreateIndex(ix) for ix in indexes]
@@ -195,6 +198,27 @@ def drop_constraint(op: DropConstraint, ctx: RenderContext) -> list[Element]:
     return [sa_schema.DropConstraint(constraint, if_exists=bool(op.if_exists))]
 
 
+def batch_alter_table(op: BatchAlterTable, ctx: RenderContext) -> list[Element]:
+    """The arguments of a batch block whose table is altered in place (every dialect but
+    SQLite, as Alembic does when it does not recreate): stated, or refused where a recreated
+    table would differ from the altered one."""
+    table = qualified(op.table_name, op.schema)
+    if op.recreate == "always":
+        differ = [name for name in ("table_args", "table_kwargs", "naming_convention")
+                  if getattr(op, name)]
+        if differ:
+            raise ctx.fail(op, f"recreate='always' with {', '.join(differ)} would give the "
+                           f"recreated table other constraints, names or options; sqlcompile "
+                           f"alters {ctx.dialect.title} tables in place (it recreates tables "
+                           "only on SQLite)", hint="state those changes as ops of the block "
+                           "(batch_op.create_unique_constraint(...), ...), or branch on the "
+                           "dialect")
+    return [Note(f"batch_alter_table {table} ({', '.join(op.settings())}): these arguments "
+                 f"say how a table is recreated; {ctx.dialect.title} alters it in place, as "
+                 "Alembic does when it does not recreate (sqlcompile recreates tables only on "
+                 "SQLite)")]
+
+
 # -- SQL and data ----------------------------------------------------------------------------
 
 
@@ -216,6 +240,12 @@ def typed_binds(statement: ClauseElement) -> ClauseElement:
     return visitors.replacement_traverse(statement, {}, replace)  # type: ignore[call-overload,no-any-return]
 
 
+def _inline_literal(element: BindParameter[Any]) -> bool:
+    """Whether ``element`` is `op.inline_literal()`'s value (sqlcompile's, or Alembic's own
+    when a script imports it), which always renders as a literal."""
+    return isinstance(element, InlineLiteral) or type(element).__name__ == "_literal_bindparam"
+
+
 def unbound_parameters(statement: ClauseElement) -> list[str]:
     """Names of bound parameters that were never given a value.
 
@@ -226,6 +256,7 @@ def unbound_parameters(statement: ClauseElement) -> list[str]:
         element.key for element in visitors.iterate(statement)
         if isinstance(element, BindParameter) and element.required
         and element.value is None and element.callable is None
+        and not _inline_literal(element)  # op.inline_literal(None) is NULL, as in Alembic
     }
     return sorted(names)
 
@@ -305,6 +336,7 @@ RENDERERS: dict[type, Renderer] = {
     DropIndex: drop_index,
     AddConstraintOp: add_constraint,
     DropConstraint: drop_constraint,
+    BatchAlterTable: batch_alter_table,
     Execute: execute,
     BulkInsert: bulk_insert,
     TransactionBreak: transaction_break,

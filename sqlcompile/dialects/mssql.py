@@ -27,10 +27,10 @@ from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects import default as defaults
-from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport
+from sqlcompile.dialects.base import NO_EXCLUDE_CONSTRAINTS, NOTHING_CHANGED, DialectSupport
 from sqlcompile.dialects.render import Element, RenderContext
 from sqlcompile.ops.base import qualified, table_for
-from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
     AlterColumn,
@@ -152,6 +152,7 @@ def _add_column(element: ddl.AddColumn, compiler: DDLCompiler, **kw: Any) -> str
     spec = compiler.get_column_specification(element.column)
     if element.inline_primary_key:
         spec += " PRIMARY KEY"
+    spec += ddl.column_checks(compiler, element.column)
     return f"{ddl.alter_table(compiler, element.table)} ADD {spec}"
 
 
@@ -196,6 +197,8 @@ class MSSQL(DialectSupport):
     name: ClassVar[str] = "mssql"
     sqlglot_name: ClassVar[str] = "tsql"
     title: ClassVar[str] = "SQL Server"
+    default_schema: ClassVar[str | None] = "dbo"  # as make_sa_dialect assumes
+    restated_properties: ClassVar[frozenset[str]] = frozenset({"type", "nullable"})
     #: sysname: at most 128 characters.
     identifier_limit: ClassVar[tuple[int, str] | None] = (128, "characters")
     batch_separator: ClassVar[str | None] = "GO"
@@ -249,6 +252,10 @@ class MSSQL(DialectSupport):
     def split_batches(self, text: str) -> list[str]:
         return [chunk for chunk in _GO.split(text) if chunk.strip()] or [text]
 
+    def refusal(self, message: str) -> str:
+        """The message converted to INT, as a failed guard does."""
+        return f"SELECT CAST({self.render_string(message)} AS INT) AS refusal"
+
     def guard(self, table: sa.Table, expected: Sequence[str], label: str,
               outcome: str = NOTHING_CHANGED) -> str:
         """A SELECT that fails converting the guard message to INT when the version table
@@ -282,6 +289,7 @@ class MSSQL(DialectSupport):
         AddColumn: {"if_not_exists": "SQL Server has no ADD COLUMN IF NOT EXISTS"},
         CreateTable: {"if_not_exists": "SQL Server has no CREATE TABLE IF NOT EXISTS"},
         CreateIndex: {"if_not_exists": "SQL Server has no CREATE INDEX IF NOT EXISTS"},
+        CreateExcludeConstraint: {"elements": NO_EXCLUDE_CONSTRAINTS},
     }
     needs = {
         DropIndex: {"table_name": "SQL Server drops an index with its table (DROP INDEX ... ON "
@@ -327,7 +335,8 @@ class MSSQL(DialectSupport):
         changes = op.changes()
         ref = sa.table(op.table_name, schema=op.schema)
         where = f"{qualified(op.table_name, op.schema)}.{op.column_name}"
-        current = op.current(ctx.schema)
+        known = op.current(ctx.schema)
+        current = op.stated(known, self) if known is not None else None
         out: list[Element] = []
         if "type" in changes or "nullable" in changes:
             type_ = op.type_ if op.type_ is not None else (

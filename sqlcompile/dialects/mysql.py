@@ -25,18 +25,23 @@ import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 from sqlalchemy.dialects import mysql
 from sqlalchemy.dialects.mysql.base import MySQLCompiler
-from sqlalchemy.dialects.mysql.mariadb import MariaDBDialect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects import default as defaults
-from sqlcompile.dialects.base import NOTHING_CHANGED, DialectSupport, printable
+from sqlcompile.dialects.base import (
+    NO_EXCLUDE_CONSTRAINTS,
+    NOTHING_CHANGED,
+    DialectSupport,
+    printable,
+)
 from sqlcompile.dialects.comparing import _outside_quotes
 from sqlcompile.dialects.render import Element, Note, RenderContext
 from sqlcompile.ops.base import Op, qualified, table_for
 from sqlcompile.ops.constraint_ops import (
+    CreateExcludeConstraint,
     CreateForeignKey,
     CreateIndex,
     DropConstraint,
@@ -151,6 +156,8 @@ class MySQL(DialectSupport):
     identifier_cr_lost: ClassVar[str | None] = (
         "the client turns CR LF into LF without --binary-mode, and a name has no escapes")
     transactional_ddl: ClassVar[bool] = False
+    restated_properties: ClassVar[frozenset[str]] = frozenset(
+        {"type", "nullable", "default", "comment"})
     #: How a check constraint is dropped.
     drop_check: ClassVar[str] = "CHECK"
     apply_command: ClassVar[str] = (
@@ -221,6 +228,10 @@ class MySQL(DialectSupport):
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"GROUP_CONCAT({column} ORDER BY {column} SEPARATOR {separator_sql})"
 
+    def refusal(self, message: str) -> str:
+        """The message INSERTed into the INT guard column, as a failed guard does."""
+        return f"INSERT INTO {GUARD_TABLE} (stop) SELECT {self.render_string(message)}"
+
     def guard(self, table: sa.Table, expected: Sequence[str], label: str,
               outcome: str = NOTHING_CHANGED) -> str:
         """INSERT the message into the session's INT guard column when the version table
@@ -240,7 +251,7 @@ class MySQL(DialectSupport):
     creates_foreign_key_indexes: ClassVar[bool] = True
 
     def server_dialect(self, connected: Dialect) -> str:
-        return MARIADB.name if getattr(connected, "is_mariadb", False) else MYSQL.name
+        return "mariadb" if getattr(connected, "is_mariadb", False) else self.name
 
     def type_key(self, type_: Any) -> str:
         """Types as the server stores them: BOOLEAN is TINYINT(1), NUMERIC is DECIMAL, and an
@@ -286,6 +297,7 @@ class MySQL(DialectSupport):
         CreateIndex: {"if_not_exists": _no_if_exists},
         DropIndex: {"if_exists": _no_if_exists},
         DropConstraint: {"if_exists": _no_if_exists},
+        CreateExcludeConstraint: {"elements": NO_EXCLUDE_CONSTRAINTS},
     }
     needs = {
         DropConstraint: {"type_": "the schema model does not know constraint "
@@ -450,7 +462,8 @@ class MySQL(DialectSupport):
         if changes == ["name"]:
             assert op.new_column_name is not None
             return [ddl.RenameColumn(table_ref, op.column_name, op.new_column_name)]
-        current = op.current(ctx.schema) or self._from_existing(op, ctx)
+        known = op.current(ctx.schema)
+        current = op.stated(known, self) if known is not None else self._from_existing(op, ctx)
         altered = op.altered(current, self)
         key = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
         in_key = key is not None and key.primary_key is not None and (
@@ -498,78 +511,11 @@ def _of(table: dict[type, Callable[[Any], list[Any]]], op: Op) -> list[Any]:
     return []
 
 
-class MariaDB(MySQL):
-    """MariaDB 10.6+ (RENAME COLUMN from 10.5; CHECK constraints dropped by DROP CONSTRAINT)."""
-
-    name: ClassVar[str] = "mariadb"
-    title: ClassVar[str] = "MariaDB"
-    unsupported = {}  # IF [NOT] EXISTS on columns, indexes and constraints: MariaDB has them
-    drop_check: ClassVar[str] = "CONSTRAINT"
-    option_aliases: ClassVar[dict[str, str]] = {"mysql": "mariadb"}
-    apply_command: ClassVar[str] = (
-        'mariadb --binary-mode --default-character-set=utf8mb4 "$DATABASE" < {file}')
-
-    def make_sa_dialect(self) -> Dialect:
-        return self._configure(MariaDBDialect(paramstyle="named"))
-
-    #: mariadb:// reaches MariaDB only; mysql:// is decided by MySQL's server_dialect.
-    shares_url_backend: ClassVar[bool] = False
-
-    def type_key(self, type_: Any) -> str:
-        """JSON is MariaDB's alias of LONGTEXT in utf8mb4_bin (with a json_valid check,
-        which reflection does not show): a reflected column of that type is JSON."""
-        key = super().type_key(type_)
-        return "JSON" if key == "LONGTEXT CHARACTER SET UTF8MB4 COLLATE UTF8MB4_BIN" else key
-
-    def column_catalog(self, conn: sa.Connection, tables: Sequence[str],
-                       ) -> dict[tuple[str, str], tuple[str | None, str | None]]:
-        """MariaDB states a default it keeps as an expression (any TEXT column's) with a quote
-        escaped by a backslash (``DEFAULT 'it\\'s'``), and SQLAlchemy's reading of SHOW
-        CREATE TABLE then loses that default and the comment after it. information_schema
-        has both: COLUMN_DEFAULT as an SQL expression (MariaDB 10.2.7+: literals quoted,
-        ``NULL`` for none), an ON UPDATE clause in EXTRA (added to the default, as
-        SQLAlchemy states it), COLUMN_COMMENT empty for none."""
-        if not tables:
-            return {}
-        query = sa.text(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_DEFAULT, COLUMN_COMMENT, EXTRA "
-            "FROM information_schema.COLUMNS "
-            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN :tables",
-        ).bindparams(sa.bindparam("tables", expanding=True))
-        found: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        for table, column, default, comment, extra in conn.execute(
-                query, {"tables": list(tables)}):
-            text = None if default is None or default.upper() == "NULL" else default
-            value = _literal_value(text) if text is not None else None
-            if value is not None:
-                text = self.render_string(value)
-            update = re.search(r"\bon update (.+)$", extra or "", re.IGNORECASE)
-            if text is not None and update:
-                text = f"{text} ON UPDATE {update.group(1)}"
-            found[(table, column)] = (text, comment or None)
-        return found
-
-
-#: MariaDB's backslash escapes in a string literal; any other escaped character is itself
-#: (``\\%`` and ``\\_`` keep their backslash, for LIKE).
-_ESCAPES = {"0": "\0", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a", "%": "\\%",
-            "_": "\\_"}
-
-
-def _literal_value(text: str) -> str | None:
-    """The value of ``text`` when all of it is one MariaDB string literal (``'it\\'s'``,
-    ``'it''s'``, ``'a\\\\b'``), else None."""
-    if not re.fullmatch(r"'(?:[^'\\]|''|\\.)*'", text, re.DOTALL):
-        return None
-    return re.sub(r"''|\\(.)",
-                  lambda m: "'" if m.group(0) == "''" else _ESCAPES.get(m.group(1), m.group(1)),
-                  text[1:-1], flags=re.DOTALL)
-
-
 for _name in ("mysql", "mariadb"):
     compiles(ModifyColumn, _name)(_modify_column)
     compiles(DropKeyedConstraint, _name)(_drop_keyed_constraint)
 
+
+
 MYSQL = MySQL()
-MARIADB = MariaDB()
 DIALECT = MYSQL

@@ -22,13 +22,14 @@ from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects.base import (
+    NO_EXCLUDE_CONSTRAINTS,
     NOTHING_CHANGED,
     DialectSupport,
     drop_column_comment_as_empty,
 )
 from sqlcompile.dialects.default import alter_column_rest
 from sqlcompile.dialects.render import Element, Note, RenderContext
-from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 
 _SLASH = re.compile(r"(?m)^[ \t]*/[ \t]*(?:\r?\n|\Z)")
@@ -106,6 +107,7 @@ def _add_column(element: ddl.AddColumn, compiler: DDLCompiler, **kw: Any) -> str
     spec = compiler.get_column_specification(element.column)
     if element.inline_primary_key:
         spec += " PRIMARY KEY"
+    spec += ddl.column_checks(compiler, element.column)
     return f"{ddl.alter_table(compiler, element.table)} ADD {spec}"
 
 
@@ -224,6 +226,11 @@ class Oracle(DialectSupport):
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"LISTAGG({column}, {separator_sql}) WITHIN GROUP (ORDER BY {column})"
 
+    def refusal(self, message: str) -> str:
+        """RAISE_APPLICATION_ERROR(-20001, ...) in a block, as a failed guard does."""
+        return (f"BEGIN\n  RAISE_APPLICATION_ERROR(-20001, {self.render_string(message)});\n"
+                "END;")
+
     def guard(self, table: sa.Table, expected: Sequence[str], label: str,
               outcome: str = NOTHING_CHANGED) -> str:
         """A PL/SQL block counting the version rows; RAISE_APPLICATION_ERROR(-20001, ...) with
@@ -251,6 +258,7 @@ class Oracle(DialectSupport):
         DropColumn: {"if_exists": "Oracle 19c has no DROP ... IF EXISTS"},
         CreateIndex: {"if_not_exists": "Oracle 19c has no CREATE INDEX IF NOT EXISTS"},
         DropIndex: {"if_exists": "Oracle 19c has no DROP INDEX IF EXISTS"},
+        CreateExcludeConstraint: {"elements": NO_EXCLUDE_CONSTRAINTS},
     }
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:

@@ -29,7 +29,9 @@ class PostgreSQL(DialectSupport):
 
     name: ClassVar[str] = "postgresql"
     sqlglot_name: ClassVar[str] = "postgres"
+    server_parser: ClassVar[str | None] = "pglast"  # libpg_query: the server's own grammar
     title: ClassVar[str] = "PostgreSQL"
+    default_schema: ClassVar[str | None] = "public"  # the default search_path's schema
     #: NAMEDATALEN - 1: longer names are cut silently by the server.
     identifier_limit: ClassVar[tuple[int, str] | None] = (63, "bytes")
     apply_command: ClassVar[str] = 'psql -X -v ON_ERROR_STOP=1 -d "$DATABASE_URL" -f {file}'
@@ -76,10 +78,9 @@ class PostgreSQL(DialectSupport):
         return [(f"SELECT pg_advisory_unlock({self._lock_key(table)})",
                  "release the migration lock")]
 
-    def value_problem(self, op: Op, autocommit: bool) -> str | None:
-        if not autocommit and _concurrently(op):
-            return ("CONCURRENTLY cannot run inside a transaction block; put the op in "
-                    "`with op.get_context().autocommit_block():`")
+    def needs_autocommit(self, op: Op) -> str | None:
+        if _concurrently(op):
+            return "PostgreSQL refuses CONCURRENTLY inside a transaction block"
         return None
 
     def enum_ddl(self, enum: EnumModel) -> list[Any]:

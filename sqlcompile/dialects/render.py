@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
 
 from sqlcompile.errors import CompileError
 
@@ -46,6 +49,18 @@ class Framing:
     name: str
 
 
+class InlineLiteral(BindParameter[Any]):
+    """`op.inline_literal(value)`: a bound value always rendered inline as a literal, as
+    Alembic's is (so the statement carries it, however it is compiled)."""
+
+    inherit_cache = True
+
+
+@compiles(InlineLiteral)
+def _inline_literal(element: InlineLiteral, compiler: SQLCompiler, **kw: Any) -> str:
+    return str(compiler.render_literal_bindparam(element, **kw))  # type: ignore[no-untyped-call]
+
+
 Element = Any  # an SQLAlchemy ClauseElement / ExecutableDDLElement, RawSQL, Note or Framing
 
 #: A renderer: (op, context) -> elements.
@@ -63,8 +78,11 @@ class RenderContext:
     schema: Schema | None = None
     #: The Framing names the ops asked for (see :class:`Framing`).
     framing: set[str] = field(default_factory=set)
-    #: The op was recorded inside an autocommit_block().
+    #: The op was recorded inside an autocommit_block() (or needs one, see
+    #: DialectSupport.needs_autocommit).
     autocommit: bool = False
+    #: What compiling decided that the author should hear of (one line each, no newline).
+    warnings: list[str] = field(default_factory=list)
 
     def fail(self, op: Op, reason: str, hint: str | None = None) -> CompileError:
         """A compile error naming the revision and the operation."""
@@ -81,7 +99,8 @@ class RenderContext:
         """``op`` rendered for this dialect (checked against what it can express), with
         ``schema`` as the model before it when given (else this context's)."""
         ctx = self if schema is None else RenderContext(
-            self.dialect, self.where, self.hand_written, schema, self.framing, self.autocommit)
+            self.dialect, self.where, self.hand_written, schema, self.framing, self.autocommit,
+            self.warnings)
         return self.dialect.render(op, ctx)
 
 

@@ -14,8 +14,8 @@ from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.engine import Dialect
 
 from sqlcompile.dialects import sqlite_rebuild as rebuild
-from sqlcompile.dialects.base import DialectSupport, FrameSQL
-from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint
+from sqlcompile.dialects.base import NO_EXCLUDE_CONSTRAINTS, DialectSupport, FrameSQL
+from sqlcompile.ops.constraint_ops import AddConstraintOp, CreateExcludeConstraint, DropConstraint
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class SQLite(DialectSupport):
     name: ClassVar[str] = "sqlite"
     sqlglot_name: ClassVar[str] = "sqlite"
     title: ClassVar[str] = "SQLite"
+    default_schema: ClassVar[str | None] = "main"
     supports_comments: ClassVar[bool] = False
     apply_command: ClassVar[str] = "sqlite3 -bail app.db < {file}"
     identifier_cr_lost: ClassVar[str | None] = (
@@ -114,6 +115,7 @@ class SQLite(DialectSupport):
     unsupported = {
         AddColumn: {"if_not_exists": _no_if_exists},
         DropColumn: {"if_exists": _no_if_exists},
+        CreateExcludeConstraint: {"elements": NO_EXCLUDE_CONSTRAINTS},
     }
 
     def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:

@@ -21,10 +21,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
-from sqlcompile.dialects import ddl, default
+from sqlcompile.dialects import ddl, default, sqlite_batch
 from sqlcompile.dialects.render import Element, Framing, Note, RawSQL, RenderContext
 from sqlcompile.ops.base import Op, Recorded, qualified
-from sqlcompile.ops.constraint_ops import AddConstraintOp, CreateIndex, DropConstraint, DropIndex
+from sqlcompile.ops.batch_ops import BatchAlterTable
+from sqlcompile.ops.constraint_ops import (
+    AddConstraintOp,
+    CreateExcludeConstraint,
+    CreateIndex,
+    DropConstraint,
+    DropIndex,
+)
 from sqlcompile.ops.table_ops import UNCHANGED, AddColumn, AlterColumn, CreateTable, DropColumn
 from sqlcompile.schema.convert import ensure_fk_targets, sql_text, to_sa_table
 
@@ -181,8 +188,11 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
         )
     model = ctx.schema.copy()
     known = len(model.incomplete)
-    for op in ops:
-        op.completed(model).apply(model)
+    try:
+        sqlite_batch.rebuilt(model, ops, sqlite_batch.settings_of(ops))
+    except sa.exc.SQLAlchemyError as exc:  # a naming convention the table cannot meet
+        raise ctx.fail(first, f"{reason} needs a rebuild of table "
+                       f"{qualified(name, schema_name)}: {type(exc).__name__}: {exc}") from None
     if len(model.incomplete) > known:  # e.g. adding a column the table has: no silent rebuild
         raise ctx.fail(first, f"{reason} needs a rebuild of table "
                        f"{qualified(name, schema_name)} from the schema model, and the model "
@@ -213,7 +223,7 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
         f"WHERE type = 'trigger' AND tbl_name = {quoted}"
         + (f" AND name NOT IN ({kept})" if kept else "")
     )
-    described = "; ".join(op.describe() for op in ops)
+    described = "; ".join(op.describe() for op in ops if not isinstance(op, BatchAlterTable))
     # SQLite keeps no comments: what the ops say of them is stated (the model keeps them).
     comments = [note for op in ops if isinstance(op, AlterColumn) and op.comment is not UNCHANGED
                 for note in default.column_comment(op, ctx)]
@@ -263,28 +273,48 @@ class TableChanges(Op):
         return TableChanges(tuple(reversed(undone)))
 
     def apply(self, schema: Schema) -> None:
+        settings = sqlite_batch.settings_of(self.ops)
+        if settings is not None:
+            settings.apply(schema)
+            if settings.recreate == "always" or any(
+                    reason for reason in _reasons(self.ops, schema.copy(), schema.dialect)):
+                sqlite_batch.rebuilt(schema, self.ops, settings)
+                return
         for op in self.ops:
             op.completed(schema).apply(schema)
 
 
-def render_table_changes(op: TableChanges, ctx: RenderContext) -> list[Element]:
-    """One rebuild for the whole block when any of its ops needs one, else each op in place
-    (each rendered with the model as the ops before it left it)."""
+def _reasons(ops: tuple[Op, ...], model: Schema | None, dialect: DialectSupport) -> list[str]:
+    """Why each op of a block needs a rebuild (applied in turn to ``model``, a copy)."""
     reasons = []
-    model = ctx.schema.copy() if ctx.schema is not None else None
-    for each in op.ops:
+    for each in ops:
         if model is not None:
             each = each.completed(model)
-        reason = rebuild_reason(each, model, ctx.dialect)
+        reason = rebuild_reason(each, model, dialect)
         if reason:
             reasons.append(reason)
         if model is not None:
             each.apply(model)
+    return reasons
+
+
+def render_table_changes(op: TableChanges, ctx: RenderContext) -> list[Element]:
+    """One rebuild for the whole block when any of its ops needs one (or its
+    batch_alter_table arguments ask for one), else each op in place (each rendered with the
+    model as the ops before it left it)."""
+    settings = sqlite_batch.settings_of(op.ops)
+    ctx = sqlite_batch.with_settings(ctx, settings)
+    reasons = _reasons(op.ops, ctx.schema.copy() if ctx.schema is not None else None,
+                       ctx.dialect)
+    reasons = sqlite_batch.recreate_reasons(settings, reasons, op, ctx)
     if reasons:
         return rebuild_elements(list(op.ops), "; ".join(dict.fromkeys(reasons)), ctx)
-    out: list[Element] = []
+    out: list[Element] = [Note(text) for text in
+                          sqlite_batch.unused_note(settings, ctx.dialect.title)]
     model = ctx.schema.copy() if ctx.schema is not None else None
     for each in op.ops:
+        if isinstance(each, BatchAlterTable):
+            continue
         out.append(Note(each.describe()))
         if model is not None:
             each = each.completed(model)
@@ -303,9 +333,11 @@ def render_in_place_or_rebuilt(op: Op, ctx: RenderContext) -> list[Element]:
 
 
 def _batchable(item: Recorded) -> bool:
+    if isinstance(item.op, CreateExcludeConstraint):
+        return False  # refused on its own (SQLite has none)
     return item.batch is not None and hasattr(item.op, "table_name") and isinstance(
         item.op, AddColumn | DropColumn | AlterColumn | AddConstraintOp | DropConstraint
-        | CreateIndex | DropIndex)
+        | CreateIndex | DropIndex | BatchAlterTable)
 
 
 def group_batches(recorded: list[Recorded]) -> list[Recorded]:

@@ -54,6 +54,31 @@ def table_for(
     return sa.Table(name, sa.MetaData(), *items, schema=schema, **kw)
 
 
+def checked_type(value: Any, what: str) -> Any:
+    """``value`` when it is an SQLAlchemy type (an instance or a class), or None; else the
+    script's error, as Alembic meets it too (a type spelled as a string, say)."""
+    if value is None or isinstance(value, sa.types.TypeEngine) or (
+            isinstance(value, type) and issubclass(value, sa.types.TypeEngine)):
+        return value
+    from sqlcompile.errors import ScriptError
+
+    raise ScriptError(f"{what} must be an SQLAlchemy type (sa.Integer(), sa.String(20), ...), "
+                      f"got {value!r}")
+
+
+def checked_foreign_keys(table: sa.Table) -> sa.Table:
+    """``table`` when each foreign key names its target as `table.column` (or a Column);
+    else the script's error, which SQLAlchemy would raise later, with no line."""
+    for fk in table.foreign_keys:
+        spec = fk._colspec
+        if isinstance(spec, str) and "." not in spec:
+            from sqlcompile.errors import ScriptError
+
+            raise ScriptError(f"sa.ForeignKey({spec!r}) on column {fk.parent.name!r} names no "
+                              "table: write the target as 'table.column'")
+    return table
+
+
 def qualified(name: str, schema: str | None) -> str:
     """`schema.name` or `name`, for messages."""
     return f"{schema}.{name}" if schema else name

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.sql.expression import ColumnClause
 
 from sqlcompile.ops.base import IrreversibleOperation, Op, qualified, table_for
-from sqlcompile.schema.convert import constraint_name, sql_text
+from sqlcompile.schema.convert import constraint_name, sql_fragment, sql_text
 from sqlcompile.schema.model import CheckModel, ForeignKeyModel, IndexModel, IndexPart, KeyModel
 
 if TYPE_CHECKING:
@@ -145,9 +146,10 @@ class DropIndex(Op):
         table, index = found
         definition = self.definition
         if definition is None:
-            options = {key: (sa.text(value) if key.endswith("_where") and isinstance(value, str)
-                             else value) for key, value in index.options}
-            columns = [sa.text(p.text) if p.expression else p.text for p in index.parts]
+            options = {key: (sql_fragment(value) if key.endswith("_where")
+                             and isinstance(value, str) else value)
+                       for key, value in index.options}
+            columns = [sql_fragment(p.text) if p.expression else p.text for p in index.parts]
             definition = CreateIndex(index.name, table.name, columns, table.schema,
                                      index.unique, None, options)
         return replace(self, table_name=self.table_name or table.name, definition=definition)
@@ -483,3 +485,73 @@ def constraint_op(table: TableModel, name: str) -> AddConstraintOp | None:
             return CreateCheckConstraint(name, table.name, check.sqltext, table.schema,
                                          dict(check.options))
     return None
+
+
+@dataclass(frozen=True)
+class CreateExcludeConstraint(AddConstraintOp):
+    """Add a PostgreSQL EXCLUDE constraint (elements are (column or expression, operator))."""
+
+    op_name: ClassVar[str] = "create_exclude_constraint"
+    batch_table_arg: ClassVar[int | None] = 1
+    constraint_type: ClassVar[str] = "exclude"
+    constraint_name: str | None
+    table_name: str
+    elements: tuple[tuple[Any, str], ...]
+    schema: str | None = None
+    where: Any = None
+    using: str | None = None
+    deferrable: bool | None = None
+    initially: str | None = None
+    kw: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def record(
+        cls, recorder: Recorder, constraint_name: str | None, table_name: str, *elements: Any,
+        **kw: Any,
+    ) -> None:
+        # Alembic's signature: where=, using=, deferrable=, initially=, schema= and the
+        # ExcludeConstraint options (ops=) all come as keywords.
+        schema = kw.pop("schema", None)
+        where = kw.pop("where", None)
+        using = kw.pop("using", None)
+        deferrable = kw.pop("deferrable", None)
+        initially = kw.pop("initially", None)
+        if not all(isinstance(e, tuple | list) and len(e) == 2 for e in elements):
+            from sqlcompile.errors import ScriptError
+
+            raise ScriptError("create_exclude_constraint: each element is a (column or "
+                              "expression, operator) pair, e.g. ('period', '&&')")
+        pairs = tuple((element[0], element[1]) for element in elements)
+        recorder.add(cls(constraint_name, table_name, pairs, schema, where, using, deferrable,
+                         initially, kw))
+
+    def constraint(self) -> sa.Constraint:
+        from sqlalchemy.dialects.postgresql import ExcludeConstraint
+
+        names = [expr for expr, _ in self.elements if isinstance(expr, str)]
+        names += [expr.name for expr, _ in self.elements
+                  if isinstance(expr, ColumnClause) and not isinstance(expr, sa.Column)]
+        table = _columns_table(self.table_name, names, self.schema)
+        elements = [(table.c[expr] if isinstance(expr, str) else expr, operator)
+                    for expr, operator in self.elements]
+        options: dict[str, Any] = {"using": self.using} if self.using else {}
+        where = sa.text(self.where) if isinstance(self.where, str) else self.where
+        exclude = ExcludeConstraint(
+            *elements, name=self.constraint_name, where=where, deferrable=self.deferrable,
+            initially=self.initially, **options, **self.kw,
+        )
+        table.append_constraint(exclude)
+        return exclude
+
+    def reverse(self, before: Schema | None = None) -> Op:
+        return DropConstraint(self.constraint_name or "", self.table_name, None, self.schema,
+                              definition=self)
+
+    def apply(self, schema: Schema) -> None:
+        # The model has no EXCLUDE constraints: it says so rather than pretend.
+        if schema.known(self.table_name, self.schema, self.describe()) is not None:
+            schema.mark_incomplete(f"{self.describe()}: the schema model does not keep "
+                                   "EXCLUDE constraints")
+
+    def added_to(self, table: TableModel, schema: Schema) -> TableModel:
+        return table

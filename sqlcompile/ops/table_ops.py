@@ -7,11 +7,19 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 
-from sqlcompile.ops.base import IrreversibleOperation, Op, qualified, table_for
+from sqlcompile.ops.base import (
+    IrreversibleOperation,
+    Op,
+    checked_foreign_keys,
+    checked_type,
+    qualified,
+    table_for,
+)
 from sqlcompile.schema.convert import (
     created_on,
     default_text,
     ensure_fk_targets,
+    sql_fragment,
     table_from_sa,
     to_sa_column,
     to_sa_table,
@@ -39,7 +47,8 @@ class CreateTable(Op):
         cls, recorder: Recorder, table_name: str, *columns: Any,
         if_not_exists: bool | None = None, **kw: Any,
     ) -> sa.Table:
-        table = ensure_fk_targets(sa.Table(table_name, sa.MetaData(), *columns, **kw))
+        table = ensure_fk_targets(checked_foreign_keys(
+            sa.Table(table_name, sa.MetaData(), *columns, **kw)))
         recorder.fire_table_events(table, "before_create")
         recorder.add(cls(table, if_not_exists))
         return table
@@ -162,8 +171,9 @@ class AddColumn(Op):
         insert_before: str | None = None,
         insert_after: str | None = None,
     ) -> None:
-        # insert_before/insert_after only order columns in a table rebuild; ADD COLUMN appends.
-        ensure_fk_targets(table_for(table_name, column, schema=schema))
+        # insert_before/insert_after order the columns of a table rebuilt by a batch block
+        # (the batch proxy keeps them for that); ADD COLUMN appends.
+        ensure_fk_targets(checked_foreign_keys(table_for(table_name, column, schema=schema)))
         recorder.add(cls(table_name, column, schema, if_not_exists, bool(inline_references),
                          bool(inline_primary_key)))
 
@@ -296,8 +306,14 @@ class AlterColumn(Op):
         existing_nullable: bool | None = None,
         existing_comment: str | None = None,
         schema: str | None = None,
+        insert_before: str | None = None,
+        insert_after: str | None = None,
         **kw: Any,
     ) -> None:
+        # insert_before/insert_after: batch_op.alter_column takes them, and Alembic's batch
+        # mode does nothing with them (they do not move an existing column); nor does this.
+        checked_type(type_, "alter_column(type_=...)")
+        checked_type(existing_type, "alter_column(existing_type=...)")
         recorder.add(
             cls(
                 table_name, column_name, schema, nullable, server_default, new_column_name,
@@ -364,7 +380,7 @@ class AlterColumn(Op):
         if self.existing_nullable is None:
             changes["existing_nullable"] = column.nullable
         if self.existing_server_default is UNCHANGED:
-            changes["existing_server_default"] = (sa.text(column.default)
+            changes["existing_server_default"] = (sql_fragment(column.default)
                                                   if column.default is not None else None)
         if self.existing_comment is None:
             changes["existing_comment"] = column.comment
@@ -374,6 +390,40 @@ class AlterColumn(Op):
         """The column as the model knows it before this op, if it does."""
         table = schema.table(self.table_name, self.schema) if schema is not None else None
         return table.column(self.column_name) if table is not None else None
+
+    def disagreements(self, column: ColumnModel,
+                      dialect: DialectSupport) -> dict[str, tuple[Any, str, str]]:
+        """The ``existing_*`` arguments the script gave that say another thing than the
+        model's ``column``: {property: (value, as given, as the model has it)}; completion
+        fills in only what was not given, so a difference is the script's own statement."""
+        out: dict[str, tuple[Any, str, str]] = {}
+        if self.existing_type is not None:
+            given = sa.types.to_instance(self.existing_type)
+            if dialect.type_key(given) != dialect.type_key(column.type):
+                out["type"] = (given, dialect.type_key(given), dialect.type_key(column.type))
+        if self.existing_nullable is not None and self.existing_nullable != column.nullable:
+            out["nullable"] = (self.existing_nullable, str(self.existing_nullable),
+                               str(column.nullable))
+        if self.existing_server_default is not UNCHANGED:
+            default = self.existing_server_default
+            holder = sa.Column(column.name, column.type,
+                               server_default=None if default is False else default)
+            text = default_text(holder, dialect)
+            if dialect.default_key(text) != dialect.default_key(column.default):
+                out["default"] = (text, str(text), str(column.default))
+        if self.existing_comment is not None and self.existing_comment != column.comment:
+            out["comment"] = (self.existing_comment, repr(self.existing_comment),
+                              repr(column.comment))
+        return out
+
+    def stated(self, column: ColumnModel, dialect: DialectSupport) -> ColumnModel:
+        """``column`` as this op's explicit ``existing_*`` arguments state it, for the
+        properties the dialect restates when it alters a column (MySQL's MODIFY restates all
+        of them): the statement the script makes wins over the model there, as in Alembic."""
+        found = self.disagreements(column, dialect)
+        changes = {name: value for name, (value, _, _) in found.items()
+                   if name in dialect.restated_properties}
+        return replace(column, **changes) if changes else column
 
     def altered(self, column: ColumnModel, dialect: DialectSupport) -> ColumnModel:
         """``column`` with this op's changes made (name included)."""
@@ -401,7 +451,14 @@ class AlterColumn(Op):
         if column is None:
             schema.mark_incomplete(f"{self.describe()}: the model has no such column")
             return
-        altered = self.altered(column, schema.dialect)
+        restated = schema.dialect.restated_properties
+        for name, (_, given, model) in sorted(self.disagreements(column, schema.dialect).items()):
+            outcome = (f"the script's argument is used ({schema.dialect.title} restates the "
+                       "column)" if name in restated else "the model's is kept")
+            argument = "existing_server_default" if name == "default" else f"existing_{name}"
+            schema.warn(f"{self.describe()}: {argument}={given}, the model has {model}; "
+                        f"{outcome}")
+        altered = self.altered(self.stated(column, schema.dialect), schema.dialect)
         if self.new_column_name is not None:
             table = schema.forget_triggers(table, table.triggers_naming(self.column_name),
                                            f"column {self.column_name} was renamed")

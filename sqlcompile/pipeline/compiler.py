@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from sqlcompile.dialects.base import printable
 from sqlcompile.dialects.render import Framing, Note, RawSQL, RenderContext
-from sqlcompile.errors import CompileError, RefusedValue, ScriptError, SqlcompileError
+from sqlcompile.errors import (
+    CompileError,
+    RefusedValue,
+    ScriptError,
+    SqlcompileError,
+    one_line,
+)
 from sqlcompile.ops.base import Op
 from sqlcompile.ops.data_ops import TransactionBreak
 
@@ -30,13 +36,16 @@ class Statement:
     literal renderer (guards, version rows), so validation parses each shape once.
     An empty ``sql`` is a comment-only entry. ``file_only`` marks what only a file's client
     needs (psql's `\\set`, sqlite3's `.bail`, a lock held until the client exits): the dev
-    loop does not send it.
+    loop does not send it. ``origin`` is "compiled" (SQLAlchemy's compiler, our renderers) or
+    "raw" (SQL text its author wrote: op.execute text, a hand-written file); validation is
+    stricter with raw SQL.
     """
 
     sql: str
     comments: list[str] = field(default_factory=list)
     shape: str | None = None
     file_only: bool = False
+    origin: str = "compiled"
 
 
 @dataclass
@@ -48,15 +57,30 @@ class Segment:
     statements: list[Statement] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Irreversible:
+    """Why a revision's downgrade cannot be undone: its file is a refusal that aborts before
+    any change with ``reason`` (see :func:`record`). ``path``/``line``: where that is said (the
+    script's `raise`, the script, or the config file)."""
+
+    reason: str
+    path: str
+    line: int | None = None
+
+
 @dataclass
 class Body:
-    """The compiled upgrade() or downgrade() of one revision for one dialect."""
+    """The compiled upgrade() or downgrade() of one revision for one dialect, or (with
+    ``irreversible``, and no segments) the refusal that stands for an irreversible downgrade."""
 
     segments: list[Segment]
     hand_written: str | None = None  # project-relative path of the SQL file used instead
     #: What the ops asked of the planner (Framing names, sorted), e.g. a pragma set around
     #: the transactions; the dialect's ``frame_sql()`` turns them into statements.
     framing: tuple[str, ...] = ()
+    irreversible: Irreversible | None = None
+    #: What the author should hear of (e.g. an op moved out of the transaction).
+    warnings: tuple[str, ...] = ()
 
 
 def compile_element(element: Any, dialect: DialectSupport) -> str:
@@ -127,8 +151,17 @@ def _segments(recorded: list[Recorded], ctx: RenderContext,
     for item in ctx.dialect.group_ops(recorded):
         try:
             op = item.op.completed(schema) if schema is not None else item.op
-            ctx.schema, ctx.autocommit = schema, item.autocommit
-            _compile_op(op, item.autocommit, segments, ctx)
+            autocommit, comments = item.autocommit, [op.describe()]
+            moved = None if autocommit else ctx.dialect.needs_autocommit(op)
+            if moved is not None:
+                autocommit = True
+                comments.append(f"{moved}: this op runs in an autocommit segment of its own, "
+                                "as in op.get_context().autocommit_block()")
+                ctx.warnings.append(f"{op.describe()}{_at(item.line)}: {moved}, so it runs "
+                                    "outside the migration's transaction (put it in "
+                                    "op.get_context().autocommit_block() to say so)")
+            ctx.schema, ctx.autocommit = schema, autocommit
+            _compile_op(op, autocommit, segments, ctx, comments)
             if schema is not None:
                 op.apply(schema)
         except CompileError as exc:
@@ -137,8 +170,14 @@ def _segments(recorded: list[Recorded], ctx: RenderContext,
     return [s for s in segments if s.statements or s.kind == "break"]
 
 
-def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderContext) -> None:
-    """Compile one op into the current segment (opening a new one if needed)."""
+def _at(line: int | None) -> str:
+    return f" (line {line})" if line else ""
+
+
+def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderContext,
+                comments: list[str]) -> None:
+    """Compile one op into the current segment (opening a new one if needed), with
+    ``comments`` (its name first) above its first statement."""
     if isinstance(op, TransactionBreak):
         segments.append(Segment("break"))
         return
@@ -147,12 +186,21 @@ def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderCo
     if (current.kind == "autocommit") != autocommit:
         current = Segment(kind)
         segments.append(current)
+    statements, comments = op_statements(op, ctx, comments)
+    current.statements += statements
+    if comments:
+        current.statements.append(Statement("", comments))
+
+
+def op_statements(op: Op, ctx: RenderContext, comments: list[str],
+                  check: bool = True) -> tuple[list[Statement], list[str]]:
+    """``op`` rendered for ``ctx.dialect`` and compiled: its statements, each with the notes
+    before it as comments (``comments`` above the first), and the notes after the last one.
+    The one render loop: migrations and the schema printer both compile ops here. With
+    ``check``, text a file cannot carry is refused (schema.sql, which is for reading and
+    holds what the model holds, is not checked)."""
     try:
-        # The op is named above its first statement.
-        statements, comments = op_statements(op, ctx, [op.describe()])
-        current.statements += statements
-        if comments:
-            current.statements.append(Statement("", comments))
+        return _op_statements(op, ctx, comments, check)
     except RefusedValue as exc:
         raise ctx.fail(op, exc.message, hint=exc.hint) from None
     except sa.exc.SQLAlchemyError as exc:  # SQLAlchemy refuses what the script gave it
@@ -172,13 +220,8 @@ def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderCo
                            f"hand in {ctx.hand_written}") from None
 
 
-def op_statements(op: Op, ctx: RenderContext, comments: list[str],
-                  check: bool = True) -> tuple[list[Statement], list[str]]:
-    """``op`` rendered for ``ctx.dialect`` and compiled: its statements, each with the notes
-    before it as comments (``comments`` above the first), and the notes after the last one.
-    The one render loop: migrations and the schema printer both compile ops here. With
-    ``check``, text a file cannot carry is refused (schema.sql, which is for reading and
-    holds what the model holds, is not checked)."""
+def _op_statements(op: Op, ctx: RenderContext, comments: list[str],
+                   check: bool) -> tuple[list[Statement], list[str]]:
     statements: list[Statement] = []
     comments = list(comments)
     for element in ctx.dialect.render(op, ctx):
@@ -191,7 +234,8 @@ def op_statements(op: Op, ctx: RenderContext, comments: list[str],
         sql = compile_element(element, ctx.dialect)
         if check:
             _check_text(sql, op, ctx)
-        statements.append(Statement(sql, comments))
+        raw = isinstance(element, (RawSQL, sa.TextClause))
+        statements.append(Statement(sql, comments, origin="raw" if raw else "compiled"))
         comments = []
     return statements, comments
 
@@ -240,17 +284,48 @@ class Recording:
     ops: list[Recorded] = field(default_factory=list)
     hand_written: Body | None = None
     hand_written_hint: str = ""
+    #: The downgrade is irreversible (see :func:`record`): nothing was recorded.
+    irreversible: Irreversible | None = None
+    #: Why the script could not be run (see :func:`recorded`); compiling it raises this.
+    failure: SqlcompileError | None = None
+    #: The script read the schema model (``sa.inspect(bind)``, ``checkfirst=True``), so what
+    #: it recorded holds only for the model it was given (see :func:`record`).
+    reads_model: bool = False
 
 
-def record(script: Script, direction: str, dialect: DialectSupport, config: Config) -> Recording:
+def recorded(script: Script, direction: str, dialect: DialectSupport,
+             config: Config, model: Schema | None = None) -> Recording:
+    """:func:`record`, with a failure (one of our errors) kept in the recording instead of
+    raised: compiling it raises the failure again, and replaying it raises it or, keeping
+    going, leaves the model as it was, marked incomplete (see :func:`replay`)."""
+    try:
+        return record(script, direction, dialect, config, model)
+    except SqlcompileError as exc:
+        return Recording(script, direction, failure=exc)
+
+
+def record(script: Script, direction: str, dialect: DialectSupport, config: Config,
+           model: Schema | None = None) -> Recording:
     """Run the script's ``direction`` function for ``dialect``, recording its ops.
 
+    ``model`` is the schema model before the function runs (the recorder changes it: pass a
+    copy); the script's schema reads answer from it, kept current with what it recorded, and
+    without it they need a live database.
+
     A hand-written `<script_location>/sql/<dialect>/<revision>.<direction>.sql` replaces running
-    the script.
+    the script. A downgrade is irreversible (a refusal, see :class:`Irreversible`) when the
+    config lists the revision in `irreversible`, when the script has no downgrade(), or when
+    its downgrade() refuses with an exception of its own (see
+    :func:`~sqlcompile.sources.scripts.own_refusal`); a hand-written file still wins.
     """
     from sqlcompile.sources.proxy import alembic_compat, configured, recording
     from sqlcompile.sources.recorder import Recorder
-    from sqlcompile.sources.scripts import is_script_failure, script_error_from, user_code
+    from sqlcompile.sources.scripts import (
+        is_script_failure,
+        own_refusal,
+        script_error_from,
+        user_code,
+    )
 
     hand_written = config.hand_written_sql(dialect.name, script.revision, direction)
     hint = hand_written.relative_to(config.root).as_posix()
@@ -265,10 +340,20 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
                               path=hint) from None
         for statement in statements:
             statement.comments = [f"hand-written: {hint}"]
+            statement.origin = "raw"
         body = Body([Segment("transaction", statements)], hand_written=hint)
         return Recording(script, direction, hand_written=body, hand_written_hint=hint)
 
-    recorder = Recorder(dialect, config, script.path, script.rel_path, Path(hint))
+    if direction == "downgrade":
+        declared = _declared_irreversible(script, config)
+        if declared is not None:
+            return Recording(script, direction, hand_written_hint=hint, irreversible=declared)
+    if script.failure is not None:
+        raise script.failure
+    if direction == "downgrade" and script.namespace.get("downgrade") is None:
+        return Recording(script, direction, hand_written_hint=hint, irreversible=Irreversible(
+            "the script has no downgrade()", script.rel_path))
+    recorder = Recorder(dialect, config, script.path, script.rel_path, Path(hint), model)
     sql_dialect = script.namespace.get("sql_dialect")
     if sql_dialect is not None and not isinstance(sql_dialect, str):
         raise ScriptError(f"`sql_dialect` must be a dialect name, got {sql_dialect!r}",
@@ -281,12 +366,80 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
     except BaseException as exc:
         if not is_script_failure(exc):
             raise
+        refusal = own_refusal(exc, script.path) if direction == "downgrade" else None
+        if refusal is not None:
+            return Recording(script, direction, hand_written_hint=hint, irreversible=Irreversible(
+                refusal[0], script.rel_path, refusal[1]), reads_model=recorder.tracked.read)
         raise script_error_from(exc, script.rel_path, script.path, f"{direction}()") from None
-    return Recording(script, direction, recorder.ops, hand_written_hint=hint)
+    _check_names(recorder.ops, script, direction)
+    return Recording(script, direction, recorder.ops, hand_written_hint=hint,
+                     reads_model=recorder.tracked.read)
 
 
-def replay(recording: Recording, schema: Schema) -> None:
-    """Apply a recording's changes to the schema model, without compiling SQL."""
+def _declared_irreversible(script: Script, config: Config) -> Irreversible | None:
+    """The config's `irreversible` declaration for the script's revision, if it has one."""
+    if script.revision not in config.irreversible:
+        return None
+    where = config.source_name
+    return Irreversible(f"declared irreversible in {where} (`irreversible`)", where)
+
+
+_NAME_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _check_names(ops: list[Recorded], script: Script, direction: str) -> None:
+    """Refuse a name argument that is not a string (`op.drop_table(123)`, a Table given for
+    its name): the script called `op` wrongly. A None is left to the op (some take one)."""
+    for item in ops:
+        kind = type(item.op)
+        names = _NAME_FIELDS.get(kind)
+        if names is None:
+            names = _NAME_FIELDS[kind] = tuple(
+                f.name for f in fields(item.op) if f.type in ("str", "str | None")
+            ) if is_dataclass(item.op) else ()
+        for name in names:
+            value = getattr(item.op, name)
+            if value is not None and not isinstance(value, str):
+                raise ScriptError(
+                    f"{direction}() failed: {item.op.op_name}() got {one_line(repr(value))[:60]} "
+                    f"({type(value).__name__}) for `{name}`, which must be a string",
+                    path=script.rel_path, line=item.line,
+                    hint=f"pass the name as a string, e.g. {item.op.op_name}(\"users\", ...)")
+
+
+#: How the model is marked after a revision that failed to compile (the model before it).
+FAILED_TO_COMPILE = "it failed to compile"
+
+
+def replay(recording: Recording, schema: Schema, keep_going: bool = False) -> None:
+    """Apply a recording's changes to the schema model, without compiling SQL.
+
+    A failed recording (or a change the model refuses) raises its error; with
+    ``keep_going``, the model is left as it was before the recording, marked incomplete, so
+    the revisions after a failed one still compile (from what the model knows) and report.
+    """
+    if recording.failure is not None:
+        if not keep_going:
+            raise recording.failure
+        schema.mark_incomplete(FAILED_TO_COMPILE)
+        return
+    if not keep_going:
+        _replay(recording, schema)
+        return
+    before = schema.copy()
+    try:
+        _replay(recording, schema)
+    except SqlcompileError:
+        _restore(schema, before)
+        schema.mark_incomplete(FAILED_TO_COMPILE)
+
+
+def follows_a_failure(schema: Schema) -> bool:
+    """Whether a revision before ``schema`` failed to compile (see :func:`replay`)."""
+    return any(reason.endswith(f": {FAILED_TO_COMPILE}") for reason in schema.incomplete)
+
+
+def _replay(recording: Recording, schema: Schema) -> None:
     from sqlcompile.sources.raw import apply_sql
 
     if recording.hand_written is not None:
@@ -298,10 +451,22 @@ def replay(recording: Recording, schema: Schema) -> None:
         item.op.completed(schema).apply(schema)
 
 
+def _restore(schema: Schema, before: Schema) -> None:
+    """Bring ``schema`` back, in place, to ``before`` (a snapshot of it): it takes on a copy's
+    state (its maps shared copy-on-write, as :meth:`Schema.copy` shares them), whatever the
+    model holds."""
+    vars(schema).update(vars(before.copy()))
+
+
 def compile_recording(recording: Recording, dialect: DialectSupport,
                       schema: Schema | None = None) -> Body:
     """The SQL of a recording; with ``schema`` (the model before it), ops read the model and
-    the model is brought forward to after it."""
+    the model is brought forward to after it. A failed recording raises its failure; an
+    irreversible one is a body of its own (no statements; the framer writes the refusal)."""
+    if recording.failure is not None:
+        raise recording.failure
+    if recording.irreversible is not None:
+        return Body([], irreversible=recording.irreversible)
     if recording.hand_written is not None:
         if schema is not None:
             replay(recording, schema)
@@ -311,7 +476,8 @@ def compile_recording(recording: Recording, dialect: DialectSupport,
     try:
         ctx = RenderContext(dialect, where, recording.hand_written_hint)
         segments = _segments(recording.ops, ctx, schema)
-        return Body(segments, framing=tuple(sorted(ctx.framing)))
+        return Body(segments, framing=tuple(sorted(ctx.framing)),
+                    warnings=tuple(ctx.warnings))
     except CompileError as exc:
         exc.path = exc.path or script.rel_path
         raise
@@ -321,5 +487,7 @@ def compile_body(
     script: Script, direction: str, dialect: DialectSupport, config: Config,
     schema: Schema | None = None,
 ) -> Body:
-    """Run the script's ``direction`` function for ``dialect`` and compile what it recorded."""
-    return compile_recording(record(script, direction, dialect, config), dialect, schema)
+    """Run the script's ``direction`` function for ``dialect`` and compile what it recorded
+    (its schema reads answer from a copy of ``schema``)."""
+    model = schema.copy() if schema is not None else None
+    return compile_recording(record(script, direction, dialect, config, model), dialect, schema)

@@ -32,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
 from sqlcompile.dialects.base import NOTHING_CHANGED
+from sqlcompile.errors import one_line
 from sqlcompile.pipeline.compiler import Body, Statement, compile_element
 
 if TYPE_CHECKING:
@@ -63,6 +64,18 @@ def create_version_table(dialect: DialectSupport, config: Config) -> str:
 
 def revisions_text(revs: Sequence[str]) -> str:
     return ", ".join(revs) if revs else "(none)"
+
+
+#: How much of a script's message a refusal's error text carries.
+REFUSAL_REASON_LENGTH = 300
+
+
+def refusal_message(step: Step, reason: str) -> str:
+    """The error text of an irreversible migration's refusal (see :meth:`Framer.refusal`)."""
+    text = one_line(reason)
+    if len(text) > REFUSAL_REASON_LENGTH:
+        text = text[:REFUSAL_REASON_LENGTH] + "..."
+    return f"sqlcompile: the {_label(step)} is irreversible: {text}; stopped before any change"
 
 
 def _label(step: Step) -> str:
@@ -188,6 +201,9 @@ class Framer:
 
     def migration(self, step: Step, body: Body) -> None:
         """Frame one migration (see the module docstring)."""
+        if body.irreversible is not None:
+            self.refusal(step, body.irreversible.reason)
+            return
         if not self.dialect.transactional_ddl:
             self.migration_without_transaction(step, body)
             return
@@ -201,7 +217,7 @@ class Framer:
                 marked = Statement(first.sql, [
                     "autocommit block: the statements below run outside any transaction",
                     *first.comments,
-                ], first.shape)
+                ], first.shape, origin=first.origin)
                 self.statements.append(marked)
                 self.statements.extend(rest)
                 self.add("", "end of autocommit block")
@@ -218,6 +234,15 @@ class Framer:
         if self.transaction_per_migration:
             self.commit()
             self.frame, self.framing_names = None, ()
+
+    def refusal(self, step: Step, reason: str) -> None:
+        """An irreversible migration: one statement that aborts, in the guard's way, with
+        ``reason``, before the version table or anything else is touched. Nothing of the
+        migration follows it (a stream ends there; see render.py `_frame`)."""
+        self.add(self.dialect.refusal(refusal_message(step, reason)),
+                 f"irreversible: {one_line(reason)}",
+                 "this statement always fails: the migration stops here, before any change",
+                 shape="refusal")
 
     def require(self, framing: tuple[str, ...]) -> None:
         """Take on what a migration's ops asked of the transactions around them. Inside a
@@ -266,7 +291,8 @@ class Framer:
                 if statement.sql:
                     number += 1
                     comments.insert(0, f"step {number} of {total} ({label})")
-                self.statements.append(Statement(statement.sql, comments, statement.shape))
+                self.statements.append(Statement(statement.sql, comments, statement.shape,
+                                                 origin=statement.origin))
             if lead:
                 self.add("", *lead)
         self.add(self.dialect.begin(),

@@ -17,8 +17,15 @@ from sqlcompile.pipeline.compiler import (
     Recording,
     Statement,
     compile_recording,
-    record,
+    follows_a_failure,
+    recorded,
     replay,
+)
+from sqlcompile.pipeline.failures import (
+    Failure,
+    IrreversibleDowngrade,
+    failure_from,
+    irreversible_from,
 )
 from sqlcompile.pipeline.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.pipeline.plan import VERSION_LENGTH, Framer, revisions_text
@@ -45,21 +52,51 @@ class Project:
     N-1 and its downgrade from the model at N. Models are computed forward on demand, by
     replaying upgrades or taken from the upgrade just compiled, so a chunk of revisions needs
     only the replay of those before it.
+
+    With ``keep_going`` (render and check, which report every failure), the model after a
+    revision that failed is the model before it, marked incomplete (see compiler.replay);
+    set it before compiling anything, as the models kept depend on it.
     """
 
     config: Config
     graph: RevisionGraph
+    keep_going: bool = False
     _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
     _recordings: dict[tuple[str, str, str], Recording] = field(default_factory=dict)
     #: per dialect: {i: model at i} for i a multiple of CHECKPOINT_EVERY, and the latest one
     _checkpoints: dict[str, dict[int, Schema]] = field(default_factory=dict)
     _latest: dict[str, tuple[int, Schema]] = field(default_factory=dict)
 
-    def recording(self, script: Script, direction: str, dialect: DialectSupport) -> Recording:
+    def recording(self, script: Script, direction: str, dialect: DialectSupport,
+                  model: Schema | None = None) -> Recording:
+        """What the script's ``direction`` function records for ``dialect``, cached.
+
+        ``model`` is the model before it at its position in the graph order (for a downgrade:
+        the model after its upgrade), which its schema reads answer from; a copy is given to
+        the script. The cache is per position, which that model is a function of. Without a
+        model, schema reads need a live database, and a recording that made one is not kept.
+        """
         key = (script.revision, direction, dialect.name)
         found = self._recordings.get(key)
         if found is None:
-            found = self._recordings[key] = record(script, direction, dialect, self.config)
+            found = recorded(script, direction, dialect, self.config,
+                             model.copy() if model is not None else None)
+            if model is not None or not found.reads_model:
+                self._recordings[key] = found
+        return found
+
+    def _subset_recording(self, script: Script, dialect: DialectSupport,
+                          model: Schema) -> Recording:
+        """The upgrade's recording for a replay of only some revisions (``model``: the
+        model before it in that replay): the cached one where it did not read the model,
+        else one recorded for ``model``, kept only if it did not read it either."""
+        key = (script.revision, "upgrade", dialect.name)
+        found = self._recordings.get(key)
+        if found is not None and not found.reads_model and found.failure is None:
+            return found
+        found = recorded(script, "upgrade", dialect, self.config, model.copy())
+        if not found.reads_model and found.failure is None:
+            self._recordings[key] = found
         return found
 
     def _keep(self, dialect: DialectSupport, applied: int, schema: Schema) -> None:
@@ -78,7 +115,8 @@ class Project:
             schema = schema.copy()
             rev = self.graph.order[position]
             schema.revision = rev
-            replay(self.recording(self.graph.scripts[rev], "upgrade", dialect), schema)
+            replay(self.recording(self.graph.scripts[rev], "upgrade", dialect, schema),
+                   schema, self.keep_going)
             position += 1
             self._keep(dialect, position, schema)
         return schema.copy()
@@ -89,10 +127,19 @@ class Project:
             return self.state(dialect, len(self.graph.order))
         wanted = self.graph.ancestors(revisions)
         schema = new_model(dialect)
+        # While every revision so far is wanted, the model is the graph order's, and so are
+        # the recordings; after a revision left out, a script that reads the model is run
+        # again against this replay's model.
+        in_order = True
         for rev in self.graph.order:
-            if rev in wanted:
-                schema.revision = rev
-                replay(self.recording(self.graph.scripts[rev], "upgrade", dialect), schema)
+            if rev not in wanted:
+                in_order = False
+                continue
+            schema.revision = rev
+            script = self.graph.scripts[rev]
+            recording = (self.recording(script, "upgrade", dialect, schema) if in_order
+                         else self._subset_recording(script, dialect, schema))
+            replay(recording, schema, self.keep_going)
         return schema
 
     def body(self, step: Step, dialect: DialectSupport) -> Body:
@@ -103,18 +150,28 @@ class Project:
             upgrade = step.direction == "upgrade"
             schema = self.state(dialect, index if upgrade else index + 1)
             schema.revision = step.script.revision
-            recording = self.recording(step.script, step.direction, dialect)
+            recording = self.recording(step.script, step.direction, dialect, schema)
             body = self._bodies[key] = compile_recording(recording, dialect, schema)
             if upgrade and self._latest.get(dialect.name, (0, None))[0] == index:
                 self._keep(dialect, index + 1, schema)  # the model after it: no second replay
         return body
 
 
-def load_project(config: Config) -> Project:
-    """Load every script, check its ids (they name files and version rows) and the graph."""
-    scripts = load_scripts(config.scripts_dir, config.root)
+def load_project(config: Config, keep_going: bool = False) -> Project:
+    """Load every script, check its ids (they name files and version rows) and the graph, and
+    that the config's `irreversible` names revisions of it."""
+    scripts = load_scripts(config.version_dirs, config.root)
     check_ids(scripts, VERSION_LENGTH)
-    return Project(config, RevisionGraph(scripts))
+    graph = RevisionGraph(scripts)
+    for rev in config.irreversible:
+        if rev not in graph.scripts:
+            near = sorted(r for r in graph.scripts if r.startswith(rev))
+            hint = (f"did you mean {near[0]!r}? `irreversible` takes full revision ids"
+                    if len(near) == 1 else
+                    f"list full revision ids of scripts in {config.script_location}/versions")
+            raise ConfigError(f"`irreversible` names revision {rev!r}, which the history does "
+                              "not have", path=config.source, hint=hint)
+    return Project(config, graph, keep_going=keep_going)
 
 
 @dataclass
@@ -123,7 +180,8 @@ class Rendered:
 
     ``staged`` maps files whose content changed to temporary copies written beside them
     (see output.stage); the caller commits or discards them. ``incomplete`` is why the schema
-    model described (schema.sql) may differ from the database.
+    model described (schema.sql) may differ from the database. A revision that failed to
+    compile has no file and a :class:`Failure` instead.
     """
 
     dialect: str
@@ -131,6 +189,14 @@ class Rendered:
     report: Report
     staged: dict[Path, Path] = field(default_factory=dict)
     incomplete: list[str] = field(default_factory=list)
+    #: What compiling decided that the author should hear of, "<file>: <message>".
+    warnings: list[str] = field(default_factory=list)
+    #: What did not compile (then nothing is staged); and the downgrades that are refusals.
+    failures: list[Failure] = field(default_factory=list)
+    irreversible: list[IrreversibleDowngrade] = field(default_factory=list)
+    #: What rendering schema.sql raised, as data (see :func:`_as_data`), kept going: it
+    #: matters only when nothing failed (a model after a failure may hold what cannot print).
+    schema_problem: tuple[str, Any] | None = None
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -158,9 +224,14 @@ def _file_header(project: Project, step: Step, dialect: DialectSupport, name: st
     if body.hand_written:
         fields.append(("hand-written", f"{body.hand_written} replaces the script's "
                                        f"{step.direction}()"))
+    if body.irreversible is not None:
+        fields.append(("irreversible", f"{body.irreversible.reason}; this file stops at its "
+                                       "first statement, before any change"))
+    leaves = ("changes nothing (irreversible)" if body.irreversible is not None
+              else f"leaves [{revisions_text(step.after)}]")
     fields += [
         ("expects", f"{project.config.version_table} holds [{revisions_text(step.before)}]; "
-                    f"leaves [{revisions_text(step.after)}]"),
+                    f"{leaves}"),
         ("tool", f"sqlcompile {__version__}"),
         ("apply with", dialect.apply_command.format(file=name)),
     ]
@@ -171,15 +242,47 @@ def _file_header(project: Project, step: Step, dialect: DialectSupport, name: st
 
 def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
            per_migration: bool) -> list[Statement]:
+    """The framed statements of ``steps``; they end at an irreversible one (its refusal)."""
     framer = Framer(dialect, project.config, transaction_per_migration=per_migration)
     framer.session_setup()
-    for step in steps:
+    for index, step in enumerate(steps):
         framer.statements.append(Statement("", [
             f"{step.direction} {step.position:04d} {step.script.revision}: "
             f"{step.script.message}"
         ]))
-        framer.migration(step, project.body(step, dialect))
+        body = project.body(step, dialect)
+        framer.migration(step, body)
+        if body.irreversible is not None:
+            left = len(steps) - index - 1
+            if left:
+                framer.statements.append(Statement("", [
+                    f"the stream ends here: the {left} migration(s) after this irreversible "
+                    "one are not included"]))
+            break
     return framer.finish()
+
+
+def _compile_steps(project: Project, dialect: DialectSupport, steps: list[Step],
+            until_irreversible: bool = False
+            ) -> tuple[list[Failure], list[IrreversibleDowngrade]]:
+    """Compile every step's body (each once; later framing reuses it): what failed (without
+    the project's ``keep_going``, the first failure is raised), and which are irreversible;
+    with ``until_irreversible``, no further than the first of those."""
+    failures: list[Failure] = []
+    irreversible: list[IrreversibleDowngrade] = []
+    for step in steps:
+        try:
+            body = project.body(step, dialect)
+        except SqlcompileError as exc:
+            if not project.keep_going:
+                raise
+            failures.append(failure_from(exc, step, dialect.name, project.config))
+            continue
+        if body.irreversible is not None:
+            irreversible.append(irreversible_from(body.irreversible, step, dialect.name))
+            if until_irreversible:
+                break
+    return failures, irreversible
 
 
 def _render_steps(project: Project, dialect_name: str, steps: list[Step],
@@ -193,7 +296,12 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     rel_base = _shown(base, project.config.root)
     width = max(4, len(str(len(project.graph.order))))
     files: dict[Path, str] = {}
+    warnings: list[str] = []
+    failures, irreversible = _compile_steps(project, dialect, steps)
+    failed = {(f.revision, f.direction) for f in failures}
     for step in steps:
+        if {(step.script.revision, step.direction), (step.script.revision, "")} & failed:
+            continue
         script = step.script
         name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
         statements = _frame(project, dialect, [step], True)
@@ -201,16 +309,25 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
         rel = f"{rel_base}/{step.direction}/{name}"
         for statement in statements:
             validator.statement(rel, statement)
-        head = _file_header(project, step, dialect, name, project.body(step, dialect))
+        body = project.body(step, dialect)
+        warnings += [f"{rel}: {warning}" for warning in body.warnings]
+        head = _file_header(project, step, dialect, name, body)
         files[path] = head + format_statements(statements, dialect)
     validator.report.files = len(files)
-    rendered = Rendered(dialect.name, files, validator.report)
-    if schema:
-        described = render_schema(project, dialect_name)
-        rendered.files.update(described.files)
-        rendered.report.add(described.report)
-        rendered.incomplete = described.incomplete
-    if write and not validator.report.errors:
+    rendered = Rendered(dialect.name, files, validator.report, failures=failures,
+                        irreversible=irreversible, warnings=warnings)
+    if schema and not failures:
+        try:
+            described = render_schema(project, dialect_name)
+        except Exception as exc:
+            if not project.keep_going:
+                raise
+            rendered.schema_problem = _as_data(exc)
+        else:
+            rendered.files.update(described.files)
+            rendered.report.add(described.report)
+            rendered.incomplete = described.incomplete
+    if write and not validator.report.errors and not failures:
         try:
             for path, text in files.items():
                 tmp = stage(path, text)
@@ -234,6 +351,8 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
     """
     dialect = get_dialect(dialect_name)
     schema = project.schema_at(dialect, revisions)
+    if follows_a_failure(schema):  # not written then: the failures are reported instead
+        return Rendered(dialect.name, {}, Report(dialect.name), incomplete=schema.messages())
     statements = schema_statements(schema)
     heads = revisions if revisions is not None else project.graph.heads()
     fields = [
@@ -244,8 +363,8 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
         ("purpose", "for review: the net schema the migrations produce; apply the per-revision "
                     "files, not this one"),
     ]
-    if schema.incomplete:
-        fields.append(("warning", "\n".join(schema.incomplete)))
+    if schema.messages():
+        fields.append(("warning", "\n".join(schema.messages())))
     path = project.config.output_path / dialect.name / SCHEMA_FILE
     validator = Validator(dialect)
     shown = _shown(path, project.config.root)
@@ -254,7 +373,7 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
     validator.report.files = 1
     text = header(fields) + format_statements(statements, dialect)
     return Rendered(dialect.name, {path: text}, validator.report,
-                    incomplete=list(schema.incomplete))
+                    incomplete=schema.messages())
 
 
 def check_output_dir(config: Config) -> None:
@@ -294,8 +413,11 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     scripts = project.graph.scripts.values()
     if len(chunks) <= 1:
         with scripts_code(scripts):
-            return _render_steps(project, dialect_name, [s for c in chunks for s in c], write,
-                                 schema=bool(pairs))
+            single = _render_steps(project, dialect_name, [s for c in chunks for s in c],
+                                   write, schema=bool(pairs))
+        if single.schema_problem is not None and not single.failures:
+            raise _from_data(*single.schema_problem)
+        return single
 
     def work(index: int) -> tuple[str, Any]:
         """One chunk; errors come back as data (our exceptions don't pickle)."""
@@ -303,10 +425,8 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
             with scripts_code(scripts):
                 return "ok", _render_steps(project, dialect_name, chunks[index], write,
                                            schema=index == len(chunks) - 1)
-        except SqlcompileError as exc:
-            return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
         except Exception as exc:  # a bug: reported once every chunk's files are accounted for
-            return "crash", (type(exc).__name__, str(exc), traceback.format_exc())
+            return _as_data(exc)
         except BaseException as exc:
             if index == 0:  # the parent's own chunk: an interrupt stops the program
                 raise
@@ -318,20 +438,20 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     merged = Rendered(dialect_name, {}, Report(dialect_name))
     failure: Exception | None = None
     for status, value in results:
-        if status == "crash":  # a bug, reported as one (exit 70), with the worker's traceback
-            failure = failure or WorkerCrash(*value)
+        if status != "ok":  # a bug (exit 70, with the worker's traceback) or our error
+            failure = failure or _from_data(status, value)
             continue
-        if status == "error":
-            message, path, line, hint, code = value
-            if failure is None:
-                failure = SqlcompileError(message, path=path, line=line, hint=hint)
-                failure.exit_code = code
-            continue
+        merged.schema_problem = merged.schema_problem or value.schema_problem
         merged.files.update(value.files)
         merged.staged.update(value.staged)
         merged.report.add(value.report)
         merged.incomplete += value.incomplete
-    if failure is not None or merged.report.errors:
+        merged.warnings += value.warnings
+        merged.failures += value.failures
+        merged.irreversible += value.irreversible
+    if failure is None and merged.schema_problem is not None and not merged.failures:
+        failure = _from_data(*merged.schema_problem)
+    if failure is not None or merged.report.errors or merged.failures:
         discard_staged(merged.staged)
         merged.staged.clear()
     if failure is not None:
@@ -339,24 +459,62 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     return merged
 
 
+def _as_data(exc: Exception) -> tuple[str, Any]:
+    """An exception as plain data a worker can send back (ours may not pickle): ("error",
+    its fields) for one of our errors, ("crash", type, message, traceback) for a bug."""
+    if isinstance(exc, SqlcompileError):
+        return "error", (exc.message, exc.path, exc.line, exc.hint, exc.exit_code)
+    return "crash", (type(exc).__name__, str(exc), traceback.format_exc())
+
+
+def _from_data(status: str, value: Any) -> Exception:
+    """The exception :func:`_as_data` describes."""
+    if status == "crash":
+        return WorkerCrash(*value)
+    message, path, line, hint, code = value
+    error = SqlcompileError(message, path=path, line=line, hint=hint)
+    error.exit_code = code
+    return error
+
+
 def render_stream(project: Project, dialect_name: str, steps: list[Step],
                   description: str) -> Rendered:
-    """One SQL stream applying ``steps`` in order, for piping into the database client."""
+    """One SQL stream applying ``steps`` in order, for piping into the database client.
+
+    It ends at the first irreversible migration, whose refusal aborts it. When a step fails
+    to compile, the result has no text and every failure up to that point.
+    """
     dialect = get_dialect(dialect_name)
     validator = Validator(dialect)
     with scripts_code(project.graph.scripts.values()):  # stdout is for SQL only
+        failures, irreversible = _compile_steps(project, dialect, steps, until_irreversible=True)
+        if failures:
+            return Rendered(dialect.name, {}, validator.report, failures=failures,
+                            irreversible=irreversible)
         statements = _frame(project, dialect, steps, project.config.transaction_per_migration)
     for statement in statements:
         validator.statement("<stdout>", statement)
+    included = len(steps)
+    if irreversible:
+        included = next(i for i, step in enumerate(steps)
+                        if step.script.revision == irreversible[0].revision) + 1
     fields = [
         ("range", description),
-        ("migrations", str(len(steps))),
+        ("migrations", str(included) if included == len(steps)
+         else f"{included} of {len(steps)}"),
         ("dialect", dialect.name),
         ("tool", f"sqlcompile {__version__}"),
         ("apply with", dialect.apply_command.format(file="-")),
     ]
     if dialect.transaction_note():
         fields.append(("transactions", dialect.transaction_note()))
+    if irreversible:
+        last = steps[included - 1]
+        fields.insert(2, ("irreversible", f"the {last.direction} of {last.position:04d} "
+                          f"{last.script.revision} ({irreversible[0].reason}): the stream stops "
+                          "there, before that migration changes anything"))
     text = header(fields) + format_statements(statements, dialect)
     validator.report.files = 1
-    return Rendered(dialect.name, {Path("-"): text}, validator.report)
+    return Rendered(dialect.name, {Path("-"): text}, validator.report,
+                    irreversible=irreversible)
+

@@ -9,6 +9,7 @@ back from the model, for DDL that restates a definition (MySQL's MODIFY, SQLite'
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -185,11 +186,22 @@ def _plain_type(type_: Any) -> Any:
     return type_
 
 
+#: A colon that text() would read as the start of a bound parameter, or as its escape (`\\:`).
+_COLON = re.compile(r"(?<![:\w]):(?=[\w$])")
+
+
+def sql_fragment(text: str) -> sa.TextClause:
+    """SQL text the model keeps (a default, a condition, an index expression), as a text()
+    construct that renders it as it is: its colons escaped, so `:name` inside a literal is
+    not taken for a bound parameter (which would render as a placeholder, or NULL)."""
+    return sa.text(_COLON.sub(r"\\:", text))
+
+
 def to_sa_column(column: ColumnModel, *, primary_key: bool = False) -> sa.Column[Any]:
     """An SQLAlchemy Column restating the model's column."""
     default: Any = None
     if column.default is not None:
-        default = sa.DefaultClause(sa.text(column.default))
+        default = sa.DefaultClause(sql_fragment(column.default))
         if column.default_name:
             default.name = column.default_name
     items: list[Any] = []
@@ -236,7 +248,7 @@ def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
         items.append(sa.UniqueConstraint(*unique.columns, name=unique.name,
                                          **dict(unique.options)))
     for check in table.checks:
-        items.append(sa.CheckConstraint(sa.text(check.sqltext), name=check.name,
+        items.append(sa.CheckConstraint(sql_fragment(check.sqltext), name=check.name,
                                         **dict(check.options)))
     result = sa.Table(name or table.name, metadata, *items, schema=table.schema,
                       comment=table.comment, **dict(table.options))
@@ -248,9 +260,10 @@ def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
 
 def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
     """An SQLAlchemy Index on ``table`` restating the model's index."""
-    exprs = [sa.text(p.text) if p.expression else table.c[p.text] for p in index.parts]
+    exprs = [sql_fragment(p.text) if p.expression else table.c[p.text] for p in index.parts]
     options: dict[str, Any] = {
-        key: (sa.text(value) if key.endswith("_where") and isinstance(value, str) else value)
+        key: (sql_fragment(value) if key.endswith("_where") and isinstance(value, str)
+              else value)
         for key, value in index.options
     }
     result = sa.Index(index.name, *exprs, unique=index.unique, **options)

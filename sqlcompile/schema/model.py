@@ -263,6 +263,9 @@ class Schema:
         self._index_owners: dict[IndexKey, tuple[TableKey, ...]] = {}
         self._shared = False
         self.incomplete: list[str] = []
+        #: Where the scripts and the model disagree (an explicit existing_* argument that is
+        #: not what the model holds): warnings, which do not make the model unfollowable.
+        self.warnings: list[str] = []
         self.revision = ""
 
     @property
@@ -279,6 +282,7 @@ class Schema:
         other._tables, other._enums = self._tables, self._enums
         other._index_owners = self._index_owners
         other.incomplete, other.revision = list(self.incomplete), self.revision
+        other.warnings = list(self.warnings)
         self._shared = other._shared = True
         return other
 
@@ -345,6 +349,17 @@ class Schema:
         message = f"schema model may be incomplete {where}: {reason}"
         if message not in self.incomplete:
             self.incomplete.append(message)
+
+    def warn(self, reason: str) -> None:
+        """Record that a script says something else than the model (see :attr:`warnings`)."""
+        where = f"in revision {self.revision}" if self.revision else "here"
+        message = f"the script and the schema model disagree {where}: {reason}"
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def messages(self) -> list[str]:
+        """Why the model may be incomplete, then where the scripts and it disagree."""
+        return [*self.incomplete, *self.warnings]
 
     def known(self, name: str, schema: str | None, what: str) -> TableModel | None:
         """The table, or None after marking the model incomplete (``what`` needed it)."""

@@ -7,9 +7,12 @@ the recorder behind it is chosen per run, for one dialect and direction.
 from __future__ import annotations
 
 import contextlib
+import importlib
+import importlib.abc
+import importlib.util
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableSequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -103,28 +106,217 @@ class _ContextModule(types.ModuleType):
 op: Any = _OpProxy()
 context: Any = _ContextModule("alembic.context", "Offline migration context (sqlcompile)")
 
+#: The modules of `alembic` that are always ours while scripts load and run.
+OURS = ("alembic.op", "alembic.context")
+_MISSING = object()
+
+
+def _op_module() -> types.ModuleType:
+    module = types.ModuleType("alembic.op", "sqlcompile's `op` for migration scripts")
+    module.__getattr__ = lambda name: getattr(op, name)  # type: ignore[method-assign]
+    return module
+
+
+_op_stand_in = _op_module()
+
+
+def alembic_location() -> list[str]:
+    """Where an installed Alembic's modules are (its package's search path); empty when Alembic
+    is not installed. The import system's finders answer, as for `import alembic`."""
+    for finder in sys.meta_path:
+        find = getattr(finder, "find_spec", None)
+        if find is None or isinstance(finder, _AlembicLibrary):
+            continue
+        try:
+            spec = find("alembic", None)
+        except ImportError:
+            return []
+        if spec is not None:
+            return list(spec.submodule_search_locations or [])
+    return []
+
+
+class _AlembicPackage(types.ModuleType):
+    """`alembic` while scripts load and run, when the real package is not imported: `op` and
+    `context` are ours, and every other module (alembic.operations, alembic.autogenerate, ...)
+    is the installed Alembic's, found through ``__path__`` (none when Alembic is absent)."""
+
+    def __init__(self) -> None:
+        super().__init__("alembic", "sqlcompile's stand-in for Alembic in migration scripts")
+        self.op = op
+        self.context = context
+        self._location: list[str] | None = None
+        #: Alembic's own `alembic.op` and `alembic.context`, once its library is imported.
+        self.real_modules: dict[str, types.ModuleType] | None = None
+
+    @property
+    def __path__(self) -> MutableSequence[str]:
+        # Searched for only when a submodule is imported (or `from alembic import X` runs):
+        # a run whose scripts import only op and context never looks for Alembic.
+        if self._location is None:
+            self._location = alembic_location()
+        return self._location
+
+    @__path__.setter
+    def __path__(self, value: MutableSequence[str]) -> None:
+        self._location = list(value)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "__version__" and self.__path__:
+            from importlib import metadata
+
+            return metadata.version("alembic")
+        if name.startswith("__") or not self.__path__:
+            raise AttributeError(f"module 'alembic' has no attribute {name!r}")
+        try:  # `import alembic` then `alembic.operations`: the real package has it imported
+            return importlib.import_module(f"alembic.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'alembic' has no attribute {name!r}") from None
+
+    def import_library(self) -> None:
+        """Import Alembic's library as its own package does (context, op, then plugins: its
+        modules import each other in that order only), then make op and context ours again."""
+        ours = {name: sys.modules.pop(name) for name in OURS if name in sys.modules}
+        self.real_modules = {}  # from here on, its modules are found in its folder
+        try:
+            for name in ("alembic.context", "alembic.op", "alembic.runtime.plugins"):
+                importlib.import_module(name)
+            self.real_modules = {name: sys.modules[name] for name in OURS}
+        except BaseException:
+            self.real_modules = None
+            raise
+        finally:
+            sys.modules.update(ours)
+            self.op = op
+            self.context = context
+
+
+class _AlembicLibrary(importlib.abc.MetaPathFinder):
+    """While the stand-in is `alembic`: the first import of one of Alembic's library modules
+    (what an op plugin does) imports its library first; with Alembic absent, the import fails
+    saying that Alembic is what is missing."""
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if (fullname.count(".") != 1 or not fullname.startswith("alembic.")
+                or fullname in OURS):
+            return None
+        package = sys.modules.get("alembic")
+        if not isinstance(package, _AlembicPackage):
+            return None
+        if not path:
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: {_importer()} needs Alembic's own modules, and "
+                "Alembic is not installed (sqlcompile stands in only for alembic.op and "
+                "alembic.context; a script that uses an op plugin written for Alembic "
+                "compiles with Alembic and the plugin installed)", name="alembic")
+        if package.real_modules is not None:
+            return None  # the path finders find it in Alembic's folder
+        package.import_library()
+        module = sys.modules.pop(fullname, None)
+        if module is None:
+            return None
+        # Imported along with the library: hand the import system that module, not a new one.
+        return importlib.util.spec_from_loader(fullname, _Imported(module))
+
+
+class _Imported(importlib.abc.Loader):
+    """Loads a module that is imported already: the module itself, left as it is."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self.module = module
+        self.spec = module.__spec__
+
+    def create_module(self, spec: Any) -> types.ModuleType:
+        return self.module
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__spec__ = self.spec  # the import system set ours; put the module's own back
+
+
+def _importer() -> str:
+    """Who is importing: the module of the innermost frame outside the import system."""
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if not frame.f_code.co_filename.startswith("<frozen") and name != __name__:
+            top = name.partition(".")[0]
+            return "the script" if top.startswith("migration_") else f"`{top}`"
+        frame = frame.f_back
+    return "the script"
+
 
 @contextlib.contextmanager
 def alembic_compat() -> Iterator[None]:
     """Let scripts written for Alembic import `op` and `context` from it, installed or not.
 
-    Alembic itself is never imported: `alembic`, `alembic.op` and `alembic.context` are stand-ins
-    only while scripts load and run, and whatever was in sys.modules before is put back.
+    `alembic.op` and `alembic.context` are ours while scripts load and run; whatever else of
+    `alembic` they (or the op plugins they import) use is the installed Alembic's. When the
+    real package is imported already, only its `op` and `context` are ours for the block;
+    otherwise a stand-in package is `alembic`, Alembic's library is imported only when one of
+    its modules is, and then the real package is imported after the block, as a program that
+    used Alembic would have it. What sys.modules held for `alembic.op` and `alembic.context`
+    is put back.
     """
-    package = types.ModuleType("alembic", "sqlcompile's stand-in for Alembic in migration scripts")
-    package.__path__ = []
-    op_module = types.ModuleType("alembic.op")
-    op_module.__getattr__ = lambda name: getattr(op, name)  # type: ignore[method-assign]
-    package.op = op  # type: ignore[attr-defined]
-    package.context = context  # type: ignore[attr-defined]
-    replaced = {"alembic": package, "alembic.op": op_module, "alembic.context": context}
-    saved = {name: sys.modules.get(name) for name in replaced}
-    sys.modules.update(replaced)
+    current = sys.modules.get("alembic")
+    if isinstance(current, _AlembicPackage) or getattr(current, "op", None) is op:
+        yield  # nested: the outer block has set things up
+        return
+    if current is not None:
+        with _over_real(current):
+            yield
+        return
+    package = _AlembicPackage()
+    saved = {name: sys.modules.get(name) for name in OURS}
+    sys.modules.update({"alembic": package, "alembic.op": _op_stand_in, "alembic.context": context})
+    finder = _AlembicLibrary()
+    sys.meta_path.insert(0, finder)
     try:
         yield
     finally:
-        for name, module in saved.items():
-            if module is None:
-                sys.modules.pop(name, None)
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(finder)
+        if sys.modules.get("alembic") is package:
+            del sys.modules["alembic"]
+        _restore(saved)
+        if package.real_modules is not None:
+            _import_real(package.real_modules)
+
+
+@contextlib.contextmanager
+def _over_real(real: types.ModuleType) -> Iterator[None]:
+    """The real `alembic`, imported already, with our `op` and `context` for the block."""
+    attributes = {name: real.__dict__.get(name, _MISSING) for name in ("op", "context")}
+    saved = {name: sys.modules.get(name) for name in OURS}
+    real.op = op  # type: ignore[attr-defined]
+    real.context = context  # type: ignore[attr-defined]
+    sys.modules.update({"alembic.op": _op_stand_in, "alembic.context": context})
+    try:
+        yield
+    finally:
+        for name, value in attributes.items():
+            if value is _MISSING:
+                real.__dict__.pop(name, None)
             else:
-                sys.modules[name] = module
+                setattr(real, name, value)
+        _restore(saved)
+
+
+def _restore(saved: dict[str, types.ModuleType | None]) -> None:
+    for name, module in saved.items():
+        if module is None:
+            sys.modules.pop(name, None)
+        else:
+            sys.modules[name] = module
+
+
+def _import_real(real_modules: dict[str, types.ModuleType]) -> None:
+    """After a block that imported Alembic's library under the stand-in: import the real
+    package over the modules already loaded (its own op and context among them), with its
+    submodules as attributes, as if the program had imported Alembic itself."""
+    for name, module in real_modules.items():
+        sys.modules.setdefault(name, module)
+    real = importlib.import_module("alembic")
+    for name, module in list(sys.modules.items()):
+        parent, _, child = name.rpartition(".")
+        if parent == "alembic" and module is not None and child not in real.__dict__:
+            setattr(real, child, module)

@@ -52,7 +52,7 @@ def apply_element(schema: Schema, element: Any, source: str | None = None) -> No
         apply_sql(schema, element.statement, source)
     elif isinstance(element, UpdateBase | Selectable):
         return
-    elif _apply_type_ddl(schema, element):
+    elif _apply_type_ddl(schema, element) or _apply_table_ddl(schema, element):
         return
     elif isinstance(element, ClauseElement):
         schema.mark_incomplete(f"op.execute() runs {type(element).__name__}, which the model "
@@ -72,6 +72,42 @@ def _apply_type_ddl(schema: Schema, element: Any) -> bool:
         schema.remove_enum(target.name, target.schema)
         return True
     return False
+
+
+def _apply_table_ddl(schema: Schema, element: Any) -> bool:
+    """Tables and indexes created or dropped by SQLAlchemy's DDL elements, as
+    ``Table.create(bind)`` and ``metadata.create_all(bind)`` execute them (CREATE TABLE
+    without the indexes: each comes as a CREATE INDEX of its own)."""
+    from dataclasses import replace
+
+    from sqlcompile.ops.constraint_ops import DropIndex
+    from sqlcompile.ops.table_ops import DropTable
+    from sqlcompile.schema.convert import created_on, index_from_sa, table_from_sa
+
+    ddl = sa.schema
+    if isinstance(element, ddl.CreateTable):
+        table = element.element
+        if not (element.if_not_exists and schema.table(table.name, table.schema)):
+            schema.put(table_from_sa(table, schema.dialect, include=lambda item: not isinstance(
+                item, sa.Index) and created_on(item, schema.dialect)))
+    elif isinstance(element, ddl.DropTable):
+        DropTable(element.element.name, element.element.schema,
+                  element.if_exists).apply(schema)
+    elif isinstance(element, ddl.CreateIndex) and element.element.table is not None:
+        index, owner = element.element, element.element.table
+        found = schema.known(owner.name, owner.schema, "CREATE INDEX")
+        if found is not None and not (element.if_not_exists
+                                      and any(i.name == index.name for i in found.indexes)):
+            schema.put(replace(found, indexes=(*found.indexes,
+                                               index_from_sa(index, schema.dialect))))
+    elif isinstance(element, ddl.DropIndex):
+        dropped = element.element.table
+        DropIndex(str(element.element.name), dropped.name if dropped is not None else None,
+                  dropped.schema if dropped is not None else None,
+                  element.if_exists).apply(schema)
+    else:
+        return False
+    return True
 
 
 #: One data statement (no `;` before its end): it changes no schema, so it needs no parse.

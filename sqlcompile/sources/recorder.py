@@ -1,13 +1,15 @@
 """The recording `op`: runs a script's upgrade()/downgrade() for one dialect, with no database.
 
 Every `op.*` call becomes an operation dataclass. `op.get_bind()` is a write-only connection:
-statements executed on it are recorded; reading rows raises :class:`LiveDatabaseRequired`
-naming the script line.
+statements executed on it are recorded, schema reads (`sa.inspect(bind)`, `checkfirst=True`)
+are answered from the schema model (:mod:`sqlcompile.sources.inspector`), and reading rows
+raises :class:`LiveDatabaseRequired` naming the script line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import sys
 from collections.abc import Iterator
@@ -21,11 +23,15 @@ from sqlalchemy.sql.elements import ClauseElement, conv
 from sqlcompile.errors import LiveDatabaseRequired, ScriptError
 from sqlcompile.ops import OPS, Op
 from sqlcompile.ops.base import Recorded
+from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.data_ops import Execute, TransactionBreak
+from sqlcompile.sources import op_calls
+from sqlcompile.sources.inspector import TrackedModel, inspector_for
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
+    from sqlcompile.schema.model import Schema
 
 
 def script_line(path: Path) -> int | None:
@@ -49,6 +55,7 @@ class Recorder:
         path: Path,
         rel_path: str,
         hand_written_hint: Path,
+        model: Schema | None = None,
     ) -> None:
         self.dialect = dialect
         self.config = config
@@ -62,6 +69,8 @@ class Recorder:
         self.batch: int | None = None  # the open batch_alter_table block's number
         self._batches = 0
         self._memo: dict[str, Any] = {}
+        #: The schema model before the script (a copy), kept current for its schema reads.
+        self.tracked = TrackedModel(self, model)
 
     # -- recording -----------------------------------------------------------------------
     def add(self, op: Op) -> None:
@@ -71,13 +80,19 @@ class Recorder:
     def __getattr__(self, name: str) -> Any:
         cls = OPS.get(name)
         if cls is None or not cls.public:
-            raise AttributeError(f"op has no operation {name!r}")
-        return functools.partial(cls.record, self)
+            if name.startswith("_"):
+                raise AttributeError(f"op has no operation {name!r}")
+            from sqlcompile.sources.plugins import plugin_operation
+
+            return plugin_operation(self, name)  # an op plugin's, or an UnknownOperation
+        return op_calls.op_function(self, f"op.{name}", op_calls.record_signature(cls),
+                                    functools.partial(cls.record, self))
 
     def live_database_error(self, what: str) -> LiveDatabaseRequired:
         """The error for an attempt to read from the database."""
         return LiveDatabaseRequired(
-            f"{what} needs a live database; offline compilation cannot read rows or the schema",
+            f"{what} needs a live database; offline compilation reads no rows and asks the "
+            "server nothing (schema reads are answered from the schema model)",
             path=self.rel_path,
             line=script_line(self.path),
             hint=f"write this revision's SQL by hand in {self.hand_written_hint} "
@@ -91,24 +106,70 @@ class Recorder:
     def get_context(self) -> OfflineContext:
         return OfflineContext(self)
 
+    @property
+    def migration_context(self) -> OfflineContext:
+        """`op.migration_context`, as `op.get_context()`."""
+        return self.get_context()
+
     def f(self, name: str) -> conv:
         """Mark a name as final: naming conventions leave it as it is."""
         return conv(name)
 
     def inline_literal(self, value: Any, type_: Any = None) -> Any:
         """A value rendered inline as a literal in the compiled SQL."""
-        return sa.literal(value, type_)
+        return op_calls.inline_literal(value, type_)
+
+    def invoke(self, operation: Any) -> Any:
+        """Record one of Alembic's operation objects (``alembic.operations.ops``)."""
+        from sqlcompile.sources.alembic_ops import invoke
+
+        return invoke(self, operation)
+
+    def run_async(self, async_function: Any, *args: Any, **kw_args: Any) -> Any:
+        """Alembic runs the coroutine on an async connection, which an offline run lacks."""
+        raise LiveDatabaseRequired(
+            "op.run_async() runs a coroutine against a live asynchronous connection; offline "
+            "compilation has no connection (Alembic's --sql mode refuses it too)",
+            path=self.rel_path, line=script_line(self.path),
+            hint=f"call the ops directly, or write this revision's SQL by hand in "
+            f"{self.hand_written_hint}",
+        )
 
     @contextlib.contextmanager
     def batch_alter_table(
-        self, table_name: str, schema: str | None = None, **kw: Any
+        self, table_name: str, schema: str | None = None, recreate: str = "auto",
+        partial_reordering: Any = None, copy_from: sa.Table | None = None,
+        table_args: Any = (), table_kwargs: Any = None, reflect_args: Any = (),
+        reflect_kwargs: Any = None, naming_convention: Any = None,
     ) -> Iterator[BatchOperations]:
         """Alembic's batch mode: each call becomes the matching op on ``table_name``, marked
-        with the block's number so a dialect can merge them (SQLite: one table rebuild)."""
+        with the block's number so a dialect can merge them (SQLite: one table rebuild); the
+        arguments about recreating the table are recorded first when they say anything."""
         self._batches += 1
         outer, self.batch = self.batch, self._batches
+        start, line, autocommit = len(self.ops), script_line(self.path), self.autocommit
         try:
-            yield BatchOperations(self, table_name, schema)
+            op_calls.op_function(
+                self, "op.batch_alter_table", op_calls.record_signature(BatchAlterTable),
+                functools.partial(BatchAlterTable.record, self),
+            )(table_name, schema, recreate=recreate, partial_reordering=partial_reordering,
+              copy_from=copy_from, table_args=table_args, table_kwargs=table_kwargs,
+              reflect_args=reflect_args, reflect_kwargs=reflect_kwargs,
+              naming_convention=naming_convention)
+            batch_op = BatchOperations(self, table_name, schema)
+            yield batch_op
+            orders = tuple(batch_op.column_orders)
+            if any(before or after for _, before, after in orders):
+                # Where the new columns go, once the block has said it: the block's first op.
+                first = self.ops[start] if start < len(self.ops) else None
+                if first is not None and isinstance(first.op, BatchAlterTable) \
+                        and first.batch == self.batch:
+                    self.ops[start] = dataclasses.replace(
+                        first, op=dataclasses.replace(first.op, column_orders=orders))
+                else:
+                    self.ops.insert(start, Recorded(
+                        BatchAlterTable(table_name, schema, column_orders=orders), autocommit,
+                        line, self.batch))
         finally:
             self.batch = outer
 
@@ -126,16 +187,19 @@ class Recorder:
 
 
 class BatchOperations:
-    """`batch_op` inside `with op.batch_alter_table(...)`: the same ops, table name implied."""
+    """`batch_op` inside `with op.batch_alter_table(...)`: the same ops, table name implied,
+    each with the signature of Alembic's BatchOperations method."""
 
     def __init__(self, recorder: Recorder, table_name: str, schema: str | None) -> None:
         self._recorder = recorder
         self._table_name = table_name
         self._schema = schema
+        #: (column, insert_before, insert_after) of each add_column call, in order.
+        self.column_orders: list[tuple[str, str | None, str | None]] = []
 
     def __getattr__(self, name: str) -> Any:
         cls = OPS.get(name)
-        if cls is None or cls.batch_table_arg is None:
+        if cls is None or cls.batch_table_arg is None or not cls.public:
             raise AttributeError(f"batch_alter_table has no operation {name!r}")
         position = cls.batch_table_arg
 
@@ -143,25 +207,73 @@ class BatchOperations:
             if self._schema:
                 kw.setdefault("schema", self._schema)
             full = (*args[:position], self._table_name, *args[position:])
-            return cls.record(self._recorder, *full, **kw)
+            result = cls.record(self._recorder, *full, **kw)
+            if name == "add_column":
+                given = op_calls.batch_signature(cls).bind(*args, **kw).arguments
+                self.column_orders.append((given["column"].name, given.get("insert_before"),
+                                           given.get("insert_after")))
+            return result
 
-        return call
+        return op_calls.op_function(self._recorder, f"batch_op.{name}",
+                                    op_calls.batch_signature(cls), call)
 
     def execute(self, sqltext: Any, *, execution_options: Any = None,
                 dialect: str | None = None) -> None:
         """`batch_op.execute()`: runs in place, in order with the batch's other ops."""
-        OPS["execute"].record(self._recorder, sqltext, dialect=dialect)
+        self._recorder.execute(sqltext, execution_options=execution_options, dialect=dialect)
 
     def create_foreign_key(
         self, constraint_name: str | None, referent_table: str, local_cols: list[str],
-        remote_cols: list[str], **kw: Any,
+        remote_cols: list[str], *, referent_schema: str | None = None,
+        onupdate: str | None = None, ondelete: str | None = None,
+        deferrable: bool | None = None, initially: str | None = None, match: str | None = None,
+        **dialect_kw: Any,
     ) -> None:
+        """A foreign key from the block's table (in the block's schema)."""
         if self._schema:
-            kw.setdefault("source_schema", self._schema)
-        OPS["create_foreign_key"].record(
-            self._recorder, constraint_name, self._table_name, referent_table, local_cols,
-            remote_cols, **kw,
+            dialect_kw.setdefault("source_schema", self._schema)
+        self._recorder.create_foreign_key(
+            constraint_name, self._table_name, referent_table, local_cols, remote_cols,
+            referent_schema=referent_schema, onupdate=onupdate, ondelete=ondelete,
+            deferrable=deferrable, initially=initially, match=match, **dialect_kw,
         )
+
+    # -- what batch_op shares with op ------------------------------------------------------
+    def get_bind(self) -> WriteOnlyConnection:
+        return self._recorder.get_bind()
+
+    def get_context(self) -> OfflineContext:
+        return self._recorder.get_context()
+
+    @property
+    def migration_context(self) -> OfflineContext:
+        return self._recorder.get_context()
+
+    def f(self, name: str) -> conv:
+        return self._recorder.f(name)
+
+    def inline_literal(self, value: Any, type_: Any = None) -> Any:
+        return self._recorder.inline_literal(value, type_)
+
+    def invoke(self, operation: Any) -> Any:
+        """Alembic's operation objects name their table themselves."""
+        return self._recorder.invoke(operation)
+
+    def run_async(self, async_function: Any, *args: Any, **kw_args: Any) -> Any:
+        return self._recorder.run_async(async_function, *args, **kw_args)
+
+    def batch_alter_table(self, table_name: str, schema: str | None = None,
+                          recreate: str = "auto", partial_reordering: Any = None,
+                          copy_from: sa.Table | None = None, table_args: Any = (),
+                          table_kwargs: Any = None, reflect_args: Any = (),
+                          reflect_kwargs: Any = None, naming_convention: Any = None,
+                          ) -> contextlib.AbstractContextManager[BatchOperations]:
+        """A block on another table, opened from inside this one (as Alembic allows)."""
+        return self._recorder.batch_alter_table(
+            table_name, schema, recreate=recreate, partial_reordering=partial_reordering,
+            copy_from=copy_from, table_args=table_args, table_kwargs=table_kwargs,
+            reflect_args=reflect_args, reflect_kwargs=reflect_kwargs,
+            naming_convention=naming_convention)
 
 
 class RecordedResult:
@@ -186,12 +298,20 @@ class RecordedResult:
 
 
 class WriteOnlyConnection:
-    """`op.get_bind()`: executes are recorded, reads fail with the script line."""
+    """`op.get_bind()`: executes are recorded, schema reads answer from the model, reading
+    rows fails with the script line."""
+
+    closed = False
 
     def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
-        self.dialect = recorder.dialect.sa_dialect
-        self.engine = self
+        #: The target's SQLAlchemy dialect, its reflection answered from the model.
+        self.dialect = recorder.tracked.dialect
+        self.engine = OfflineEngine(self)
+
+    @property
+    def url(self) -> sa.URL:
+        return self.engine.url
 
     def execute(self, statement: Any, parameters: Any = None, **kw: Any) -> RecordedResult:
         if isinstance(statement, str):
@@ -229,6 +349,9 @@ class WriteOnlyConnection:
     def connect(self) -> WriteOnlyConnection:
         return self
 
+    def close(self) -> None:
+        """Closing the offline connection ends nothing."""
+
     def __enter__(self) -> WriteOnlyConnection:
         return self
 
@@ -245,10 +368,41 @@ class WriteOnlyConnection:
         visitorcallable(self.dialect, self, **kw).traverse_single(element)
 
     def __getattr__(self, name: str) -> Any:
-        reads = ("scalar", "scalars", "get_isolation_level", "in_transaction", "info")
-        if name in reads or name.startswith("fetch"):
+        if name.startswith("fetch") or (not name.startswith("_")
+                                        and hasattr(sa.engine.Connection, name)):
             raise self._recorder.live_database_error(f"connection.{name}")
         raise AttributeError(f"the offline connection has no attribute {name!r}")
+
+
+class OfflineEngine:
+    """`op.get_bind().engine`: its url and dialect answer offline (the configured url where it
+    reaches the target, else one naming the dialect, e.g. `postgresql://`)."""
+
+    def __init__(self, connection: WriteOnlyConnection) -> None:
+        self._connection = connection
+        self.dialect = connection.dialect
+        self.name: str = self.dialect.name
+        self.driver: str = getattr(self.dialect, "driver", "")
+        self.engine = self
+
+    @property
+    def url(self) -> sa.URL:
+        return self._connection._recorder.tracked.url
+
+    def connect(self) -> WriteOnlyConnection:
+        return self._connection
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[WriteOnlyConnection]:
+        yield self._connection
+
+    def dispose(self, close: bool = True) -> None:
+        """Disposing of the offline engine's (absent) pool does nothing."""
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("_") and hasattr(sa.engine.Engine, name):
+            raise self._connection._recorder.live_database_error(f"engine.{name}")
+        raise AttributeError(f"the offline engine has no attribute {name!r}")
 
 
 def _bind(statement: Any, params: dict[str, Any]) -> Any:
@@ -262,9 +416,10 @@ def _bind(statement: Any, params: dict[str, Any]) -> Any:
     return statement
 
 
-@inspection._inspects(WriteOnlyConnection)
-def _no_inspection(connection: WriteOnlyConnection) -> Any:
-    raise connection._recorder.live_database_error("sa.inspect(op.get_bind())")
+@inspection._inspects(WriteOnlyConnection, OfflineEngine)
+def _inspect_model(bind: WriteOnlyConnection | OfflineEngine) -> Any:
+    """`sa.inspect(op.get_bind())`: an Inspector whose answers come from the schema model."""
+    return inspector_for(bind)
 
 
 class ConfigView:
@@ -298,7 +453,7 @@ class OfflineContext:
 
     def __init__(self, recorder: Recorder) -> None:
         self._recorder = recorder
-        self.dialect = recorder.dialect.sa_dialect
+        self.dialect = recorder.tracked.dialect
         self.config = ConfigView(recorder.config)
         self.opts: dict[str, Any] = {"as_sql": True}
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import signal
 import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ class Script:
     message: str
     sha256: str
     namespace: dict[str, Any] = field(repr=False, default_factory=dict)
+    #: Why the script could not be loaded, when its ids could still be read from its text (see
+    #: :func:`load_scripts`): running either function raises it.
+    failure: SqlcompileError | None = field(default=None, repr=False)
 
     @property
     def is_merge(self) -> bool:
@@ -44,6 +48,16 @@ class Script:
         if not callable(fn):
             raise ScriptError(f"the script defines no {direction}() function", path=self.rel_path)
         return fn  # type: ignore[no-any-return]
+
+
+class MissingModule(ScriptError):
+    """A script (or what it imports) imports a module that is not installed: a plugin, a
+    dependency of the project, or the project's own package not on the path."""
+
+
+class UnknownOperation(ScriptError):
+    """A script calls an `op.*` (or `batch_op.*`) method that no operation provides: one a
+    plugin registers, or a misspelt name."""
 
 
 def _tuple(value: Any, name: str, rel_path: str) -> tuple[str, ...]:
@@ -174,7 +188,57 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
             exc.message, path=exc.path, line=exc.line, hint=exc.hint
         )
     kind = type(exc).__name__
-    return ScriptError(f"{what} failed: {kind}: {exc}", path=rel_path, line=line)
+    message = f"{what} failed: {kind}: {exc}"
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return MissingModule(message, path=rel_path, line=line, hint=(
+            f"install the package that provides `{exc.name}` where sqlcompile runs (a plugin "
+            "the script uses, or a dependency of the project), or put the project's own "
+            "package on the path"))
+    name = _unknown_operation(exc)
+    if name is not None:
+        return UnknownOperation(message, path=rel_path, line=line, hint=(
+            f"`{name}` is not one of Alembic's operations: if a plugin package provides it, "
+            "install that package and import it in the script (importing it registers the "
+            "operation); otherwise correct the name"))
+    return ScriptError(message, path=rel_path, line=line)
+
+
+def _unknown_operation(exc: BaseException) -> str | None:
+    """The name of the `op.*` method ``exc`` says does not exist (an AttributeError raised by
+    the recorder's lookup), or None."""
+    if not isinstance(exc, AttributeError):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = str(Path(__file__).resolve().parent)
+    lookup = bool(frames) and frames[-1].name == "__getattr__" \
+        and frames[-1].filename.startswith(ours)
+    found = re.search(r"has no operation '([^']+)'", str(exc))
+    return found.group(1) if found and lookup else None
+
+
+def own_refusal(exc: BaseException, script_path: Path) -> tuple[str, int | None] | None:
+    """(message, line) when ``exc``, raised out of a script's downgrade(), is the script
+    refusing to run: an exception its own code raised with a `raise` (or `assert`)
+    statement, in the script or another module of the project, such as
+    `raise NotImplementedError("cannot undo")`. None for anything else: our errors, an
+    AttributeError or a TypeError (calling `op` wrongly), an escape (sys.exit), and an
+    exception a call raised (a bug, such as a KeyError or a NameError)."""
+    if (not isinstance(exc, Exception) or isinstance(exc, SqlcompileError | AttributeError
+                                                         | TypeError)):
+        return None
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames or user_frame(exc) != f"{frames[-1].filename}:{frames[-1].lineno}":
+        return None
+    statement = (frames[-1].line or "").lstrip()
+    if not re.match(r"(raise|assert)\b", statement):
+        return None
+    text = str(exc).strip()
+    message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    line = None
+    for frame in frames:
+        if frame.filename == str(script_path):
+            line = frame.lineno
+    return message, line
 
 
 def escape_error(exc: BaseException, what: str, path: Path | str | None, line: int | None,
@@ -229,10 +293,7 @@ def compiled(path: Path, data: bytes, digest: str) -> CodeType:
 
 def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
     """Execute one script file and read its revision identifiers (``code``: precompiled)."""
-    try:
-        rel_path = path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        rel_path = path.as_posix()
+    rel_path = _rel_path(path, root)
     data = path.read_bytes()
     module_name = f"migration_{path.stem}"
     digest = hashlib.sha256(data).hexdigest()
@@ -278,6 +339,14 @@ def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
     )
 
 
+def _rel_path(path: Path, root: Path) -> str:
+    """How messages and headers name a script: relative to the project root when under it."""
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def script_files(folder: Path) -> list[Path]:
     """Migration script files in ``folder``, sorted by name."""
     if not folder.is_dir():
@@ -285,20 +354,80 @@ def script_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
 
 
-def load_scripts(folder: Path, root: Path) -> list[Script]:
-    """Load every script in ``folder`` (Alembic compatibility imports active)."""
+def load_scripts(folder: Path | Sequence[Path], root: Path) -> list[Script]:
+    """Load every script in ``folder`` (or in each of several folders: Alembic's
+    version_locations, one history across them), Alembic compatibility imports active."""
     from sqlcompile.sources.proxy import alembic_compat
 
-    if not folder.is_dir():
-        raise ScriptError(
-            f"no migration scripts folder at {folder}",
-            hint="run `sqlcompile init`, or set script_location in the config",
-        )
+    folders = [folder] if isinstance(folder, Path) else list(folder)
+    for each in folders:
+        if not each.is_dir():
+            raise ScriptError(
+                f"no migration scripts folder at {each}",
+                hint="run `sqlcompile init`, or set script_location (or version_locations) "
+                     "in the config",
+            )
 
-    paths = script_files(folder)
+    paths = [path for each in folders for path in script_files(each)]
     codes = precompile(paths)
+    scripts: list[Script] = []
+    unplaced: list[ScriptError] = []
     with alembic_compat(), user_code():  # one redirection for every script
-        return [load_script(path, root, code) for path, code in zip(paths, codes, strict=True)]
+        for path, code in zip(paths, codes, strict=True):
+            try:
+                scripts.append(load_script(path, root, code))
+            except ScriptError as exc:
+                stand_in = _stand_in(path, root, exc)
+                if stand_in is None:
+                    unplaced.append(exc)
+                else:
+                    scripts.append(stand_in)
+    if unplaced:
+        first = unplaced[0]
+        if len(unplaced) > 1:
+            more = f"{len(unplaced) - 1} more script(s) cannot be loaded either"
+            first.hint = f"{first.hint}; {more}" if first.hint else more
+        raise first
+    return scripts
+
+
+def _stand_in(path: Path, root: Path, exc: ScriptError) -> Script | None:
+    """A script that failed to load (its module code raised, e.g. importing a plugin that is
+    not installed) when its ids are literals in its text: it takes its place in the graph, so
+    every other revision still compiles, and running it raises ``exc``. None when its ids
+    cannot be read (a syntax error, computed ids): then the graph cannot be built."""
+    import ast
+
+    data = path.read_bytes()
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return None
+    values: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and node.value is not None:
+                    try:
+                        values[target.id] = ast.literal_eval(node.value)
+                    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                        values.pop(target.id, None)
+    revision = values.get("revision")
+    if not isinstance(revision, str) or not revision or "down_revision" not in values:
+        return None
+    rel_path = _rel_path(path, root)
+    try:
+        parents = _tuple(values.get("down_revision"), "down_revision", rel_path)
+        labels = _tuple(values.get("branch_labels"), "branch_labels", rel_path)
+        depends = _tuple(values.get("depends_on"), "depends_on", rel_path)
+    except ScriptError:
+        return None
+    doc = (ast.get_docstring(tree, clean=False) or "").strip()
+    return Script(path=path, rel_path=rel_path, revision=revision, down_revisions=parents,
+                  branch_labels=labels, depends_on=depends,
+                  message=doc.split("\n", 1)[0].strip(),
+                  sha256=hashlib.sha256(data).hexdigest(), failure=exc)
 
 
 def precompile(paths: list[Path]) -> list[CodeType | None]:

@@ -1,0 +1,1 @@
+ALTER TABLE accounts ADD CONSTRAINT ex_accounts_owner EXCLUDE USING btree (owner_id WITH =, email WITH =) WHERE (active);
