@@ -470,12 +470,12 @@ class DialectSupport(Comparing):
 
     def renderer(self, kind: type[Op]) -> Callable[[Any, RenderContext], list[Any]]:
         """The function rendering ops of class ``kind`` (or of its nearest base with one)."""
-        table = self.renderer_table
-        for base in kind.__mro__:
-            found = table.get(base)
-            if found is not None:
-                return found
-        raise KeyError(f"no renderer for {kind.__name__}")
+        from sqlcompile.dialects.render import by_class
+
+        found = by_class(self.renderer_table, kind)
+        if found is None:
+            raise KeyError(f"no renderer for {kind.__name__}")
+        return found
 
     @staticmethod
     def _declared(table: Mapping[type[Op], Mapping[str, str]], op: Op) -> dict[str, str]:

@@ -22,6 +22,7 @@ from sqlcompile.dialects.render import (
     RawSQL,
     RenderContext,
     Renderer,
+    by_class,
     comment_elements,
     other_dialect_notes,
     table_name_only,
@@ -345,8 +346,7 @@ RENDERERS: dict[type, Renderer] = {
 
 def render_default(op: Any, ctx: RenderContext) -> list[Element]:
     """``op`` as the default renderer of its class (or of its nearest base) renders it."""
-    for kind in type(op).__mro__:
-        found = RENDERERS.get(kind)
-        if found is not None:
-            return found(op, ctx)
-    raise KeyError(f"no default renderer for {type(op).__name__}")
+    found = by_class(RENDERERS, type(op))
+    if found is None:
+        raise KeyError(f"no default renderer for {type(op).__name__}")
+    return found(op, ctx)

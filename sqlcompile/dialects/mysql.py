@@ -38,7 +38,7 @@ from sqlcompile.dialects.base import (
     printable,
 )
 from sqlcompile.dialects.comparing import _outside_quotes
-from sqlcompile.dialects.render import Element, Note, RenderContext
+from sqlcompile.dialects.render import Element, Note, RenderContext, by_class
 from sqlcompile.ops.base import Op, qualified, table_for
 from sqlcompile.ops.constraint_ops import (
     CreateExcludeConstraint,
@@ -505,10 +505,8 @@ class MySQL(DialectSupport):
 
 def _of(table: dict[type, Callable[[Any], list[Any]]], op: Op) -> list[Any]:
     """What ``table``'s entry for ``op``'s class (or nearest base) gives; none without one."""
-    for kind in type(op).__mro__:
-        if kind in table:
-            return table[kind](op)
-    return []
+    found = by_class(table, type(op))
+    return found(op) if found is not None else []
 
 
 for _name in ("mysql", "mariadb"):

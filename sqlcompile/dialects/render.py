@@ -9,9 +9,9 @@ write into either.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
@@ -61,6 +61,8 @@ def _inline_literal(element: InlineLiteral, compiler: SQLCompiler, **kw: Any) ->
     return str(compiler.render_literal_bindparam(element, **kw))  # type: ignore[no-untyped-call]
 
 
+T = TypeVar("T")
+
 Element = Any  # an SQLAlchemy ClauseElement / ExecutableDDLElement, RawSQL, Note or Framing
 
 #: A renderer: (op, context) -> elements.
@@ -102,6 +104,16 @@ class RenderContext:
             self.dialect, self.where, self.hand_written, schema, self.framing, self.autocommit,
             self.warnings)
         return self.dialect.render(op, ctx)
+
+
+def by_class(table: Mapping[type, T], kind: type) -> T | None:
+    """``table``'s entry for class ``kind``, or for its nearest base that has one (None when
+    no class of its MRO has one): how every per-op-class table is read."""
+    for base in kind.__mro__:
+        found = table.get(base)
+        if found is not None:
+            return found
+    return None
 
 
 def other_dialect_notes(ctx: RenderContext, options: Any, what: str) -> list[Note]:

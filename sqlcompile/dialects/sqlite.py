@@ -130,11 +130,8 @@ class SQLite(DialectSupport):
     # A table rebuild for what SQLite cannot change in place; CHECKs for Enum columns.
     renderers = {
         CreateTable: lambda self, op, ctx: rebuild.create_table_elements(op, ctx),
-        AlterColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
-        AddColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
-        DropColumn: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
-        AddConstraintOp: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
-        DropConstraint: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx),
+        **{kind: lambda self, op, ctx: rebuild.render_in_place_or_rebuilt(op, ctx)
+           for kind in (AlterColumn, AddColumn, DropColumn, AddConstraintOp, DropConstraint)},
         rebuild.TableChanges: lambda self, op, ctx: rebuild.render_table_changes(op, ctx),
     }
 

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
 
 from sqlcompile.dialects import ddl, default, sqlite_batch
-from sqlcompile.dialects.render import Element, Framing, Note, RawSQL, RenderContext
+from sqlcompile.dialects.render import Element, Framing, Note, RawSQL, RenderContext, by_class
 from sqlcompile.ops.base import Op, Recorded, qualified
 from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import (
@@ -118,11 +118,8 @@ _REBUILD_REASONS: dict[type, Callable[[Any, Schema | None, DialectSupport], str 
 
 def rebuild_reason(op: Op, schema: Schema | None, dialect: DialectSupport) -> str | None:
     """Why ``op`` needs a rebuild of its table on SQLite (None when it runs in place)."""
-    for kind in type(op).__mro__:
-        reason = _REBUILD_REASONS.get(kind)
-        if reason is not None:
-            return reason(op, schema, dialect)
-    return None
+    reason = by_class(_REBUILD_REASONS, type(op))
+    return reason(op, schema, dialect) if reason is not None else None
 
 
 def enum_checks(table: sa.Table, dialect: DialectSupport, existing: tuple[str, ...] = (),

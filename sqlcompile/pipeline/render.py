@@ -363,8 +363,9 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
         ("purpose", "for review: the net schema the migrations produce; apply the per-revision "
                     "files, not this one"),
     ]
-    if schema.messages():
-        fields.append(("warning", "\n".join(schema.messages())))
+    messages = schema.messages()
+    if messages:
+        fields.append(("warning", "\n".join(messages)))
     path = project.config.output_path / dialect.name / SCHEMA_FILE
     validator = Validator(dialect)
     shown = _shown(path, project.config.root)
