@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check sqlcompile tests bench
 	$(VENV)/bin/mypy sqlcompile
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sqlcompile tests bench

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING
 import click
 
 from sqlcompile import __version__, commands, devloop
-from sqlcompile.clisupport import TRACEBACK_ENV, handle_errors, project
+from sqlcompile.clisupport import TRACEBACK_ENV, handle_errors, project, settings
 from sqlcompile.errors import Findings, SqlcompileError, one_line
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.pipeline.render import Project, Rendered
+    from sqlcompile.sources.graph import Step
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,6 +74,21 @@ def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
     return list(coerce_setting("dialects", list(chosen), "--dialect"))
 
 
+def _project(ctx: click.Context, baseline: str | None) -> Project:
+    """The history, with ``baseline`` (from --baseline) instead of the configured one."""
+    if baseline is None:
+        return project(ctx)
+    from dataclasses import replace
+
+    from sqlcompile.pipeline.render import load_project
+
+    return load_project(replace(settings(ctx), baseline=baseline), baseline_from="--baseline")
+
+
+_BASELINE_HELP = ("Revision every database is already at: it and its ancestors get no files "
+                  "(overrides `baseline` in the config).")
+
+
 @cli.command()
 @click.option("--dialect", "dialects", multiple=True, help="Target dialect (repeatable).")
 @click.option("--from", "from_rev", help="With --stdout: start of the range.")
@@ -80,15 +96,17 @@ def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
 @click.option("--downgrade", is_flag=True, help="With --stdout: downgrade stream.")
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print one SQL stream instead of files.")
 @click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
+@click.option("--baseline", metavar="REV", help=_BASELINE_HELP)
 @click.pass_context
 @handle_errors
 def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
-           to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool) -> None:
+           to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool,
+           baseline: str | None) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
     from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.pipeline.render import render_files, render_stream
 
-    proj = project(ctx)
+    proj = _project(ctx, baseline)
     proj.keep_going = True  # every failure is reported, not just the first
     names = _dialects(proj.config, dialects)
     if not to_stdout:
@@ -113,6 +131,9 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         commit_staged(staged)
         produced = [path for r in results for path in r.files]
         removed = remove_stale(produced, [proj.config.output_path / n for n in names])
+        for result in results:
+            for message in result.skipped:
+                click.echo(f"warning: {result.dialect}: {one_line(message)}", err=True)
         _compile_warnings(results)
         click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
@@ -126,7 +147,8 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         ("downgrade", from_rev or "heads", to_rev or "base") if downgrade
         else ("upgrade", from_rev or "base", to_rev or "heads")
     )
-    steps = graph.steps(direction, graph.resolve(start), graph.resolve(target))
+    steps = graph.steps(direction, _stream_end(proj, start), _stream_end(proj, target))
+    _check_stream_range(proj, steps)
     description = f"{direction} {start} -> {target}"
     result = render_stream(proj, names[0], steps, description)
     _failures(proj, [result], names, "nothing was printed", verbose)
@@ -138,11 +160,32 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     sys.stdout.flush()
 
 
+def _stream_end(proj: Project, ref: str) -> list[str]:
+    """The revisions a stream's --from or --to names; with a baseline, `base` is the
+    baseline (nothing before it has SQL)."""
+    if ref == "base" and proj.config.baseline is not None:
+        return [proj.config.baseline]
+    return proj.graph.resolve(ref)
+
+
+def _check_stream_range(proj: Project, steps: list[Step]) -> None:
+    """A stream may not run a revision the baseline covers: those have no SQL."""
+    covered = [s for s in steps if s.script.revision in proj.baseline_revisions]
+    if covered:
+        first = covered[0].script.revision
+        raise SqlcompileError(
+            f"the range includes revision {first}, which the baseline "
+            f"{proj.config.baseline} covers: revisions up to the baseline have no SQL",
+            hint=f"start (or, downgrading, end) at the baseline or after it: "
+                 f"--{'to' if covered[0].direction == 'downgrade' else 'from'} "
+                 f"{proj.config.baseline}")
+
+
 def _failures(proj: Project, results: list[Rendered], names: list[str], outcome: str,
               verbose: bool) -> None:
     """With compile failures in ``results``: print each, by revision, then the validation
     report of what compiled and a line counting the failures by cause, and exit 2 (raise)."""
-    from sqlcompile.pipeline.failures import merged, report_lines, summary
+    from sqlcompile.pipeline.failures import baseline_hint, merged, report_lines, summary
 
     failures = merged([f for r in results for f in r.failures], names)
     if not failures:
@@ -153,6 +196,9 @@ def _failures(proj: Project, results: list[Rendered], names: list[str], outcome:
     command = click.get_current_context().info_name
     click.echo(f"{command} failed: {summary(failures, len(proj.graph.order))}; {outcome}",
                err=True)
+    suggestion = baseline_hint(failures, proj.graph, proj.config)
+    if suggestion:
+        click.echo(f"  hint: {suggestion}", err=True)
     raise SqlcompileError("")  # exit 2; everything is printed above
 
 
@@ -191,14 +237,15 @@ def _compile_warnings(results: list[Rendered]) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1) when the schema model may be incomplete, not just warn.")
+@click.option("--baseline", metavar="REV", help=_BASELINE_HELP)
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, verbose: bool, strict: bool) -> None:
+def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None) -> None:
     """Check the graph, that every script compiles, and that the SQL files are up to date."""
     from sqlcompile.pipeline.output import compare_outputs
     from sqlcompile.pipeline.render import render_files
 
-    proj = project(ctx)
+    proj = _project(ctx, baseline)
     proj.keep_going = True  # every failure is reported, not just the first
     names = list(proj.config.dialects)
     results = [render_files(proj, name) for name in names]

@@ -418,14 +418,22 @@ def schema_command(ctx: click.Context, dialect: str | None, at: str) -> None:
 @click.command("init")
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--dialect", "dialects", multiple=True, help="Target dialect(s).")
+@click.option("--from-alembic", "from_alembic", is_flag=False, flag_value=".", default=None,
+              metavar="[DIR]", help="Write the sqlcompile.toml equivalent to the Alembic "
+                                    "project in DIR (the folder holding alembic.ini; default: "
+                                    "DIRECTORY); its scripts stay where they are.")
 @handle_errors
-def init_command(directory: str, dialects: tuple[str, ...]) -> None:
-    """Create sqlcompile.toml, migrations/ with a script template, and sql_out/."""
+def init_command(directory: str, dialects: tuple[str, ...], from_alembic: str | None) -> None:
+    """Create sqlcompile.toml, migrations/ with a script template, and sql_out/; or, with
+    --from-alembic, only the sqlcompile.toml that reads an Alembic project as it is."""
     from sqlcompile.config import CONFIG_FILE, coerce_setting
     from sqlcompile.dialects import DEFAULT_DIALECT
     from sqlcompile.errors import SqlcompileError
     from sqlcompile.pipeline.output import write_atomic
 
+    if from_alembic is not None:
+        _init_from_alembic(directory, from_alembic, dialects)
+        return
     root = Path(directory)
     config_path = root / CONFIG_FILE
     if config_path.exists():
@@ -441,6 +449,21 @@ def init_command(directory: str, dialects: tuple[str, ...]) -> None:
     )
     write_atomic(config_path, rendered)
     click.echo(f"created {config_path}, {root / 'migrations'}, {root / 'sql_out'}")
+
+
+def _init_from_alembic(directory: str, from_alembic: str, dialects: tuple[str, ...]) -> None:
+    from sqlcompile.adopt import adopt
+
+    if "." not in (directory, from_alembic) and Path(directory) != Path(from_alembic):
+        raise click.UsageError("give the Alembic folder once: as DIRECTORY or after "
+                               "--from-alembic")
+    root = Path(from_alembic if from_alembic != "." else directory)
+    path, adopted = adopt(root, dialects)
+    for line in adopted.read:
+        click.echo(f"read: {line}", err=True)
+    for line in adopted.notes:
+        click.echo(f"note: {line}", err=True)
+    click.echo(f"created {path}")
 
 
 @click.command("revision")

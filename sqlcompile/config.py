@@ -40,6 +40,10 @@ class Config:
     #: Folders holding migration scripts, as Alembic's `version_locations` (relative to the
     #: root); empty: `<script_location>/versions`.
     version_locations: tuple[str, ...] = ()
+    #: The revision every database already has (adopting an existing history): it and its
+    #: ancestors get no files, only replayed into the schema model, and `baseline.sql` creates
+    #: a database directly at it (see pipeline/render.py `render_baseline`).
+    baseline: str | None = None
     env: str | None = None
 
     @property
@@ -105,6 +109,7 @@ _EXAMPLES = {
     "x_arguments": 'x_arguments = ["tenant=acme"]',
     "irreversible": 'irreversible = ["1975ea83b712"]',
     "version_locations": 'version_locations = ["migrations/versions", "plugins/versions"]',
+    "baseline": 'baseline = "1975ea83b712"',
 }
 
 
@@ -121,7 +126,7 @@ def coerce_setting(key: str, value: Any, where: str) -> Any:
 def _coerce(key: str, value: Any, where: str) -> Any:
     if key in ("script_location", "output_dir", "version_table"):
         return _check_str(key, value, where)
-    if key in ("version_table_schema", "target_metadata", "url"):
+    if key in ("version_table_schema", "target_metadata", "url", "baseline"):
         text = _check_str(key, value, where, optional=True)
         if key == "target_metadata" and text is not None and ":" not in text:
             raise ConfigError(

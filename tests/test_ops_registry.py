@@ -19,13 +19,12 @@ from sqlcompile.ops.constraint_ops import (
     CreateCheckConstraint,
     CreateExcludeConstraint,
     CreateForeignKey,
-    CreateIndex,
     CreatePrimaryKey,
     CreateUniqueConstraint,
     DropConstraint,
-    DropIndex,
 )
 from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
     AlterColumn,

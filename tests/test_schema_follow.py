@@ -227,3 +227,32 @@ def test_enum_types_are_followed_and_used() -> None:
     assert isinstance(column_type, sa.Enum) and column_type.enums == ["sad", "ok"]
     follow_drop = follow("CREATE TYPE mood AS ENUM ('a'); DROP TYPE mood")
     assert follow_drop.enums == {}
+
+
+@pytest.mark.parametrize("qualified", ['"public"."a"', "public.a", "PUBLIC.a"])
+def test_the_default_schema_names_the_unqualified_table(qualified: str) -> None:
+    schema = follow(
+        f"{BASE}; ALTER TABLE {qualified} ADD COLUMN z int; CREATE INDEX ix_a_z ON {qualified} "
+        f"(z); COMMENT ON TABLE {qualified} IS 'same'; ALTER TABLE a ADD COLUMN w int;"
+        f"CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES {qualified} (id));"
+        f"ALTER TABLE {qualified} RENAME TO alpha"
+    )
+    assert sorted(schema.tables) == [(None, "alpha"), (None, "b")]
+    alpha = table(schema, "alpha")
+    assert alpha.column_names() == ["id", "x", "y", "z", "w"]
+    assert [i.name for i in alpha.indexes] == ["ix_a_x", "ix_a_z"]
+    assert alpha.comment == "same"
+    assert [f.ref_table for f in table(schema, "b").foreign_keys] == ["alpha"]
+    assert table(schema, "alpha", "public") == alpha
+    schema = follow(f"CREATE TABLE {qualified} (id int); ALTER TABLE a ADD COLUMN n int;"
+                    "DROP INDEX IF EXISTS public.nothing; DROP TABLE a")
+    assert schema.tables == {} and schema.incomplete == []
+
+
+def test_only_the_dialects_default_schema_is_folded() -> None:
+    schema = follow("CREATE TABLE main.t (id int); ALTER TABLE t ADD COLUMN n int", "sqlite")
+    assert table(schema, "t", "main").column_names() == ["id", "n"]
+    assert schema.incomplete == []
+    other = follow("CREATE TABLE shop.a (id int); ALTER TABLE a ADD COLUMN n int")
+    assert table(other, "a", "shop").column_names() == ["id"]
+    assert len(other.incomplete) == 1 and "names table a, which" in other.incomplete[0]

@@ -12,7 +12,8 @@ from helpers import load, write_script
 from sqlcompile.config import Config, load_config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.ops.base import IrreversibleOperation
-from sqlcompile.ops.constraint_ops import CreateIndex, DropConstraint, DropIndex
+from sqlcompile.ops.constraint_ops import DropConstraint
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 from sqlcompile.pipeline.compiler import record, replay
 from sqlcompile.pipeline.render import load_project
@@ -366,3 +367,23 @@ def test_a_self_reference_follows_its_table_on_rename(tmp_path: Path) -> None:
     """)
     assert sorted((f.name, f.ref_table) for f in table(schema, "titles").foreign_keys) == [
         ("fk_books_author", "authors"), ("fk_sequel", "titles")]
+
+
+def test_ops_naming_the_default_schema_change_the_unqualified_table(tmp_path: Path) -> None:
+    schema, _ = replayed(tmp_path, """
+        op.add_column("books", sa.Column("year", sa.Integer), schema="public")
+        op.create_index("ix_books_year", "books", ["year"], schema="public")
+        op.drop_index("ix_books_title", table_name="books", schema="public")
+        op.create_foreign_key("fk_books_self", "books", "books", ["year"], ["id"],
+                              source_schema="public")
+        op.rename_table("authors", "writers", schema="public")
+        op.drop_column("books", "isbn", schema="public")
+    """)
+    assert sorted(schema.tables) == [(None, "books"), (None, "writers")]
+    books = table(schema, "books")
+    assert books.column_names() == ["id", "author_id", "title", "year"]
+    assert [i.name for i in books.indexes] == ["ix_books_year"]
+    assert sorted((f.name, f.ref_table) for f in books.foreign_keys) == [
+        ("fk_books_author", "writers"), ("fk_books_self", "books")]
+    assert schema.table("writers") == schema.table("writers", "public")
+    assert schema.incomplete == []

@@ -6,7 +6,8 @@ models' side as the models wrote them (``"x"``, not the dialect's ``'x'``)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,13 +18,13 @@ from sqlcompile.ops.constraint_ops import (
     AddConstraintOp,
     CreateCheckConstraint,
     CreateForeignKey,
-    CreateIndex,
     CreatePrimaryKey,
     CreateUniqueConstraint,
     DropConstraint,
-    DropIndex,
 )
-from sqlcompile.schema.model import ColumnModel, ForeignKeyModel, IndexModel, TableModel
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
+from sqlcompile.schema.convert import constraint_name
+from sqlcompile.schema.model import CheckModel, ColumnModel, ForeignKeyModel, IndexModel, TableModel
 
 #: The dialects a key or index of the models is restricted to (``Target.only``).
 Only = Callable[[Any], Restriction]
@@ -106,12 +107,44 @@ def sa_table(table: TableModel, foreign_keys: tuple[ForeignKeyModel, ...],
     for unique in table.uniques:
         items.append(restricted(unique, sa.UniqueConstraint(*unique.columns, name=unique.name,
                                                             **dict(unique.options))))
+    typed = type_checks(table.columns)
     for check in table.checks:
+        if type_check(check, typed):
+            continue  # the column's type makes it (``create_constraint=True``)
         items.append(restricted(check, sa.CheckConstraint(sa.text(check.sqltext),
                                                           name=check.name,
                                                           **dict(check.options))))
     return sa.Table(table.name, sa.MetaData(), *items, schema=table.schema,
                     comment=table.comment, **dict(table.options))
+
+
+def type_checks(columns: Iterable[ColumnModel]) -> set[tuple[str | None, str]]:
+    """(name, condition) of the CHECK constraints the columns' types make themselves (an
+    enum's or a boolean's with ``create_constraint=True``): a script states them with the
+    type, not as constraints of their own (see :func:`type_check`)."""
+    found: set[tuple[str | None, str]] = set()
+    for column in columns:
+        type_ = column.type
+        if not (isinstance(type_, sa.types.SchemaType)
+                and getattr(type_, "create_constraint", False)):
+            continue
+        scratch = sa.Table("_t", sa.MetaData(), sa.Column(column.name, copy.copy(type_)))
+        for constraint in scratch.constraints:
+            if isinstance(constraint, sa.CheckConstraint) and constraint._type_bound:
+                text = str(constraint.sqltext.compile(
+                    compile_kwargs={"literal_binds": True, "include_table": False}))
+                found.add((constraint_name(constraint.name), _check_words(text)))
+    return found
+
+
+def type_check(check: CheckModel, typed: set[tuple[str | None, str]]) -> bool:
+    """Whether ``check`` is one of ``typed`` (:func:`type_checks`)."""
+    return (check.name, _check_words(check.sqltext)) in typed
+
+
+def _check_words(sql: str) -> str:
+    """A condition compared whatever the dialect's quoting and spacing."""
+    return re.sub(r"[\s\"`\[\]]+", "", sql).casefold()
 
 
 def create_index(table: TableModel, index: IndexModel) -> CreateIndex:

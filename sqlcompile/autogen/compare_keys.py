@@ -111,7 +111,14 @@ def checks(c: Comparison, old: TableModel, new: TableModel) -> None:
     """Check constraints gone and new, equal when their conditions are (as the dialect
     states them)."""
     gone, came = _match(old.checks, new.checks, lambda ck: c.dialect.sql_key(ck.sqltext))
+    # A new column's type makes its own check (create_constraint=True), a dropped column's
+    # goes with it: neither is a constraint of its own in the script.
+    typed = {True: build.type_checks(col for col in new.columns if old.column(col.name) is None),
+             False: build.type_checks(col for col in old.columns
+                                      if new.column(col.name) is None)}
     for check, add in [*((ck, False) for ck in gone), *((ck, True) for ck in came)]:
+        if build.type_check(check, typed[add]):
+            continue
         c.add(constraint_change(
             c, new, "check", check, add,
             f"check constraint {check.name or ''} on {new.title} ({check.sqltext})"))

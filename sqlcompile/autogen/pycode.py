@@ -5,6 +5,7 @@ imports they need. :mod:`autogen.pyrender` writes whole `op.*` calls from ops wi
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,9 +105,27 @@ def py_type(type_: Any, imports: Imports) -> str:
             args.append("create_constraint=True")
         return f"{prefix}{type(type_).__name__}({', '.join(args)})"
     text = repr(type_)
-    # Nested reprs of SQLAlchemy types (a variant's base, say) name classes of `sa`.
-    return prefix + re.sub(r"(?<=\()([A-Z][A-Za-z]*)\(", r"sa.\1(", text) if "(" in text \
-        else prefix + text
+    head, paren, rest = text.partition("(")
+    return prefix + head + paren + _NESTED.sub(lambda m: _nested(m, type(type_)), rest)
+
+
+#: A string literal (left alone) or a class called in a type's repr: a nested type, whether
+#: positional or a keyword's value (``JSONB(astext_type=Text())``).
+_NESTED = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|(?<![\w.])([A-Z]\w*)\(""")
+
+
+def _nested(match: re.Match[str], outer: type) -> str:
+    """A nested SQLAlchemy type's class as the script names it: `sa.` for SQLAlchemy's own,
+    the outer type's module for a dialect's (already imported for the outer type)."""
+    if match.group(1) is not None:
+        return match.group(1)
+    name = match.group(2)
+    if isinstance(getattr(sa, name, None), type):
+        return f"sa.{name}("
+    module = outer.__module__
+    if module.startswith("sqlalchemy.dialects.") and hasattr(sys.modules[module], name):
+        return f"{module.split('.')[2]}.{name}("
+    return f"{name}("
 
 
 def py_default(value: Any) -> str:

@@ -33,12 +33,11 @@ from sqlcompile.errors import one_line
 from sqlcompile.ops.constraint_ops import (
     CreateCheckConstraint,
     CreateForeignKey,
-    CreateIndex,
     CreatePrimaryKey,
     CreateUniqueConstraint,
     DropConstraint,
-    DropIndex,
 )
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     UNCHANGED,
     AddColumn,
@@ -322,7 +321,8 @@ def _create_foreign_key(op: CreateForeignKey, imports: Imports, depth: int) -> s
 
 def _drop_constraint(op: DropConstraint, imports: Imports, depth: int) -> str:
     kind = [f"type_={q(op.type_)}"] if op.type_ else []
-    return call("op.drop_constraint", [f"op.f({q(op.constraint_name)})", q(op.table_name),
+    name = "None" if op.constraint_name is None else f"op.f({q(op.constraint_name)})"
+    return call("op.drop_constraint", [name, q(op.table_name),
                                        *kind, *schema_arg(op.schema), *_flags(op, "if_exists")],
                 depth)
 

@@ -31,12 +31,13 @@ class Target:
     tables: dict[TableKey, sa.Table] = field(default_factory=dict)
     #: tables with the keys and indexes of every dialect (``ddl_if`` ignored), where they differ
     every_dialect: dict[TableKey, TableModel] = field(default_factory=dict)
-    #: keys and indexes restricted with ``ddl_if(dialect=...)``: the dialects they are for
+    #: keys and indexes restricted with ``ddl_if(dialect=...)`` (by :func:`item_key`): the
+    #: dialects they are for
     restrictions: dict[Any, tuple[str, ...]] = field(default_factory=dict)
 
     def only(self, item: Any) -> tuple[str, ...] | None:
         """The dialects a key or index of the models is restricted to (None: every one)."""
-        return self.restrictions.get(item)
+        return self.restrictions.get(item_key(item))
 
     def column(self, key: TableKey, name: str) -> sa.Column[Any] | None:
         table = self.tables.get(key)
@@ -116,12 +117,22 @@ def target_schema(metadata: sa.MetaData, dialect: DialectSupport) -> Target:
         for item in restricted:
             alone = table_from_sa(table, dialect, include=_only(item))
             for found in (*alone.indexes, *alone.checks, *alone.uniques, *alone.foreign_keys):
-                target.restrictions[found] = ddl_dialects(item)
+                target.restrictions[item_key(found)] = ddl_dialects(item)
         for column in table.columns:
             enum = dialect.named_enum(column.type)
             if enum is not None and (enum.schema, enum.name) not in schema.enums:
                 schema.put_enum(enum)
     return target
+
+
+def item_key(item: Any) -> Any:
+    """A key or index of the model as a dict key: itself, or its text where a dialect option
+    holds a list or a dict (``postgresql_include=[...]``, ``postgresql_with={...}``)."""
+    try:
+        hash(item)
+    except TypeError:
+        return (type(item).__name__, repr(item))
+    return item
 
 
 def _only(item: Any) -> Callable[[Any], bool]:

@@ -19,7 +19,7 @@ from sqlcompile.dialects.comparing import Comparing
 if TYPE_CHECKING:
     from sqlcompile.dialects.render import RenderContext
     from sqlcompile.ops.base import Op, Recorded
-    from sqlcompile.schema.model import EnumModel, TableModel
+    from sqlcompile.schema.model import EnumModel, Schema, TableModel
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -381,6 +381,12 @@ class DialectSupport(Comparing):
     def name_defaults(self, table: TableModel) -> TableModel:
         """``table`` with a name on every server default, where the dialect's defaults are
         named constraints (the schema model keeps the name the DDL gave them)."""
+        return table
+
+    def name_constraints(self, table: TableModel, schema: Schema) -> TableModel:
+        """``table`` (about to enter ``schema``) with ``server_name`` set on each constraint
+        the script left unnamed and that has none yet: the name this server gives it, where
+        the server's rule is known (SQL Server and Oracle give random ones: None)."""
         return table
 
     #: How the client's own line commands begin (psql `\\`, sqlite3 `.`, sqlcmd `:`): such a

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
 from sqlalchemy.sql.compiler import DDLCompiler
+from sqlalchemy.util import OrderedSet
 
 
 class AlterTable(ExecutableDDLElement):
@@ -123,6 +124,21 @@ def column_checks(compiler: DDLCompiler, column: sa.Column[Any], named: bool = T
                    if named or check.name is None)
 
 
+def copy_table(table: sa.Table, metadata: sa.MetaData | None = None) -> sa.Table:
+    """``table.to_metadata(metadata)`` with its constraints in ``table``'s own order.
+
+    SQLAlchemy copies constraints by walking ``Table.constraints``, a set, so the copies'
+    creation order (the order CREATE TABLE lists them in) changed from one run to the next;
+    walking them in the table's sorted order keeps the output byte-stable.
+    """
+    constraints = table.constraints
+    table.constraints = OrderedSet(table._sorted_constraints)
+    try:
+        return table.to_metadata(metadata if metadata is not None else sa.MetaData())
+    finally:
+        table.constraints = constraints
+
+
 def named_checks_beside_columns(table: sa.Table) -> sa.Table:
     """``table``, or a copy of it whose named CHECKs given as column arguments are table
     constraints instead (the same conditions and names), for a dialect that takes no
@@ -130,7 +146,7 @@ def named_checks_beside_columns(table: sa.Table) -> sa.Table:
     if not any(check.name is not None for column in table.columns
                for check in column_check_constraints(column)):
         return table
-    copy = table.to_metadata(sa.MetaData())
+    copy = copy_table(table)
     for column in copy.columns:
         for check in column_check_constraints(column):
             if check.name is not None:

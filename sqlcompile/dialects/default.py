@@ -7,6 +7,7 @@ only the ops it renders differently, as sqlglot's generators map node types to f
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,14 +30,9 @@ from sqlcompile.dialects.render import (
 )
 from sqlcompile.ops.base import qualified, table_for
 from sqlcompile.ops.batch_ops import BatchAlterTable
-from sqlcompile.ops.constraint_ops import (
-    AddConstraintOp,
-    CreateIndex,
-    DropConstraint,
-    DropIndex,
-    constraint_stand_in,
-)
+from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint, constraint_stand_in
 from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak, statement_text
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     UNCHANGED,
     AddColumn,
@@ -49,6 +45,7 @@ from sqlcompile.ops.table_ops import (
     RenameTable,
 )
 from sqlcompile.schema.convert import created_on
+from sqlcompile.schema.model import CheckModel
 
 # -- tables and columns ----------------------------------------------------------------------
 
@@ -84,11 +81,16 @@ def add_column(op: AddColumn, ctx: RenderContext) -> list[Element]:
         out += [sa_schema.AddConstraint(c) for c in sorted(fks, key=lambda c: str(c.name))]
     if column.primary_key and not op.inline_primary_key:
         out.append(sa_schema.AddConstraint(table.primary_key))
-    constraints = [*table.constraints, *column.constraints]
+    # (sorted: table.constraints is a set, and two unnamed keys must keep one order)
+    constraints = [*table._sorted_constraints, *column.constraints]
     uniques = [c for c in constraints if isinstance(c, sa.UniqueConstraint)]
     out += [sa_schema.AddConstraint(c) for c in uniques]
     # (a CHECK given as the column's argument is part of its definition, as in CREATE TABLE)
-    checks = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    # A type's own CHECK (create_constraint=True) only where the type makes it, as Alembic's
+    # add_constraint asks the constraint's create rule (no CHECK for a native enum/boolean).
+    where = SimpleNamespace(dialect=ctx.dialect.sa_dialect)
+    checks = [c for c in table._sorted_constraints if isinstance(c, sa.CheckConstraint)
+              and (c._create_rule is None or c._create_rule(where))]
     out += [sa_schema.AddConstraint(c) for c in checks]
     indexes = sorted(table.indexes, key=lambda i: str(i.name))
     out += [sa_schema.CreateIndex(ix) for ix in indexes]
@@ -192,9 +194,48 @@ def add_constraint(op: AddConstraintOp, ctx: RenderContext) -> list[Element]:
     return [sa_schema.AddConstraint(op.constraint())]
 
 
+def dropped_name(op: DropConstraint, ctx: RenderContext) -> str:
+    """The name a drop_constraint drops: the script's, or for a constraint created without
+    one, the name its server gave it (which the model worked out: see
+    DialectSupport.name_constraints)."""
+    if op.constraint_name is not None:
+        return op.constraint_name
+    if op.found is None:
+        raise ctx.fail(op, f"the schema model does not know table "
+                       f"{qualified(op.table_name, op.schema)} (created by raw SQL?), so the "
+                       "name its server gave the constraint is unknown",
+                       hint="drop the constraint by its name (as the database shows it)")
+    if op.found.server_name is None:
+        raise ctx.fail(op, f"{ctx.dialect.title}'s name for this constraint, created without "
+                       "one, is unknown to sqlcompile (its condition could not be read?)",
+                       hint="drop the constraint by its name (as the database shows it)")
+    return op.found.server_name
+
+
+def unnamed_columns(op: DropConstraint, ctx: RenderContext) -> tuple[str, ...]:
+    """The columns of the unnamed constraint a nameless drop removes, for dialects that look
+    its name up at apply time (none for a check, which is found by its kind alone)."""
+    if op.found is None:
+        raise ctx.fail(op, f"the schema model does not know table "
+                       f"{qualified(op.table_name, op.schema)} (created by raw SQL?), so the "
+                       "constraint to look up is unknown",
+                       hint="drop the constraint by its name (as the database shows it)")
+    if isinstance(op.found, CheckModel):
+        return ()
+    return tuple(op.found.columns)
+
+
+def lookup_text(op: DropConstraint, columns: tuple[str, ...]) -> str:
+    """What an apply-time lookup of an unnamed constraint looks for, for its messages."""
+    kind = {"foreignkey": "foreign key", "unique": "unique constraint",
+            "primary": "primary key", "check": "check constraint"}[str(op.type_)]
+    on = f" on ({', '.join(columns)})" if columns else ""
+    return f"system-named {kind} of {qualified(op.table_name, op.schema)}{on}"
+
+
 def drop_constraint(op: DropConstraint, ctx: RenderContext) -> list[Element]:
     table = table_for(op.table_name, schema=op.schema)
-    constraint = constraint_stand_in(op.type_, op.constraint_name)
+    constraint = constraint_stand_in(op.type_, dropped_name(op, ctx))
     table.append_constraint(constraint)
     return [sa_schema.DropConstraint(constraint, if_exists=bool(op.if_exists))]
 

@@ -16,11 +16,13 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import NO_EXCLUDE_CONSTRAINTS
-from sqlcompile.dialects.mysql import MySQL
-from sqlcompile.dialects.render import Element, RenderContext
-from sqlcompile.ops.constraint_ops import CreateExcludeConstraint
+from sqlcompile.dialects.mysql import ModifyColumn, MySQL
+from sqlcompile.dialects.render import Element, Note, RenderContext
+from sqlcompile.ops.base import table_for
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, DropConstraint
 from sqlcompile.ops.table_ops import CreateTable
-from sqlcompile.schema.convert import ensure_fk_targets
+from sqlcompile.schema.convert import ensure_fk_targets, to_sa_column
+from sqlcompile.schema.model import CheckModel, TableModel
 
 
 class MariaDB(MySQL):
@@ -46,6 +48,40 @@ class MariaDB(MySQL):
             ensure_fk_targets(table), op.if_not_exists), ctx)
 
     renderers = {**MySQL.renderers, CreateTable: _create_table}
+
+    check_infix: ClassVar[str] = "CONSTRAINT"  # (no table name: RENAME TABLE keeps them)
+
+    def check_server_name(self, table: TableModel, check: CheckModel,
+                          others: list[CheckModel]) -> str:
+        """MariaDB names an unnamed CHECK in a column's definition after the column, and one
+        among the table's constraints ``CONSTRAINT_<n>``, the lowest n not taken."""
+        if check.column is not None:
+            return check.column
+        taken = {n.lower() for c in others for n in (c.name, c.server_name) if n}
+        number = 1
+        while f"constraint_{number}" in taken:
+            number += 1
+        return f"CONSTRAINT_{number}"
+
+    def _drop_unnamed_check(self, op: DropConstraint, ctx: RenderContext,
+                            name: str) -> list[Element] | None:
+        """A CHECK in a column's definition is no constraint DROP CONSTRAINT finds: MODIFY
+        restates the column (from the model) without it."""
+        found = op.found
+        table = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
+        if not isinstance(found, CheckModel) or found.column is None or table is None:
+            return None
+        column = table.column(found.column)
+        if column is None:
+            return None
+        in_key = table.primary_key is not None and column.name in table.primary_key.columns
+        restated = to_sa_column(column, primary_key=in_key)
+        table_for(op.table_name, restated, schema=op.schema)
+        return [Note(f"the CHECK was given in column {column.name}'s definition, where "
+                     "MariaDB keeps it (named after the column): MODIFY restates the column "
+                     "without it"),
+                ModifyColumn(sa.table(op.table_name, schema=op.schema), column.name,
+                             restated)]
 
     #: mariadb:// reaches MariaDB only; mysql:// is decided by MySQL's server_dialect.
     shares_url_backend: ClassVar[bool] = False

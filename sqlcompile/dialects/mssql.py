@@ -28,9 +28,10 @@ from sqlalchemy.sql.compiler import DDLCompiler
 from sqlcompile.dialects import ddl
 from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import NO_EXCLUDE_CONSTRAINTS, NOTHING_CHANGED, DialectSupport
-from sqlcompile.dialects.render import Element, RenderContext
+from sqlcompile.dialects.render import Element, Note, RawSQL, RenderContext
 from sqlcompile.ops.base import qualified, table_for
-from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, CreateIndex, DropIndex
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, DropConstraint
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
     AlterColumn,
@@ -189,6 +190,22 @@ def _create_table(element: sa_schema.CreateTable, compiler: DDLCompiler, **kw: A
     create = str(compiler.visit_create_table(plain, **kw)).strip()  # type: ignore[no-untyped-call]
     literal = compiler.sql_compiler.render_literal_value(name, sa.Unicode())
     return f"IF OBJECT_ID({literal}, N'U') IS NULL {create}"
+
+
+_KEY_COLUMNS = ("FROM sys.index_columns AS k JOIN sys.columns AS col ON col.object_id = "
+                "k.object_id AND col.column_id = k.column_id",
+                "k.object_id = c.parent_object_id AND k.index_id = c.unique_index_id")
+#: Per drop_constraint type_: the catalog view, its type code, and the rows (and the
+#: condition tying them to the constraint) listing the constraint's columns.
+_CATALOGS = {
+    "foreignkey": ("sys.foreign_keys", "",
+                   "FROM sys.foreign_key_columns AS k JOIN sys.columns AS col ON col.object_id "
+                   "= k.parent_object_id AND col.column_id = k.parent_column_id",
+                   "k.constraint_object_id = c.object_id"),
+    "unique": ("sys.key_constraints", "UQ", *_KEY_COLUMNS),
+    "primary": ("sys.key_constraints", "PK", *_KEY_COLUMNS),
+    "check": ("sys.check_constraints", "", "", ""),
+}
 
 
 class MSSQL(DialectSupport):
@@ -387,9 +404,47 @@ class MSSQL(DialectSupport):
             out.append(DefaultConstraint(ref, name, column))
         return out
 
+    def is_block_start(self, words: list[str]) -> bool:
+        """A batch that DECLAREs a variable is one block: its variables last to its end."""
+        return words[:1] == ["DECLARE"]
+
+    def _drop_constraint(self, op: DropConstraint, ctx: RenderContext) -> list[Element]:
+        """A constraint created without a name has a random one on SQL Server: the batch
+        looks it up (the one system-named constraint of that kind on the table, on the same
+        columns) and drops it by EXEC; no or several such constraints stop it first."""
+        if op.constraint_name is not None:
+            return defaults.drop_constraint(op, ctx)
+        columns = defaults.unnamed_columns(op, ctx)
+        table = self.quote_table(table_for(op.table_name, schema=op.schema))
+        catalog, kind, members, owner = _CATALOGS[str(op.type_)]
+        where = [f"c.parent_object_id = OBJECT_ID({self.render_string(table)})",
+                 "c.is_system_named = 1", *([f"c.type = '{kind}'"] if kind else [])]
+        if columns:
+            listed = ", ".join(self.render_string(c) for c in columns)
+            rows = f"{members} WHERE {owner}"
+            where += [f"(SELECT COUNT(*) {rows}) = {len(columns)}",
+                      f"NOT EXISTS (SELECT 1 {rows} AND col.name NOT IN ({listed}))"]
+        what = defaults.lookup_text(op, columns)
+        message = self.concat(
+            self.render_string(f"sqlcompile: {op.describe()}: expected exactly one {what}, "
+                               "found "), "CAST(COUNT(*) AS NVARCHAR(10))",
+            self.render_string(f"; {NOTHING_CHANGED}"))
+        drop = self.render_string(f"ALTER TABLE {table} DROP CONSTRAINT ")
+        conditions = "\n    AND ".join(where)
+        return [Note(f"SQL Server named this constraint itself: the name is looked up at "
+                     f"apply time ({what})"),
+                RawSQL(
+                    "DECLARE @sqlcompile_drop NVARCHAR(MAX) = (\n"
+                    f"  SELECT CASE WHEN COUNT(*) = 1 THEN {drop} + QUOTENAME(MAX(c.name))\n"
+                    f"    ELSE CAST(CAST({message} AS INT) AS NVARCHAR(MAX)) END\n"
+                    f"  FROM {catalog} AS c\n"
+                    f"  WHERE {conditions});\n"
+                    "EXEC (@sqlcompile_drop)")]
+
     renderers = {
         AlterColumn: _alter_column,
         DropColumn: _drop_column,
+        DropConstraint: _drop_constraint,
         CreateTableComment: _table_comment,
         DropTableComment: _drop_table_comment,
     }

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile.dialects import ddl
+from sqlcompile.dialects import ddl, mysql_names
 from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import (
     NO_EXCLUDE_CONSTRAINTS,
@@ -40,13 +40,8 @@ from sqlcompile.dialects.base import (
 from sqlcompile.dialects.comparing import _outside_quotes
 from sqlcompile.dialects.render import Element, Note, RenderContext, by_class
 from sqlcompile.ops.base import Op, qualified, table_for
-from sqlcompile.ops.constraint_ops import (
-    CreateExcludeConstraint,
-    CreateForeignKey,
-    CreateIndex,
-    DropConstraint,
-    DropIndex,
-)
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, CreateForeignKey, DropConstraint
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
     AlterColumn,
@@ -56,7 +51,12 @@ from sqlcompile.ops.table_ops import (
     DropTableComment,
 )
 from sqlcompile.schema.convert import default_text, to_sa_column
-from sqlcompile.schema.model import ColumnModel, Schema, TableModel
+from sqlcompile.schema.model import (
+    CheckModel,
+    ColumnModel,
+    Schema,
+    TableModel,
+)
 
 #: The session's sql_mode: MySQL 8's default without ONLY_FULL_GROUP_BY (it concerns queries,
 #: not migrations); valid on MariaDB too. No NO_BACKSLASH_ESCAPES, no ANSI_QUOTES.
@@ -325,11 +325,34 @@ class MySQL(DialectSupport):
                     "this dialect)")
         return None
 
+    def name_constraints(self, table: TableModel, schema: Schema) -> TableModel:
+        """The names MySQL gives unnamed constraints (see :mod:`mysql_names`)."""
+        return mysql_names.server_names(table, self.check_infix, self.check_server_name)
+
+    #: What a generated check name holds between the table's name and its number.
+    check_infix: ClassVar[str] = "chk"
+
+    def check_server_name(self, table: TableModel, check: CheckModel,
+                          others: list[CheckModel]) -> str:
+        """MySQL 8 names an unnamed CHECK (column or table level) ``<table>_chk_<n>``, n one
+        more than the table's highest."""
+        return f"{table.name}_chk_{mysql_names.highest(others, table.name, 'chk') + 1}"
+
+    def _drop_unnamed_check(self, op: DropConstraint, ctx: RenderContext,
+                            name: str) -> list[Element] | None:
+        """How an unnamed CHECK is dropped where DROP CHECK / CONSTRAINT does not do it."""
+        return None
+
     def _drop_constraint(self, op: DropConstraint, ctx: RenderContext) -> list[Element]:
         what = {"foreignkey": "FOREIGN KEY", "unique": "INDEX", "primary": "PRIMARY KEY",
                 "check": self.drop_check}[op.type_ or "check"]
+        name = defaults.dropped_name(op, ctx)
+        if op.type_ == "check" and op.constraint_name is None:
+            special = self._drop_unnamed_check(op, ctx, name)
+            if special is not None:
+                return special
         drop = DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
-                                   op.constraint_name, what, bool(op.if_exists))
+                                   name, what, bool(op.if_exists))
         if op.type_ == "foreignkey" and ctx.schema is not None:
             return [drop, *self._foreign_key_index(op, ctx.schema)]
         if op.type_ == "unique" and ctx.schema is not None:
@@ -411,14 +434,14 @@ class MySQL(DialectSupport):
         """Dropping a unique key (an index here), with what :meth:`_serve_foreign_keys` adds
         when it alone served a foreign key."""
         table = schema.table(op.table_name, op.schema)
-        key = next((u for u in table.uniques if u.name == op.constraint_name), None) \
-            if table is not None else None
+        key = _dropped(op, table.uniques) if table is not None else None
         if table is None or key is None:
             return [drop]
         others = [tuple(p.text for p in ix.parts if not p.expression) for ix in table.indexes]
         others += [k.columns for k in (table.primary_key, *table.uniques)
                    if k is not None and k is not key]
-        before, after = self._serve_foreign_keys(table, key.columns, others, op.constraint_name)
+        before, after = self._serve_foreign_keys(table, key.columns, others,
+                                                 op.constraint_name or str(key.server_name))
         return [*before, drop, *after]
 
     def _foreign_key_index(self, op: DropConstraint, schema: Schema) -> list[Element]:
@@ -433,8 +456,7 @@ class MySQL(DialectSupport):
         own it under its own name: then it is left alone.
         """
         table = schema.table(op.table_name, op.schema)
-        fk = next((f for f in table.foreign_keys if f.name == op.constraint_name), None) \
-            if table is not None else None
+        fk = _dropped(op, table.foreign_keys) if table is not None else None
         if table is None or fk is None or op.if_exists:
             return []
 
@@ -451,9 +473,12 @@ class MySQL(DialectSupport):
         holder = sa.Table(table.name, sa.MetaData(),
                           *[sa.Column(c, sa.types.NULLTYPE) for c in fk.columns],
                           schema=table.schema)
-        return [Note(f"{self.title} made index {fk.name} for foreign key {fk.name} and keeps it "
+        # A key created without a name has its index named after its first column.
+        index = fk.name or mysql_names.free(fk.columns[0], mysql_names.index_names(table, []))
+        key = fk.name or fk.server_name
+        return [Note(f"{self.title} made index {index} for foreign key {key} and keeps it "
                      "after the key is dropped"),
-                sa_schema.DropIndex(sa.Index(fk.name, *[holder.c[c] for c in fk.columns]))]
+                sa_schema.DropIndex(sa.Index(index, *[holder.c[c] for c in fk.columns]))]
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
         """MODIFY/CHANGE restating the whole column: MySQL resets whatever is left out."""
@@ -501,6 +526,15 @@ class MySQL(DialectSupport):
         CreateTableComment: _table_comment,
         DropTableComment: _table_comment,
     }
+
+
+def _dropped(op: DropConstraint, items: Sequence[Any]) -> Any:
+    """The model constraint among ``items`` that ``op`` drops (by name, or the unnamed one
+    it found), or None."""
+    if op.constraint_name is None:
+        return next((i for i in items if i is op.found), None)
+    return next((i for i in items if i.name == op.constraint_name), None) or next(
+        (i for i in items if i.name is None and i.server_name == op.constraint_name), None)
 
 
 def _of(table: dict[type, Callable[[Any], list[Any]]], op: Op) -> list[Any]:

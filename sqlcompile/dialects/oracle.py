@@ -27,9 +27,16 @@ from sqlcompile.dialects.base import (
     DialectSupport,
     drop_column_comment_as_empty,
 )
-from sqlcompile.dialects.default import alter_column_rest
-from sqlcompile.dialects.render import Element, Note, RenderContext
-from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, CreateIndex, DropIndex
+from sqlcompile.dialects.default import (
+    alter_column_rest,
+    drop_constraint,
+    lookup_text,
+    unnamed_columns,
+)
+from sqlcompile.dialects.render import Element, Note, RawSQL, RenderContext
+from sqlcompile.ops.base import table_for
+from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, DropConstraint
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import AddColumn, AlterColumn, CreateTable, DropColumn, DropTable
 
 _SLASH = re.compile(r"(?m)^[ \t]*/[ \t]*(?:\r?\n|\Z)")
@@ -284,7 +291,56 @@ class Oracle(DialectSupport):
                                         "server_default" in changes, nullable))
         return [*out, *alter_column_rest(op, ctx)]
 
-    renderers = {AlterColumn: _alter_column}
+    def _drop_constraint(self, op: DropConstraint, ctx: RenderContext) -> list[Element]:
+        """A constraint created without a name has a generated one (SYS_C...) on Oracle: a
+        PL/SQL block looks it up (the one constraint of that kind with a generated name on
+        the table, on the same columns; a check that is no NOT NULL) and drops it by EXECUTE
+        IMMEDIATE; no or several such constraints raise ORA-20003 before any change."""
+        if op.constraint_name is not None:
+            return drop_constraint(op, ctx)
+        columns = unnamed_columns(op, ctx)
+        stored = self.sa_dialect.denormalize_name
+        views = ("all_constraints", "all_cons_columns") if op.schema else (
+            "user_constraints", "user_cons_columns")
+        owner = (" AND k.owner = c.owner" if op.schema else "")
+        kind = {"foreignkey": "R", "unique": "U", "primary": "P", "check": "C"}[str(op.type_)]
+        where = [f"c.table_name = {self.render_string(stored(op.table_name))}",
+                 f"c.constraint_type = '{kind}'", "c.generated = 'GENERATED NAME'"]
+        if op.schema:
+            where.insert(0, f"c.owner = {self.render_string(stored(op.schema))}")
+        if kind == "C":  # NOT NULL is a check constraint too, with a generated name
+            where.append("NOT REGEXP_LIKE(c.search_condition_vc, "
+                         "'^\"[^\"]+\" IS NOT NULL$')")
+        if columns:
+            listed = ", ".join(self.render_string(stored(c)) for c in columns)
+            rows = f"FROM {views[1]} k WHERE k.constraint_name = c.constraint_name{owner}"
+            where += [f"(SELECT COUNT(*) {rows}) = {len(columns)}",
+                      f"NOT EXISTS (SELECT 1 {rows} AND k.column_name NOT IN ({listed}))"]
+        what = lookup_text(op, columns)
+        table = self.quote_table(table_for(op.table_name, schema=op.schema))
+        message = self.concat(
+            self.render_string(f"sqlcompile: {op.describe()}: expected exactly one {what}, "
+                               "found "), "found_count",
+            self.render_string(f"; {NOTHING_CHANGED}"))
+        drop = self.render_string(f"ALTER TABLE {table} DROP CONSTRAINT \"")
+        conditions = "\n      AND ".join(where)
+        return [Note(f"Oracle named this constraint itself: the name is looked up at apply "
+                     f"time ({what})"),
+                RawSQL(
+                    "DECLARE\n"
+                    "  found_count NUMBER;\n"
+                    "  found_name VARCHAR2(128);\n"
+                    "BEGIN\n"
+                    "  SELECT COUNT(*), MAX(c.constraint_name) INTO found_count, found_name\n"
+                    f"    FROM {views[0]} c\n"
+                    f"    WHERE {conditions};\n"
+                    "  IF found_count <> 1 THEN\n"
+                    f"    RAISE_APPLICATION_ERROR(-20003, {message});\n"
+                    "  END IF;\n"
+                    f"  EXECUTE IMMEDIATE {drop} || found_name || '\"';\n"
+                    "END;")]
+
+    renderers = {AlterColumn: _alter_column, DropConstraint: _drop_constraint}
 
 
 DIALECT = Oracle()

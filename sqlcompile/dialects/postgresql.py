@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -15,8 +16,8 @@ from sqlalchemy.sql.compiler import DDLCompiler
 
 from sqlcompile.dialects.base import DialectSupport, drop_column_comment_as_empty
 from sqlcompile.ops.base import Op
-from sqlcompile.ops.constraint_ops import CreateIndex, DropIndex
-from sqlcompile.schema.model import EnumModel
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
+from sqlcompile.schema.model import EnumModel, KeyModel, Schema, TableModel
 
 
 def _concurrently(op: Op) -> bool:
@@ -155,6 +156,140 @@ class PostgreSQL(DialectSupport):
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql} ORDER BY {column})"
+
+    def name_constraints(self, table: TableModel, schema: Schema) -> TableModel:
+        """The names PostgreSQL gives unnamed constraints (``<table>_<columns>_fkey``,
+        ``_key``, ``_check``, ``<table>_pkey``), as its ChooseConstraintName and
+        ChooseRelationName do: see :func:`_pg_names`."""
+        if not any(c.server_name is None for c in table.unnamed_constraints(None)):
+            return table
+        return _pg_names(table, schema)
+
+
+NAMEDATALEN = 64
+
+
+def _clipped(text: str, size: int) -> str:
+    """The longest start of ``text`` of at most ``size`` UTF-8 bytes (pg_mbcliplen)."""
+    data = text.encode("utf-8")[:size]
+    return data.decode("utf-8", errors="ignore")
+
+
+def _object_name(name1: str, name2: str | None, label: str) -> str:
+    """PostgreSQL's makeObjectName: ``name1_name2_label`` cut to 63 bytes, each of the two
+    names shortened in turn (the longer first) until it fits."""
+    chars1 = len(name1.encode("utf-8"))
+    chars2 = len(name2.encode("utf-8")) if name2 is not None else 0
+    overhead = len(label) + 1 + (1 if name2 is not None else 0)
+    available = NAMEDATALEN - 1 - overhead
+    while chars1 + chars2 > available:
+        if chars1 > chars2:
+            chars1 -= 1
+        else:
+            chars2 -= 1
+    parts = [_clipped(name1, chars1)]
+    if name2 is not None:
+        parts.append(_clipped(name2, chars2))
+    return "_".join([*parts, label])
+
+
+def _column_addition(columns: tuple[str, ...]) -> str:
+    """ChooseForeignKeyConstraintNameAddition / ChooseIndexNameAddition: the column names
+    joined by `_`, no further once the text reaches NAMEDATALEN bytes."""
+    text = ""
+    for column in columns:
+        text = f"{text}_{column}" if text else column
+        if len(text.encode("utf-8")) >= NAMEDATALEN:
+            break
+    return text
+
+
+def _check_column(table: TableModel, sqltext: str) -> tuple[bool, str | None]:
+    """The column a CHECK's name is built from: its only column when the condition uses
+    exactly one (PostgreSQL's rule), else None; (False, None) when it cannot be told."""
+    import sqlglot
+    from sqlglot import exp
+
+    try:
+        tree = sqlglot.parse_one(sqltext, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return False, None
+    names = {c.name for c in table.columns}
+    used: set[str] = set()
+    for column in tree.find_all(exp.Column):
+        ident = column.this
+        quoted = isinstance(ident, exp.Identifier) and bool(ident.quoted)
+        name = column.name if quoted else column.name.lower()
+        if name not in names and not quoted:
+            name = next((n for n in sorted(names) if n.lower() == name), name)
+        used.add(name)
+    return True, (next(iter(used)) if len(used) == 1 else None)
+
+
+def _pg_names(table: TableModel, schema: Schema) -> TableModel:
+    """``table`` with the server name of each new unnamed constraint: ``name1_name2_label``
+    (:func:`_object_name`), the label numbered (``fkey1``, ``fkey2``...) while the name is
+    taken in the table's schema: by any constraint for a foreign key or a check, by any
+    constraint or relation (table, index) for a primary or unique key, whose index it
+    names. New constraints are named in the model's order."""
+    namespace = table.schema or "public"
+    constraints: set[str] = set()
+    relations: set[str] = set()
+    for other in schema.tables.values():
+        if (other.schema or "public") != namespace or other.key == table.key:
+            continue
+        relations.add(other.name)
+        relations.update(i.name for i in other.indexes if i.name)
+        for item in _constraints(other):
+            name = item.name or item.server_name
+            if name:
+                constraints.add(name)
+                if isinstance(item, KeyModel):
+                    relations.add(name)
+    relations.add(table.name)
+    relations.update(i.name for i in table.indexes if i.name)
+    for item in _constraints(table):
+        name = item.name or item.server_name
+        if name:
+            constraints.add(name)
+            if isinstance(item, KeyModel):
+                relations.add(name)
+
+    def choose(name2: str | None, label: str, relation: bool) -> str:
+        number = 0
+        while True:
+            name = _object_name(table.name, name2, f"{label}{number or ''}")
+            if name not in constraints and not (relation and name in relations):
+                constraints.add(name)
+                if relation:
+                    relations.add(name)
+                return name
+            number += 1
+
+    primary = table.primary_key
+    if primary is not None and primary.name is None and primary.server_name is None:
+        primary = replace(primary, server_name=choose(None, "pkey", True))
+    uniques = tuple(
+        replace(u, server_name=choose(_column_addition(u.columns), "key", True))
+        if u.name is None and u.server_name is None else u for u in table.uniques)
+    checks = []
+    for check in table.checks:
+        if check.name is None and check.server_name is None:
+            known, column = _check_column(table, check.sqltext)
+            if known:
+                check = replace(check, server_name=choose(column, "check", False))
+        checks.append(check)
+    fks = tuple(
+        replace(f, server_name=choose(_column_addition(f.columns), "fkey", False))
+        if f.name is None and f.server_name is None else f for f in table.foreign_keys)
+    return replace(table, primary_key=primary, uniques=uniques, checks=tuple(checks),
+                   foreign_keys=fks)
+
+
+def _constraints(table: TableModel) -> list[Any]:
+    """Every key, foreign key and check of ``table``."""
+    keys = [table.primary_key] if table.primary_key is not None else []
+    return [*keys, *table.uniques, *table.foreign_keys, *table.checks]
 
 
 #: A cast as PostgreSQL prints it: `::integer`, `::character varying(20)`, `::text[]`.

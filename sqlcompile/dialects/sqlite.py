@@ -119,8 +119,9 @@ class SQLite(DialectSupport):
     }
 
     def group_ops(self, recorded: list[Recorded]) -> list[Recorded]:
-        """The ops of one batch_alter_table block become one op (one rebuild if needed)."""
-        return rebuild.group_batches(recorded)
+        """The ops of one batch_alter_table block become one op (one rebuild if needed), and
+        so do the ops of a migration on one table that each may need a rebuild."""
+        return rebuild.merge_rebuilds(rebuild.group_batches(recorded), self)
 
     decided_by_model = {
         DropConstraint: {"if_exists": "the table is rebuilt from the schema model, which "

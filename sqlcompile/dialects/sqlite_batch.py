@@ -6,6 +6,9 @@ names the table's unnamed constraints before the ops run (so the block can drop 
 name), and the rebuilt table keeps those names, as Alembic's recreated table does;
 ``table_args`` / ``table_kwargs`` are added to the rebuilt table and ``partial_reordering``
 orders its columns.
+
+A `drop_constraint(None, ...)` (what autogenerate writes for a constraint created without a
+name) drops the table's one unnamed constraint of its ``type_`` in the rebuild.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from sqlcompile.ops.batch_ops import BatchAlterTable
+from sqlcompile.ops.constraint_ops import DropConstraint
 from sqlcompile.ops.table_ops import AddColumn
 from sqlcompile.schema.convert import constraint_name, table_from_sa, to_sa_table
+from sqlcompile.schema.model import constraint_text
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.render import RenderContext
     from sqlcompile.ops.base import Op
-    from sqlcompile.schema.model import Schema
+    from sqlcompile.schema.model import Schema, TableModel
 
 
 def settings_of(ops: Sequence[Op]) -> BatchAlterTable | None:
@@ -158,11 +163,53 @@ def column_order(names: list[str], existing: list[str],
     return list(topological.sort(edges, names, deterministic_order=True))
 
 
+def is_unnamed_drop(op: Op) -> bool:
+    """Whether ``op`` is a `drop_constraint(None, ...)`: the constraint is found by kind."""
+    return isinstance(op, DropConstraint) and op.constraint_name is None
+
+
+_KINDS = {"primary": "primary key", "foreignkey": "foreign key", "unique": "unique constraint",
+          "check": "CHECK constraint", None: "constraint"}
+
+
+def unnamed_problem(op: DropConstraint, table: TableModel) -> tuple[str, str] | None:
+    """Why `drop_constraint(None, ...)` cannot say which constraint of ``table`` it drops
+    (none, or several, unnamed ones of its kind), with a hint; None when it can."""
+    found = table.unnamed_constraints(op.type_)
+    if len(found) == 1:
+        return None
+    kind = _KINDS.get(op.type_, "constraint")
+    if not found:
+        named = sorted(name for k, name in table.constraint_names()
+                       if op.type_ is None or k == op.type_)
+        have = f" (its named ones: {', '.join(named)})" if named else ""
+        return (f"table {table.title} has no unnamed {kind}{have}",
+                "drop the constraint by its name, or leave this drop out if the constraint is "
+                "not there")
+    listed = "; ".join(constraint_text(item) for item in found)
+    return (f"table {table.title} has {len(found)} unnamed {kind}s, so the constraint to drop "
+            f"is unclear: {listed}",
+            "name the constraints where they are created (name=..., or a naming_convention "
+            "on the MetaData), or rewrite this revision to rebuild the table with "
+            "op.batch_alter_table(..., naming_convention=...) and drop the constraint by the "
+            "name the convention gives it")
+
+
+def apply_op(op: Op, schema: Schema) -> None:
+    """Apply ``op`` (completed from ``schema``) to it; a `drop_constraint(None, ...)` is
+    applied as it is (it drops the table's one unnamed constraint of its kind, or marks the
+    model when it has none or several: compiling it says so, see :func:`unnamed_problem`)."""
+    if is_unnamed_drop(op):
+        op.apply(schema)
+    else:
+        op.completed(schema).apply(schema)
+
+
 def rebuilt(schema: Schema, ops: Sequence[Op], settings: BatchAlterTable | None) -> None:
     """Apply a rebuilt block's ops to ``schema``, with what its arguments add."""
     name_constraints(schema, settings)
     for op in ops:
-        op.completed(schema).apply(schema)
+        apply_op(op, schema)
     settle(schema, settings, [op.column.name for op in ops if isinstance(op, AddColumn)])
 
 

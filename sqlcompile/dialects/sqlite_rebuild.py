@@ -23,21 +23,36 @@ from sqlalchemy import schema as sa_schema
 
 from sqlcompile.dialects import ddl, default, sqlite_batch
 from sqlcompile.dialects.render import Element, Framing, Note, RawSQL, RenderContext, by_class
+from sqlcompile.errors import CompileError
 from sqlcompile.ops.base import Op, Recorded, qualified
 from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import (
     AddConstraintOp,
     CreateExcludeConstraint,
-    CreateIndex,
+    CreateForeignKey,
     DropConstraint,
-    DropIndex,
 )
-from sqlcompile.ops.table_ops import UNCHANGED, AddColumn, AlterColumn, CreateTable, DropColumn
+from sqlcompile.ops.data_ops import BulkInsert
+from sqlcompile.ops.index_ops import CreateIndex, DropIndex
+from sqlcompile.ops.table_ops import (
+    UNCHANGED,
+    AddColumn,
+    AlterColumn,
+    CreateTable,
+    CreateTableComment,
+    DropColumn,
+    DropTable,
+    DropTableComment,
+    RenameTable,
+)
 from sqlcompile.schema.convert import ensure_fk_targets, sql_text, to_sa_table
+from sqlcompile.schema.model import uses_column
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.schema.model import Schema, TableModel
+    from sqlcompile.schema.model import Schema, TableKey, TableModel
 
 #: What a rebuild asks of the planner (see SQLite.frame_sql).
 FOREIGN_KEYS_OFF = "foreign_keys_off"
@@ -72,17 +87,16 @@ def _add_column_reason(op: AddColumn, dialect: DialectSupport) -> str | None:
 
 
 def _drop_column_reason(op: DropColumn, table: TableModel | None) -> str | None:
+    # SQLite's DROP COLUMN refuses a column a key, an index or a CHECK uses.
     if table is None:
         return None
     name = op.column_name
-    pattern = re.compile(rf'(?<![\w"]){re.escape(name)}(?![\w"])|"{re.escape(name)}"')
     if (
         (table.primary_key is not None and name in table.primary_key.columns)
         or any(name in u.columns for u in table.uniques)
         or any(name in f.columns for f in table.foreign_keys)
-        or any(name in i.columns or any(p.expression and pattern.search(p.text)
-                                        for p in i.parts) for i in table.indexes)
-        or any(pattern.search(c.sqltext) for c in table.checks)
+        or any(i.uses_column(name) for i in table.indexes)
+        or any(uses_column(c.sqltext, name) for c in table.checks)
     ):
         return "dropping a column that a key, index or constraint uses"
     return None
@@ -149,7 +163,7 @@ def create_table_elements(op: CreateTable, ctx: RenderContext) -> list[Element]:
     if not any(isinstance(c.type, sa.Enum) and not c.type.create_constraint
                for c in op.table.columns):
         return default.create_table(op, ctx)
-    table = ensure_fk_targets(op.table.to_metadata(sa.MetaData()))
+    table = ensure_fk_targets(ddl.copy_table(op.table))
     notes = enum_checks(table, ctx.dialect)
     return [*notes, *default.create_table(CreateTable(table, op.if_not_exists), ctx)]
 
@@ -167,8 +181,29 @@ def _sources(before: TableModel, ops: list[Op]) -> dict[str, str | None]:
     return source
 
 
-def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Element]:
-    """The statements rebuilding the table of ``ops`` (all on one table) with them applied."""
+def _check_unnamed_drops(ops: list[Op], ctx: RenderContext,
+                         lines: Sequence[int | None]) -> None:
+    """Refuse a `drop_constraint(None, ...)` that does not find exactly one unnamed
+    constraint of its kind (the error names its line, ``lines[i]`` for ``ops[i]``)."""
+    if ctx.schema is None or not any(sqlite_batch.is_unnamed_drop(op) for op in ops):
+        return
+    model = ctx.schema.copy()
+    sqlite_batch.name_constraints(model, sqlite_batch.settings_of(ops))
+    for i, op in enumerate(ops):
+        if isinstance(op, DropConstraint) and op.constraint_name is None:
+            table = model.table(op.table_name, op.schema)
+            problem = sqlite_batch.unnamed_problem(op, table) if table is not None else None
+            if problem is not None:
+                error = ctx.fail(op, problem[0], hint=problem[1])
+                error.line = lines[i] if i < len(lines) else None
+                raise error
+        sqlite_batch.apply_op(op, model)
+
+
+def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext,
+                     lines: Sequence[int | None] = ()) -> list[Element]:
+    """The statements rebuilding the table of ``ops`` (all on one table) with them applied
+    (``lines``: the script line of each op, where known, for errors)."""
     first = ops[0]
     name: str = first.table_name  # type: ignore[attr-defined]
     schema_name: str | None = first.schema  # type: ignore[attr-defined]
@@ -183,6 +218,7 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
             hint="create the table with op.create_table() in an earlier revision, or write "
             f"this revision's SQL by hand in {ctx.hand_written}",
         )
+    _check_unnamed_drops(ops, ctx, lines)
     model = ctx.schema.copy()
     known = len(model.incomplete)
     try:
@@ -249,25 +285,34 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext) -> list[Ele
 
 @dataclass(frozen=True)
 class TableChanges(Op):
-    """The ops of one `batch_alter_table` block on SQLite: one rebuild when any needs it."""
+    """The ops of one `batch_alter_table` block on SQLite: one rebuild when any needs it.
+
+    With ``merged``, ops of a migration on one table outside batch mode, which each may need
+    a rebuild, merged by :func:`merge_rebuilds` so that they make one rebuild (or, when none
+    needs one, run in place as they would one by one). ``lines``: each op's script line.
+    """
 
     ops: tuple[Op, ...] = ()
+    merged: bool = False
+    lines: tuple[int | None, ...] = ()
     public: ClassVar[bool] = False
 
     def describe(self) -> str:
         first = self.ops[0]
+        if self.merged:
+            return first.describe()
         table = qualified(first.table_name, first.schema)  # type: ignore[attr-defined]
         return f"batch_alter_table {table}"
 
     def reverse(self, before: Schema | None = None) -> Op:
         if before is None:
-            return TableChanges(tuple(op.reverse() for op in reversed(self.ops)))
+            return TableChanges(tuple(op.reverse() for op in reversed(self.ops)), self.merged)
         model = before.copy()
         undone: list[Op] = []
         for op in self.ops:
             undone.append(op.reverse(model))
-            op.completed(model).apply(model)
-        return TableChanges(tuple(reversed(undone)))
+            sqlite_batch.apply_op(op, model)
+        return TableChanges(tuple(reversed(undone)), self.merged)
 
     def apply(self, schema: Schema) -> None:
         settings = sqlite_batch.settings_of(self.ops)
@@ -278,20 +323,20 @@ class TableChanges(Op):
                 sqlite_batch.rebuilt(schema, self.ops, settings)
                 return
         for op in self.ops:
-            op.completed(schema).apply(schema)
+            sqlite_batch.apply_op(op, schema)
 
 
 def _reasons(ops: tuple[Op, ...], model: Schema | None, dialect: DialectSupport) -> list[str]:
     """Why each op of a block needs a rebuild (applied in turn to ``model``, a copy)."""
     reasons = []
     for each in ops:
-        if model is not None:
+        if model is not None and not sqlite_batch.is_unnamed_drop(each):
             each = each.completed(model)
         reason = rebuild_reason(each, model, dialect)
         if reason:
             reasons.append(reason)
         if model is not None:
-            each.apply(model)
+            sqlite_batch.apply_op(each, model)
     return reasons
 
 
@@ -301,24 +346,41 @@ def render_table_changes(op: TableChanges, ctx: RenderContext) -> list[Element]:
     model as the ops before it left it)."""
     settings = sqlite_batch.settings_of(op.ops)
     ctx = sqlite_batch.with_settings(ctx, settings)
+    if op.merged:  # each op checked as it is when compiled on its own
+        for i, each in enumerate(op.ops):
+            problem = ctx.dialect.capability_problem(each, ctx.autocommit)
+            if problem:
+                raise _at_line(ctx.fail(each, problem), op, i)
     reasons = _reasons(op.ops, ctx.schema.copy() if ctx.schema is not None else None,
                        ctx.dialect)
     reasons = sqlite_batch.recreate_reasons(settings, reasons, op, ctx)
     if reasons:
-        return rebuild_elements(list(op.ops), "; ".join(dict.fromkeys(reasons)), ctx)
+        return rebuild_elements(list(op.ops), "; ".join(dict.fromkeys(reasons)), ctx,
+                                op.lines)
     out: list[Element] = [Note(text) for text in
                           sqlite_batch.unused_note(settings, ctx.dialect.title)]
     model = ctx.schema.copy() if ctx.schema is not None else None
-    for each in op.ops:
+    for i, each in enumerate(op.ops):
         if isinstance(each, BatchAlterTable):
             continue
-        out.append(Note(each.describe()))
+        if i or not op.merged:  # a merged run's first op is named by the run's describe()
+            out.append(Note(each.describe()))
         if model is not None:
             each = each.completed(model)
-        out += ctx.render(each, model)
+        try:
+            out += ctx.render(each, model)
+        except CompileError as exc:
+            raise _at_line(exc, op, i) from None
         if model is not None:
             each.apply(model)
     return out
+
+
+def _at_line(error: CompileError, op: TableChanges, index: int) -> CompileError:
+    """``error`` located at the script line of ``op.ops[index]`` (when known)."""
+    if not error.line and index < len(op.lines):
+        error.line = op.lines[index]
+    return error
 
 
 def render_in_place_or_rebuilt(op: Op, ctx: RenderContext) -> list[Element]:
@@ -345,11 +407,132 @@ def group_batches(recorded: list[Recorded]) -> list[Recorded]:
         last = out[-1] if out else None
         if (last is not None and _batchable(item) and isinstance(last.op, TableChanges)
                 and last.batch == item.batch and last.autocommit == item.autocommit):
-            out[-1] = Recorded(TableChanges((*last.op.ops, item.op)), last.autocommit,
-                               last.line, last.batch)
+            out[-1] = Recorded(TableChanges((*last.op.ops, item.op),
+                                            lines=(*last.op.lines, item.line)),
+                               last.autocommit, last.line, last.batch)
         elif _batchable(item):
-            out.append(Recorded(TableChanges((item.op,)), item.autocommit, item.line,
-                                item.batch))
+            out.append(Recorded(TableChanges((item.op,), lines=(item.line,)), item.autocommit,
+                                item.line, item.batch))
         else:
             out.append(item)
     return out
+
+
+def _classify(op: Op, dialect: DialectSupport) -> bool:
+    """Whether ``op`` (outside batch mode) may need a rebuild of its table: it does (a
+    constraint, most column changes), or the model decides (a drop_column)."""
+    if isinstance(op, CreateExcludeConstraint):
+        return False  # refused on its own (SQLite has none)
+    if isinstance(op, AddConstraintOp | DropConstraint):
+        return True
+    if isinstance(op, DropColumn):
+        return not op.if_exists
+    if isinstance(op, AddColumn | AlterColumn):
+        return rebuild_reason(op, None, dialect) is not None
+    return False
+
+
+def _footprint(op: Op, key: Callable[[str | None, str], TableKey]) -> set[TableKey] | None:
+    """The tables ``op`` changes or references (by foreign key), by ``key``; None when that
+    is not known (raw SQL, a commit, an op of another kind), which ends every merge."""
+    def referenced(table: sa.Table | None, *columns: sa.Column[Any]) -> set[TableKey] | None:
+        fks = [*(table.foreign_keys if table is not None else ()),
+               *(fk for column in columns for fk in column.foreign_keys)]
+        found = set()
+        for fk in fks:
+            try:
+                parts = fk.target_fullname.split(".")
+            except sa.exc.SQLAlchemyError:
+                return None  # a target SQLAlchemy cannot name yet: not known
+            if len(parts) < 2:
+                return None
+            found.add(key(".".join(parts[:-2]) or None, parts[-2]))
+        return found
+
+    def with_references(own: TableKey, more: set[TableKey] | None) -> set[TableKey] | None:
+        return None if more is None else {own} | more
+
+    if isinstance(op, TableChanges):
+        found: set[TableKey] = set()
+        for each in op.ops:
+            more = _footprint(each, key)
+            if more is None:
+                return None
+            found |= more
+        return found
+    if isinstance(op, CreateTable):
+        return with_references(key(op.table.schema, op.table.name), referenced(op.table))
+    if isinstance(op, RenameTable | DropTable):
+        return None  # the foreign keys of other tables may name it: the model knows them
+    if isinstance(op, BulkInsert):
+        return {key(op.table.schema, op.table.name)}
+    if isinstance(op, BatchAlterTable):
+        return with_references(key(op.schema, op.table_name), referenced(op.copy_from))
+    if isinstance(op, CreateForeignKey):
+        return {key(op.schema, op.table_name), key(op.referent_schema, op.referent_table)}
+    if isinstance(op, AddColumn):
+        return with_references(key(op.schema, op.table_name), referenced(None, op.column))
+    if isinstance(op, DropIndex) and op.table_name is None:
+        return None  # found by name: its table is not said
+    if isinstance(op, DropColumn | AlterColumn | AddConstraintOp | DropConstraint
+                  | CreateIndex | DropIndex | CreateTableComment | DropTableComment):
+        return {key(op.schema, op.table_name)}  # type: ignore[arg-type]
+    return None
+
+
+@dataclass
+class _Run:
+    """Ops on one table being merged into one rebuild (see :func:`merge_rebuilds`)."""
+
+    at: int  # where the merged op goes in the output
+    items: list[Recorded]
+    autocommit: bool
+    passed: set[TableKey]  # the tables that the ops it was merged across touch
+
+
+def _merged(items: list[Recorded]) -> Recorded:
+    first = items[0]
+    if len(items) == 1 and not sqlite_batch.is_unnamed_drop(first.op):
+        return first
+    # A drop_constraint(None, ...) goes in one too: its model change finds the constraint.
+    return Recorded(TableChanges(tuple(item.op for item in items), merged=True,
+                                 lines=tuple(item.line for item in items)),
+                    first.autocommit, first.line, None)
+
+
+def merge_rebuilds(recorded: list[Recorded], dialect: DialectSupport) -> list[Recorded]:
+    """Ops on one table outside batch mode that may each need a rebuild become one
+    :class:`TableChanges` (one rebuild), where their first one was. They merge across ops on
+    other tables as long as none of those touches the table (changes it, or references it
+    by foreign key) and the later ops reference none of their tables; anything else (raw
+    SQL, a commit, an autocommit block, another op on the table) ends the merge."""
+    def key(schema: str | None, name: str) -> TableKey:
+        return (None if schema in (None, dialect.default_schema) else schema, name)
+
+    out: list[Recorded | None] = []
+    runs: dict[TableKey, _Run] = {}
+    ended: list[_Run] = []
+    for item in recorded:
+        touched = _footprint(item.op, key)
+        table = (key(item.op.schema, item.op.table_name)  # type: ignore[attr-defined]
+                 if item.batch is None and _classify(item.op, dialect) else None)
+        run = runs.get(table) if table is not None else None
+        joins = (run is not None and touched is not None and run.autocommit == item.autocommit
+                 and not touched & run.passed)
+        for other, each in list(runs.items()):
+            if joins and other == table:
+                continue
+            if touched is None or other in touched or each.autocommit != item.autocommit:
+                ended.append(runs.pop(other))
+            else:
+                each.passed |= touched
+        if joins and run is not None:
+            run.items.append(item)
+        elif table is not None:
+            runs[table] = _Run(len(out), [item], item.autocommit, set())
+            out.append(None)
+        else:
+            out.append(item)
+    for run in [*ended, *runs.values()]:
+        out[run.at] = _merged(run.items)
+    return [item for item in out if item is not None]

@@ -10,158 +10,32 @@ import sqlalchemy as sa
 from sqlalchemy.sql.expression import ColumnClause
 
 from sqlcompile.ops.base import IrreversibleOperation, Op, qualified, table_for
-from sqlcompile.schema.convert import constraint_name, sql_fragment, sql_text
-from sqlcompile.schema.model import CheckModel, ForeignKeyModel, IndexModel, IndexPart, KeyModel
+from sqlcompile.schema.convert import constraint_name, sql_text
+from sqlcompile.schema.model import (
+    CheckModel,
+    Constraint,
+    ForeignKeyModel,
+    KeyModel,
+    constraint_text,
+)
 
 if TYPE_CHECKING:
     from sqlcompile.schema.model import Schema, TableModel
     from sqlcompile.sources.recorder import Recorder
 
 
-def _columns_table(name: str, columns: Sequence[Any], schema: str | None) -> sa.Table:
+def columns_table(name: str, columns: Sequence[Any], schema: str | None) -> sa.Table:
     """A table carrying the named columns (expressions are left out)."""
     names = [c for c in columns if isinstance(c, str)]
     return table_for(name, *[sa.Column(c, sa.types.NULLTYPE) for c in dict.fromkeys(names)],
                      schema=schema)
 
 
-def _expression(table: sa.Table, column: Any) -> Any:
+def column_expression(table: sa.Table, column: Any) -> Any:
     """A column name becomes the table's column; text and expressions stay as given."""
     if isinstance(column, str):
         return table.c[column]
     return column
-
-
-@dataclass(frozen=True)
-class CreateIndex(Op):
-    """Create an index (unique, on expressions, partial, with dialect options)."""
-
-    op_name: ClassVar[str] = "create_index"
-    batch_table_arg: ClassVar[int | None] = 1
-    index_name: str | None
-    table_name: str
-    columns: Sequence[Any]
-    schema: str | None = None
-    unique: bool = False
-    if_not_exists: bool | None = None
-    kw: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def record(
-        cls,
-        recorder: Recorder,
-        index_name: str | None,
-        table_name: str,
-        columns: Sequence[Any] | str,
-        *,
-        schema: str | None = None,
-        unique: bool = False,
-        if_not_exists: bool | None = None,
-        **kw: Any,
-    ) -> None:
-        cols = [columns] if isinstance(columns, str) else list(columns)
-        recorder.add(cls(index_name, table_name, cols, schema, unique, if_not_exists, kw))
-
-    def describe(self) -> str:
-        return f"create_index {self.index_name} on {qualified(self.table_name, self.schema)}"
-
-    def index(self) -> sa.Index:
-        """The index as an SQLAlchemy object on a throwaway table."""
-        included = [c for k, v in sorted(self.kw.items()) if k.endswith("_include")
-                    for c in ([v] if isinstance(v, str) else v)]
-        table = _columns_table(self.table_name, [*self.columns, *included], self.schema)
-        exprs = [_expression(table, c) for c in self.columns]
-        index = sa.Index(self.index_name, *exprs, unique=self.unique, **self.kw)
-        if index.table is None:
-            index._set_parent(table)
-        return index
-
-    def reverse(self, before: Schema | None = None) -> Op:
-        options = {k: v for k, v in self.kw.items() if k.endswith("_concurrently")}
-        return DropIndex(self.index_name or "", self.table_name, self.schema, None, options,
-                         definition=self)
-
-    def apply(self, schema: Schema) -> None:
-        table = schema.known(self.table_name, self.schema, self.describe())
-        if table is None:
-            return
-        if self.if_not_exists and any(i.name == self.index_name for i in table.indexes):
-            return
-        schema.put(replace(table, indexes=(*table.indexes, self.model(schema))))
-
-    def model(self, schema: Schema) -> IndexModel:
-        """The index as the model keeps it (SQL fragments rendered for the dialect)."""
-        parts = tuple(IndexPart(c) if isinstance(c, str)
-                      else IndexPart(sql_text(c, schema.dialect), expression=True)
-                      for c in self.columns)
-        options = tuple(sorted(
-            (key, sql_text(value, schema.dialect) if key.endswith("_where")
-             and value is not None else value)
-            for key, value in self.kw.items()
-            if not key.endswith("_concurrently")  # how it is built, not what it is
-        ))
-        return IndexModel(constraint_name(self.index_name), parts, bool(self.unique), options)
-
-
-@dataclass(frozen=True)
-class DropIndex(Op):
-    """Drop an index."""
-
-    op_name: ClassVar[str] = "drop_index"
-    informational: ClassVar[frozenset[str]] = frozenset({"definition"})  # for reverse()
-    batch_table_arg: ClassVar[int | None] = 1
-    index_name: str
-    table_name: str | None = None
-    schema: str | None = None
-    if_exists: bool | None = None
-    kw: dict[str, Any] = field(default_factory=dict)
-    definition: CreateIndex | None = None
-
-    @classmethod
-    def record(
-        cls,
-        recorder: Recorder,
-        index_name: str,
-        table_name: str | None = None,
-        *,
-        schema: str | None = None,
-        if_exists: bool | None = None,
-        **kw: Any,
-    ) -> None:
-        recorder.add(cls(index_name, table_name, schema, if_exists, kw))
-
-    def describe(self) -> str:
-        return f"drop_index {self.index_name}"
-
-    def reverse(self, before: Schema | None = None) -> Op:
-        op = self.completed(before) if before is not None else self
-        if op.definition is None:
-            raise IrreversibleOperation(f"{self.describe()}: the index's definition is unknown")
-        return op.definition
-
-    def completed(self, before: Schema) -> DropIndex:
-        found = before.find_index(self.index_name, self.schema, self.table_name)
-        if found is None or (self.table_name is not None and self.definition is not None):
-            return self
-        table, index = found
-        definition = self.definition
-        if definition is None:
-            options = {key: (sql_fragment(value) if key.endswith("_where")
-                             and isinstance(value, str) else value)
-                       for key, value in index.options}
-            columns = [sql_fragment(p.text) if p.expression else p.text for p in index.parts]
-            definition = CreateIndex(index.name, table.name, columns, table.schema,
-                                     index.unique, None, options)
-        return replace(self, table_name=self.table_name or table.name, definition=definition)
-
-    def apply(self, schema: Schema) -> None:
-        found = schema.find_index(self.index_name, self.schema, self.table_name)
-        if found is None:
-            if not self.if_exists:
-                schema.mark_incomplete(f"{self.describe()}: the model has no such index")
-            return
-        table, index = found
-        schema.put(replace(table, indexes=tuple(i for i in table.indexes if i is not index)))
 
 
 class AddConstraintOp(Op):
@@ -214,7 +88,7 @@ class CreatePrimaryKey(AddConstraintOp):
         recorder.add(cls(constraint_name, table_name, list(columns), schema))
 
     def constraint(self) -> sa.Constraint:
-        table = _columns_table(self.table_name, self.columns, self.schema)
+        table = columns_table(self.table_name, self.columns, self.schema)
         pk = sa.PrimaryKeyConstraint(*[table.c[c] for c in self.columns], name=self.constraint_name)
         table.append_constraint(pk)
         return pk
@@ -335,7 +209,7 @@ class CreateUniqueConstraint(AddConstraintOp):
         recorder.add(cls(constraint_name, table_name, list(columns), schema, kw))
 
     def constraint(self) -> sa.Constraint:
-        table = _columns_table(self.table_name, self.columns, self.schema)
+        table = columns_table(self.table_name, self.columns, self.schema)
         unique = sa.UniqueConstraint(
             *[table.c[c] for c in self.columns], name=self.constraint_name, **self.kw
         )
@@ -401,34 +275,47 @@ def constraint_stand_in(type_: str | None, name: str) -> sa.Constraint:
 
 @dataclass(frozen=True)
 class DropConstraint(Op):
-    """Drop a named constraint (``type_`` is foreignkey, primary, unique or check)."""
+    """Drop a constraint, named or (name None) the table's one unnamed one of ``type_``."""
+
+    # With no name (`drop_constraint(None, "t", type_=...)`, as autogenerate writes for a
+    # constraint created without one) completed() finds the model's only unnamed constraint of
+    # that kind (`found`); the dialect drops it by the name its server gave it
+    # (`found.server_name`) or looks that name up in the file.
 
     op_name: ClassVar[str] = "drop_constraint"
     #: ``type_`` says what kind the dropped constraint is: the dialects that drop each kind
-    #: their own way need it (MySQL), DROP CONSTRAINT does not; ``definition`` is for reverse().
-    informational: ClassVar[frozenset[str]] = frozenset({"definition", "type_"})
+    #: their own way need it (MySQL), DROP CONSTRAINT does not; ``definition`` is for
+    #: reverse(); ``found`` is the model's unnamed constraint a nameless drop removes.
+    informational: ClassVar[frozenset[str]] = frozenset({"definition", "type_", "found"})
     batch_table_arg: ClassVar[int | None] = 1
-    constraint_name: str
+    constraint_name: str | None
     table_name: str
     type_: str | None = None
     schema: str | None = None
     if_exists: bool | None = None
     definition: AddConstraintOp | None = None
+    found: Constraint | None = None
 
     @classmethod
     def record(
-        cls, recorder: Recorder, constraint_name: str, table_name: str,
+        cls, recorder: Recorder, constraint_name: str | None, table_name: str,
         type_: str | None = None, *, schema: str | None = None, if_exists: bool | None = None,
     ) -> None:
-        if type_ not in _CONSTRAINT_CLASSES:
-            from sqlcompile.errors import ScriptError
+        from sqlcompile.errors import ScriptError
 
-            known = ", ".join(sorted(k for k in _CONSTRAINT_CLASSES if k))
+        known = ", ".join(sorted(k for k in _CONSTRAINT_CLASSES if k))
+        if type_ not in _CONSTRAINT_CLASSES:
             raise ScriptError(f"drop_constraint: unknown type_ {type_!r} (known: {known})")
+        if constraint_name is None and type_ is None:
+            raise ScriptError("drop_constraint: a constraint without a name is found by its "
+                              f"kind, and no type_ was given (one of: {known})",
+                              hint="pass type_=..., or the constraint's name")
         recorder.add(cls(constraint_name, table_name, type_, schema, if_exists))
 
     def describe(self) -> str:
         table = qualified(self.table_name, self.schema)
+        if self.constraint_name is None:
+            return f"drop_constraint (unnamed {self.type_}) on {table}"
         return f"drop_constraint {self.constraint_name} on {table}"
 
     def reverse(self, before: Schema | None = None) -> Op:
@@ -443,6 +330,10 @@ class DropConstraint(Op):
         table = before.table(self.table_name, self.schema)
         if table is None:
             return self
+        if self.constraint_name is None:
+            found = self.found if self.found is not None else self.unnamed(table)
+            definition = self.definition or constraint_op(table, None, found)
+            return replace(self, found=found, definition=definition)
         type_ = self.type_
         if type_ is None:
             kinds = [kind for kind, name in table.constraint_names()
@@ -450,39 +341,84 @@ class DropConstraint(Op):
             if len(kinds) == 1:
                 type_ = kinds[0]
         definition = self.definition or constraint_op(table, self.constraint_name)
+        if definition is None:  # dropped by the name its server gave it
+            by_server = [c for c in table.unnamed_constraints(type_)
+                         if c.server_name == self.constraint_name]
+            if len(by_server) == 1:
+                definition = constraint_op(table, None, by_server[0])
         if type_ == self.type_ and definition is self.definition:
             return self
         return replace(self, type_=type_, definition=definition)
+
+    def unnamed(self, table: TableModel) -> Constraint:
+        """The model's one unnamed constraint of kind ``type_`` on ``table``; none or several
+        are the script's error (the name tells which one to drop)."""
+        from sqlcompile.errors import CompileError
+
+        candidates = table.unnamed_constraints(self.type_)
+        if len(candidates) == 1:
+            return candidates[0]
+        if not candidates:
+            raise CompileError(
+                f"{self.describe()}: the schema model has no unnamed {self.type_} constraint "
+                f"on table {table.title}",
+                hint="name the constraint to drop (the name its server gave it), or check "
+                     "type_= and the table")
+        listed = "; ".join(constraint_text(c) for c in candidates)
+        raise CompileError(
+            f"{self.describe()}: table {table.title} has {len(candidates)} unnamed "
+            f"{self.type_} constraints ({listed}), and a drop without a name cannot tell "
+            "which one is meant",
+            hint="name the constraint when it is created (name=...) and drop it by that "
+                 "name, or drop it by the name its server gave it")
 
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())
         if table is None:
             return
-        if not any(name == self.constraint_name for _, name in table.constraint_names()):
-            if not self.if_exists:
-                schema.mark_incomplete(f"{self.describe()}: the model has no such constraint")
+        if self.constraint_name is None:
+            candidates = table.unnamed_constraints(self.type_)
+            if len(candidates) == 1:
+                schema.put(table.without_item(candidates[0]))
+            else:
+                schema.mark_incomplete(f"{self.describe()}: the model has "
+                                       f"{len(candidates)} such constraints, not one")
             return
-        schema.put(table.without_constraint(self.constraint_name))
+        if any(name == self.constraint_name for _, name in table.constraint_names()):
+            schema.put(table.without_constraint(self.constraint_name))
+            return
+        by_server = [c for c in table.unnamed_constraints(self.type_)
+                     if c.server_name == self.constraint_name]
+        if len(by_server) == 1:  # dropped by the name the server gave it
+            schema.put(table.without_item(by_server[0]))
+        elif not self.if_exists:
+            schema.mark_incomplete(f"{self.describe()}: the model has no such constraint")
 
 
-def constraint_op(table: TableModel, name: str) -> AddConstraintOp | None:
-    """The op that would create the model's constraint ``name`` on ``table``."""
+def constraint_op(table: TableModel, name: str | None,
+                  item: Constraint | None = None) -> AddConstraintOp | None:
+    """The op that would create the model's constraint ``name`` on ``table`` (with ``item``,
+    that constraint of the table: an unnamed one)."""
+
+    def wanted(candidate: Any) -> bool:
+        return candidate is item if item is not None else candidate.name == name
+
     pk = table.primary_key
-    if pk is not None and pk.name == name:
-        return CreatePrimaryKey(name, table.name, list(pk.columns), table.schema)
+    if pk is not None and wanted(pk):
+        return CreatePrimaryKey(pk.name, table.name, list(pk.columns), table.schema)
     for fk in table.foreign_keys:
-        if fk.name == name:
+        if wanted(fk):
             return CreateForeignKey(
-                name, table.name, fk.ref_table, list(fk.columns), list(fk.ref_columns),
+                fk.name, table.name, fk.ref_table, list(fk.columns), list(fk.ref_columns),
                 table.schema, fk.ref_schema, fk.onupdate, fk.ondelete, fk.deferrable,
                 fk.initially, fk.match, dict(fk.options))
     for unique in table.uniques:
-        if unique.name == name:
-            return CreateUniqueConstraint(name, table.name, list(unique.columns), table.schema,
-                                          dict(unique.options))
+        if wanted(unique):
+            return CreateUniqueConstraint(unique.name, table.name, list(unique.columns),
+                                          table.schema, dict(unique.options))
     for check in table.checks:
-        if check.name == name:
-            return CreateCheckConstraint(name, table.name, check.sqltext, table.schema,
+        if wanted(check):
+            return CreateCheckConstraint(check.name, table.name, check.sqltext, table.schema,
                                          dict(check.options))
     return None
 
@@ -531,7 +467,7 @@ class CreateExcludeConstraint(AddConstraintOp):
         names = [expr for expr, _ in self.elements if isinstance(expr, str)]
         names += [expr.name for expr, _ in self.elements
                   if isinstance(expr, ColumnClause) and not isinstance(expr, sa.Column)]
-        table = _columns_table(self.table_name, names, self.schema)
+        table = columns_table(self.table_name, names, self.schema)
         elements = [(table.c[expr] if isinstance(expr, str) else expr, operator)
                     for expr, operator in self.elements]
         options: dict[str, Any] = {"using": self.using} if self.using else {}

@@ -140,7 +140,8 @@ class RenameTable(Op):
         # Keys pointing at the old name follow it, the renamed table's own included.
         for other in schema.referencing(old_key):
             schema.put(replace(other, foreign_keys=tuple(
-                replace(fk, ref_table=self.new_table_name) if fk.ref_key == old_key else fk
+                replace(fk, ref_table=self.new_table_name) if schema.same_table(fk.ref_key, old_key)
+                else fk
                 for fk in other.foreign_keys)))
 
 

@@ -448,7 +448,12 @@ def _replay(recording: Recording, schema: Schema) -> None:
                 apply_sql(schema, statement.sql)
         return
     for item in recording.ops:
-        item.op.completed(schema).apply(schema)
+        try:
+            item.op.completed(schema).apply(schema)
+        except CompileError as exc:  # the model refuses the op: the script's line
+            exc.path = exc.path or recording.script.rel_path
+            exc.line = exc.line or item.line
+            raise
 
 
 def _restore(schema: Schema, before: Schema) -> None:

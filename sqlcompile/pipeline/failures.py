@@ -18,7 +18,7 @@ from sqlcompile.sources.scripts import MissingModule, UnknownOperation
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.pipeline.compiler import Irreversible
-    from sqlcompile.sources.graph import Step
+    from sqlcompile.sources.graph import RevisionGraph, Step
 
 # The causes, in the order the summary lists them. Each is a short, stable phrase.
 SCRIPT_ERROR = "script error"
@@ -177,6 +177,28 @@ def summary(failures: Sequence[Failure], revisions: int) -> str:
     failed = len({f.revision for f in failures})
     noun = "failure" if len(failures) == 1 else "failures"
     return f"{len(failures)} {noun} in {failed} of {revisions} revisions ({parts})"
+
+
+def baseline_hint(failures: Sequence[Failure], graph: RevisionGraph, config: Config
+                  ) -> str | None:
+    """A suggestion to set a baseline, when every failure is in a revision that one revision
+    in the first half of the history (the last failing one) has among its ancestors: a
+    history adopted from Alembic whose early scripts no longer run offline, and databases
+    that are past them anyway. None otherwise."""
+    if not failures:
+        return None
+    last = max(f.position for f in failures)
+    if last * 2 > len(graph.order):
+        return None
+    candidate = graph.order[last - 1]
+    covered = graph.ancestors([candidate])
+    if not {f.revision for f in failures} <= covered:
+        return None
+    return (f"if every database is already at revision {candidate} or later, set "
+            f"baseline = \"{candidate}\" in {config.source_name} (or pass --baseline "
+            f"{candidate}): the {len(covered)} revision(s) up to it then get no files, are "
+            "only replayed into the schema model, and their failures no longer stop the "
+            "render")
 
 
 def irreversible_from(irreversible: Irreversible, step: Step, dialect: str

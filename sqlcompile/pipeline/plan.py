@@ -99,6 +99,9 @@ class Framer:
     framing_names: tuple[str, ...] = ()
     begin_at: int = 0
     locked: bool = False
+    #: How guards and step comments name what they frame, instead of the step's direction,
+    #: position and revision (`baseline.sql` frames the creation of the baseline schema).
+    label: str | None = None
 
     def __post_init__(self) -> None:
         self.table = version_table(self.config)
@@ -149,7 +152,7 @@ class Framer:
 
     def guard(self, step: Step) -> None:
         self.add(
-            self.dialect.guard(self.table, step.before, _label(step)),
+            self.dialect.guard(self.table, step.before, self._label(step)),
             f"guard: stop unless {self.config.version_table} holds exactly "
             f"[{revisions_text(step.before)}]",
             shape=f"guard:{len(step.before)}",
@@ -176,11 +179,14 @@ class Framer:
                    else "the version rows were not changed")
         self.add(
             self.dialect.guard(self.table, step.after,
-                               f"{_label(step)}, its version rows changed,", outcome),
+                               f"{self._label(step)}, its version rows changed,", outcome),
             f"check: {self.config.version_table} now holds exactly "
             f"[{revisions_text(step.after)}]",
             shape=f"check:{len(step.after)}",
         )
+
+    def _label(self, step: Step) -> str:
+        return self.label if self.label is not None else _label(step)
 
     @property
     def _table_sql(self) -> str:
@@ -276,7 +282,7 @@ class Framer:
                      f"version table {self.config.version_table} (created on first use)")
             self.table_created = True
         self.guard(step)
-        label = f"{step.direction} {step.position:04d} {step.script.revision}"
+        label = self.label or f"{step.direction} {step.position:04d} {step.script.revision}"
         total = sum(1 for seg in body.segments for s in seg.statements if s.sql) + 1
         number = 0
         for segment in body.segments:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from sqlcompile.schema.model import Schema, TableKey, TableModel
 
 
+#: Where the hints of a table the printer cannot state send the user: the model holds what
+#: the revisions made, so the fix is in the revision that made it (render names it).
+HAND_WRITTEN = ("the hand-written SQL file of the revision that made it (`sqlcompile render` "
+                "names that revision, and the file)")
+
+
 def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     """CREATE statements rebuilding ``schema`` from nothing, in dependency order.
 
@@ -48,7 +54,7 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     if dialect.sa_dialect.supports_alter:  # else (SQLite) a key may name a later table
         for fkc in cycles:
             fkc.use_alter = True
-    ctx = RenderContext(dialect, where)
+    ctx = RenderContext(dialect, where, HAND_WRITTEN)
     for model, table in zip(ordered, tables, strict=True):
         created, comments = op_statements(CreateTable(table), ctx, [f"table {table.fullname}"],
                                           check=False)

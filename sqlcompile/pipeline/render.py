@@ -12,6 +12,13 @@ from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
 from sqlcompile.errors import ConfigError, SqlcompileError, WorkerCrash
+from sqlcompile.pipeline.baseline import (
+    adopt_baseline,
+    baseline_file,
+    baseline_path,
+    check_baseline,
+    skip_message,
+)
 from sqlcompile.pipeline.compiler import (
     Body,
     Recording,
@@ -56,11 +63,18 @@ class Project:
     With ``keep_going`` (render and check, which report every failure), the model after a
     revision that failed is the model before it, marked incomplete (see compiler.replay);
     set it before compiling anything, as the models kept depend on it.
+
+    With a baseline (see pipeline/baseline.py), the revisions it covers come first in the
+    graph order (see :func:`load_project`) and are replayed into the model only: one whose
+    upgrade cannot run offline is skipped, the model marked incomplete, whatever
+    ``keep_going`` says; ``skipped`` holds the warnings about them, per dialect.
     """
 
     config: Config
     graph: RevisionGraph
     keep_going: bool = False
+    baseline_revisions: frozenset[str] = frozenset()
+    skipped: dict[str, dict[str, None]] = field(default_factory=dict)
     _bodies: dict[tuple[str, str, str], Body] = field(default_factory=dict)
     _recordings: dict[tuple[str, str, str], Recording] = field(default_factory=dict)
     #: per dialect: {i: model at i} for i a multiple of CHECKPOINT_EVERY, and the latest one
@@ -115,8 +129,8 @@ class Project:
             schema = schema.copy()
             rev = self.graph.order[position]
             schema.revision = rev
-            replay(self.recording(self.graph.scripts[rev], "upgrade", dialect, schema),
-                   schema, self.keep_going)
+            schema = self._replay(self.recording(self.graph.scripts[rev], "upgrade", dialect,
+                                                 schema), schema, dialect)
             position += 1
             self._keep(dialect, position, schema)
         return schema.copy()
@@ -139,8 +153,35 @@ class Project:
             script = self.graph.scripts[rev]
             recording = (self.recording(script, "upgrade", dialect, schema) if in_order
                          else self._subset_recording(script, dialect, schema))
-            replay(recording, schema, self.keep_going)
+            schema = self._replay(recording, schema, dialect)
         return schema
+
+    def _replay(self, recording: Recording, schema: Schema, dialect: DialectSupport) -> Schema:
+        """``schema`` with the recording replayed (in place, but for a revision the baseline
+        covers: that one is replayed into a copy, and skipped if it fails)."""
+        rev = recording.script.revision
+        if rev not in self.baseline_revisions:
+            replay(recording, schema, self.keep_going)
+            return schema
+        problem = recording.failure
+        if problem is None:
+            trial = schema.copy()
+            try:
+                replay(recording, trial)
+            except SqlcompileError as exc:
+                problem = exc
+            else:
+                return trial
+        warning, reason = skip_message(rev, problem)
+        self.skipped.setdefault(dialect.name, {})[warning] = None
+        schema.mark_incomplete(reason)
+        return schema
+
+    def file_steps(self) -> list[tuple[Step, Step]]:
+        """(upgrade, downgrade) of every revision that gets files: all but those the
+        baseline covers."""
+        return [pair for pair in self.graph.file_steps()
+                if pair[0].script.revision not in self.baseline_revisions]
 
     def body(self, step: Step, dialect: DialectSupport) -> Body:
         key = (step.script.revision, step.direction, dialect.name)
@@ -157,9 +198,11 @@ class Project:
         return body
 
 
-def load_project(config: Config, keep_going: bool = False) -> Project:
+def load_project(config: Config, keep_going: bool = False,
+                 baseline_from: str | None = None) -> Project:
     """Load every script, check its ids (they name files and version rows) and the graph, and
-    that the config's `irreversible` names revisions of it."""
+    that the config's `irreversible` and `baseline` name revisions of it (``baseline_from``:
+    the option the baseline came from, None: the config file)."""
     scripts = load_scripts(config.version_dirs, config.root)
     check_ids(scripts, VERSION_LENGTH)
     graph = RevisionGraph(scripts)
@@ -171,7 +214,10 @@ def load_project(config: Config, keep_going: bool = False) -> Project:
                     f"list full revision ids of scripts in {config.script_location}/versions")
             raise ConfigError(f"`irreversible` names revision {rev!r}, which the history does "
                               "not have", path=config.source, hint=hint)
-    return Project(config, graph, keep_going=keep_going)
+    check_baseline(graph, config, baseline_from)
+    covered = (adopt_baseline(graph, config.baseline) if config.baseline is not None
+               else frozenset())
+    return Project(config, graph, keep_going=keep_going, baseline_revisions=covered)
 
 
 @dataclass
@@ -197,6 +243,9 @@ class Rendered:
     #: What rendering schema.sql raised, as data (see :func:`_as_data`), kept going: it
     #: matters only when nothing failed (a model after a failure may hold what cannot print).
     schema_problem: tuple[str, Any] | None = None
+    #: Revisions the baseline covers that were skipped (their upgrade cannot run offline):
+    #: "<file:line>: <warning>".
+    skipped: list[str] = field(default_factory=list)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -319,6 +368,10 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     if schema and not failures:
         try:
             described = render_schema(project, dialect_name)
+            if project.config.baseline is not None:
+                created = render_baseline(project, dialect_name)
+                described.files.update(created.files)
+                described.report.add(created.report)
         except Exception as exc:
             if not project.keep_going:
                 raise
@@ -327,6 +380,7 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
             rendered.files.update(described.files)
             rendered.report.add(described.report)
             rendered.incomplete = described.incomplete
+            rendered.skipped = list(project.skipped.get(dialect.name, {}))
     if write and not validator.report.errors and not failures:
         try:
             for path, text in files.items():
@@ -377,6 +431,15 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
                     incomplete=schema.messages())
 
 
+def render_baseline(project: Project, dialect_name: str) -> Rendered:
+    """`<output_dir>/<dialect>/baseline.sql`, validated: it creates an empty database
+    directly at the configured baseline (see pipeline/baseline.py)."""
+    dialect = get_dialect(dialect_name)
+    path = baseline_path(project.config, dialect.name)
+    text, report, messages = baseline_file(project, dialect, _shown(path, project.config.root))
+    return Rendered(dialect.name, {path: text}, report, incomplete=messages)
+
+
 def check_output_dir(config: Config) -> None:
     """`output_dir` is a folder or can be made one: an error at the config file otherwise."""
     out = config.output_path
@@ -402,7 +465,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     any chunk failed validation or raised, every staged file is discarded.
     """
     check_output_dir(project.config)
-    pairs = project.graph.file_steps()
+    pairs = project.file_steps()
     count = parallel.jobs(len(pairs))
     # Replaying a revision into the model costs about a fifth of rendering and writing its two
     # files, and schema.sql about as much as 15% of the revisions (measured with
@@ -415,7 +478,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     if len(chunks) <= 1:
         with scripts_code(scripts):
             single = _render_steps(project, dialect_name, [s for c in chunks for s in c],
-                                   write, schema=bool(pairs))
+                                   write, schema=bool(project.graph.order))
         if single.schema_problem is not None and not single.failures:
             raise _from_data(*single.schema_problem)
         return single
@@ -447,6 +510,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
         merged.staged.update(value.staged)
         merged.report.add(value.report)
         merged.incomplete += value.incomplete
+        merged.skipped += value.skipped
         merged.warnings += value.warnings
         merged.failures += value.failures
         merged.irreversible += value.irreversible

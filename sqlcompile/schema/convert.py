@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -153,8 +154,9 @@ def table_from_sa(table: sa.Table, dialect: DialectSupport,
                  _options(dict(c.dialect_kwargs)))
         for c in constraints if isinstance(c, sa.UniqueConstraint)
     )
-    checks = _sorted(check_from_sa(c, dialect) for c in constraints
-                     if isinstance(c, sa.CheckConstraint))
+    on_column = {id(c): col.name for col in table.columns for c in col.constraints}
+    checks = _sorted(replace(check_from_sa(c, dialect), column=on_column.get(id(c)))
+                     for c in constraints if isinstance(c, sa.CheckConstraint))
     fks = tuple(foreign_key_from_sa(c) for c in sorted(
         table.foreign_key_constraints, key=lambda c: (str(c.name), tuple(c.column_keys)))
         if include is None or include(c))
@@ -260,9 +262,13 @@ def to_sa_table(table: TableModel, metadata: sa.MetaData | None = None, *,
 
 def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
     """An SQLAlchemy Index on ``table`` restating the model's index."""
-    exprs = [sql_fragment(p.text) if p.expression else table.c[p.text] for p in index.parts]
+    exprs = [sql_fragment(p.text) if p.expression else _indexed(table, p.text)
+             for p in index.parts]
     options: dict[str, Any] = {
         key: (sql_fragment(value) if key.endswith("_where") and isinstance(value, str)
+              else [_indexed(table, c) if isinstance(c, str) else c
+                    for c in ([value] if isinstance(value, str) else value)]
+              if key.endswith("_include") and value is not None
               else value)
         for key, value in index.options
     }
@@ -270,6 +276,13 @@ def to_sa_index(index: IndexModel, table: sa.Table) -> sa.Index:
     if result.table is None:
         result._set_parent(table)
     return result
+
+
+def _indexed(table: sa.Table, name: str) -> Any:
+    """The column ``name`` of ``table``; a column the table lacks (an incomplete model keeps
+    an index on a column it never saw) stands as the bare name, as the script gave it."""
+    column = table.c.get(name)
+    return column if column is not None else sa.column(name)
 
 
 def ensure_fk_targets(table: sa.Table) -> sa.Table:

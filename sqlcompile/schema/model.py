@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ class KeyModel:
     name: str | None
     columns: tuple[str, ...]
     options: tuple[tuple[str, Any], ...] = ()
+    #: The name the server gave the constraint when the script gave none (see
+    #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
+    server_name: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class ForeignKeyModel:
     initially: str | None = None
     match: str | None = None
     options: tuple[tuple[str, Any], ...] = ()
+    #: The name the server gave the constraint when the script gave none (see
+    #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
+    server_name: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def ref_key(self) -> TableKey:
@@ -88,6 +95,11 @@ class CheckModel:
     name: str | None
     sqltext: str
     options: tuple[tuple[str, Any], ...] = ()
+    #: The name the server gave the constraint when the script gave none (see
+    #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
+    server_name: str | None = field(default=None, compare=False, repr=False)
+    #: The column whose definition holds the CHECK (given as a Column argument), if any.
+    column: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -110,6 +122,68 @@ class IndexModel:
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(p.text for p in self.parts if not p.expression)
+
+    def uses_column(self, name: str) -> bool:
+        """Whether the index is on column ``name`` or on an expression that uses it."""
+        return any(uses_column(p.text, name) if p.expression else p.text == name
+                   for p in self.parts)
+
+
+#: A constraint of a table, as :meth:`TableModel.unnamed_constraints` finds them.
+Constraint = KeyModel | ForeignKeyModel | CheckModel
+
+
+#: One token of an SQL condition: a string literal, a quoted name, a word, "::", "(", or else.
+_TOKEN = re.compile(r"""
+    (?P<string>[A-Za-z]?'(?:[^']|'')*')
+  | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
+  | (?P<comment>--[^\n]*|/\*.*?\*/)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+  | (?P<word>[^\W\d]\w*(?:\$\w*)*)
+  | (?P<cast>::)
+  | (?P<other>\S)
+""", re.VERBOSE | re.DOTALL)
+#: Words of a condition that are not names (a column named so is quoted when rendered).
+_KEYWORDS = frozenset("""
+    all and any as asc between binary both by case cast collate current_date current_time
+    current_timestamp desc distinct else end escape exists false from glob ilike in is isnull
+    leading like localtime localtimestamp match not notnull null or overlaps regexp rlike
+    similar some symmetric then trailing true unknown when
+""".split())
+
+
+@lru_cache(maxsize=4096)
+def sql_columns(text: str) -> frozenset[tuple[str, bool]]:
+    """The columns an SQL condition or expression (a CHECK's, an index part's) uses: each
+    name, with whether it is quoted. The text is read token by token: string literals,
+    comments, function names (a word before `(`), type names (after `::` or CAST's AS),
+    qualifiers (`t.` of `t.n`) and keywords are not columns."""
+    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
+    found: set[tuple[str, bool]] = set()
+    casts = 0  # CAST( ... AS <type>: how many are open
+    for i, (kind, value) in enumerate(tokens):
+        before = tokens[i - 1] if i else ("", "")
+        after = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
+        if kind == "word" and value.casefold() == "cast" and after[1] == "(":
+            casts += 1
+        if kind not in ("word", "quoted") or after[1] in ("(", "."):
+            continue
+        if before[0] == "cast" or (casts and before[1].casefold() == "as"):
+            casts -= before[0] != "cast"
+            continue
+        if kind == "quoted":
+            found.add((value[1:-1].replace(value[0] * 2, value[0]) if value[0] != "[" else
+                       value[1:-1], True))
+        elif value.casefold() not in _KEYWORDS:
+            found.add((value, False))
+    return frozenset(found)
+
+
+def uses_column(text: str, name: str) -> bool:
+    """Whether SQL ``text`` uses column ``name`` (a quoted name as written, an unquoted one in
+    any case)."""
+    return any(used == name if quoted else used.casefold() == name.casefold()
+               for used, quoted in sql_columns(text))
 
 
 @dataclass(frozen=True)
@@ -163,8 +237,9 @@ class TableModel:
                                            for c in self.columns))
 
     def without_column(self, name: str) -> TableModel:
-        """The table without column ``name`` and without the keys and indexes that used it
-        (as PostgreSQL drops them along with the column)."""
+        """The table without column ``name`` and without the keys, indexes (on the column or
+        on an expression using it) and CHECKs whose condition uses it, as PostgreSQL drops
+        them along with the column (a CHECK on several columns too)."""
         return replace(
             self,
             columns=tuple(c for c in self.columns if c.name != name),
@@ -172,7 +247,32 @@ class TableModel:
                          or name not in self.primary_key.columns else None),
             foreign_keys=tuple(f for f in self.foreign_keys if name not in f.columns),
             uniques=tuple(u for u in self.uniques if name not in u.columns),
-            indexes=tuple(i for i in self.indexes if name not in i.columns),
+            checks=tuple(c for c in self.checks if not uses_column(c.sqltext, name)),
+            indexes=tuple(i for i in self.indexes if not i.uses_column(name)),
+        )
+
+    def unnamed_constraints(self, kind: str | None) -> tuple[Constraint, ...]:
+        """The constraints without a name of ``kind`` (as `drop_constraint`'s type_:
+        primary, foreignkey, unique, check; None: every kind), in the table's order."""
+        found: list[Constraint] = []
+        if kind in (None, "primary") and self.primary_key and self.primary_key.name is None:
+            found.append(self.primary_key)
+        if kind in (None, "foreignkey"):
+            found += [f for f in self.foreign_keys if f.name is None]
+        if kind in (None, "unique"):
+            found += [u for u in self.uniques if u.name is None]
+        if kind in (None, "check"):
+            found += [c for c in self.checks if c.name is None]
+        return tuple(found)
+
+    def without_item(self, item: Constraint) -> TableModel:
+        """The table without its constraint ``item`` (compared by identity: an unnamed one)."""
+        return replace(
+            self,
+            primary_key=None if self.primary_key is item else self.primary_key,
+            foreign_keys=tuple(f for f in self.foreign_keys if f is not item),
+            uniques=tuple(u for u in self.uniques if u is not item),
+            checks=tuple(c for c in self.checks if c is not item),
         )
 
     def renamed_column(self, old: str, new: str) -> TableModel:
@@ -189,6 +289,7 @@ class TableModel:
                          if self.primary_key else None),
             foreign_keys=tuple(replace(f, columns=names(f.columns)) for f in self.foreign_keys),
             uniques=tuple(replace(u, columns=names(u.columns)) for u in self.uniques),
+            checks=tuple(replace(c, column=new) if c.column == old else c for c in self.checks),
             indexes=tuple(
                 replace(i, parts=tuple(IndexPart(new, False) if not p.expression
                                        and p.text == old else p for p in i.parts))
@@ -293,8 +394,31 @@ class Schema:
             self._index_owners = dict(self._index_owners)
             self._shared = False
 
+    def folded(self, key: TableKey) -> TableKey:
+        """``key`` with the dialect's default schema written as no schema: `public.orders`
+        and `orders` name the same PostgreSQL table."""
+        schema, name = key
+        default = self.dialect.default_schema
+        return (None, name) if schema is not None and schema == default else key
+
+    def same_table(self, one: TableKey, other: TableKey) -> bool:
+        """Whether two keys name the same table (see :meth:`folded`)."""
+        return self.folded(one) == self.folded(other)
+
+    def _found(self, key: TableKey, keys: Mapping[TableKey, Any]) -> TableKey:
+        """The key in ``keys`` naming the same table as ``key`` (``key`` itself if none)."""
+        if key in keys:
+            return key
+        schema, name = key
+        default = self.dialect.default_schema
+        if default is not None and schema in (None, default):
+            other = (default if schema is None else None, name)
+            if other in keys:
+                return other
+        return key
+
     def table(self, name: str, schema: str | None = None) -> TableModel | None:
-        return self._tables.get((schema, name))
+        return self._tables.get(self._found((schema, name), self._tables))
 
     def read_sql(self, sql: Any, source: str | None) -> None:
         """Follow raw SQL (a string or an SQLAlchemy statement, written for dialect
@@ -306,8 +430,11 @@ class Schema:
 
     def put(self, table: TableModel) -> None:
         self._own()
-        table = self.dialect.name_defaults(table)
-        old = self._tables.get(table.key)
+        table = self.dialect.name_constraints(self.dialect.name_defaults(table), self)
+        found = self._found(table.key, self._tables)
+        old = self._tables.get(found)
+        if found != table.key:  # the same table, named with(out) the default schema
+            del self._tables[found]
         self._unlist_indexes(old)
         self._tables[table.key] = table
         for index in table.indexes:
@@ -320,7 +447,7 @@ class Schema:
 
     def remove(self, name: str, schema: str | None = None) -> TableModel | None:
         self._own()
-        table = self._tables.pop((schema, name), None)
+        table = self._tables.pop(self._found((schema, name), self._tables), None)
         self._unlist_indexes(table)
         return table
 
@@ -389,7 +516,8 @@ class Schema:
     def find_trigger(self, name: str, schema: str | None = None) -> TableModel | None:
         """The table with a trigger called ``name``."""
         found = [t for t in self._tables.values()
-                 if t.schema == schema and any(tr.name == name for tr in t.triggers)]
+                 if self.same_table((t.schema, name), (schema, name))
+                 and any(tr.name == name for tr in t.triggers)]
         return min(found, key=lambda t: key_order(t.key)) if found else None
 
     def find_index(self, name: str, schema: str | None = None,
@@ -398,9 +526,9 @@ class Schema:
         name, with an index of that name in ``schema``)."""
         keys: Iterable[TableKey]
         if table_name is not None:
-            keys = [(schema, table_name)]
+            keys = [self._found((schema, table_name), self._tables)]
         else:
-            keys = self._index_owners.get((schema, name), ())
+            keys = self._index_owners.get(self._found((schema, name), self._index_owners), ())
         for key in keys:
             table = self._tables.get(key)
             for index in table.indexes if table is not None else ():
@@ -414,10 +542,24 @@ class Schema:
     def referencing(self, key: TableKey) -> list[TableModel]:
         """Tables (other than ``key`` itself) with a foreign key to ``key``, by name."""
         found = [t for t in self._tables.values()
-                 if t.key != key and any(f.ref_key == key for f in t.foreign_keys)]
+                 if not self.same_table(t.key, key)
+                 and any(self.same_table(f.ref_key, key) for f in t.foreign_keys)]
         return sorted(found, key=lambda t: key_order(t.key))
 
 
 def key_order(key: TableKey) -> tuple[str, str]:
     """Sort key of a table (or enum) key: by schema, then name; no schema first."""
     return (key[0] or "", key[1])
+
+
+def constraint_text(item: Constraint) -> str:
+    """How a constraint reads in a message: ``FOREIGN KEY (a) REFERENCES t (id)``,
+    ``CHECK (...)``, or a key's columns ``(a, b)``."""
+    if isinstance(item, CheckModel):
+        return f"CHECK ({item.sqltext})"
+    if isinstance(item, ForeignKeyModel):
+        target = f"{item.ref_schema}.{item.ref_table}" if item.ref_schema else item.ref_table
+        return (f"FOREIGN KEY ({', '.join(item.columns)}) REFERENCES {target} "
+                f"({', '.join(item.ref_columns)})")
+    return f"({', '.join(item.columns)})"
+

@@ -268,7 +268,7 @@ def _create_table(reader: Reader, tree: exp.Expression) -> bool:
 
 
 def _create_index(reader: Reader, tree: exp.Expression) -> bool:
-    from sqlcompile.ops.constraint_ops import CreateIndex
+    from sqlcompile.ops.index_ops import CreateIndex
 
     index = tree.this
     params = index.args.get("params")
@@ -318,7 +318,7 @@ def _create_schema(reader: Reader, tree: exp.Expression) -> bool:
 
 
 def _drop(reader: Reader, tree: exp.Expression) -> bool:
-    from sqlcompile.ops.constraint_ops import DropIndex
+    from sqlcompile.ops.index_ops import DropIndex
     from sqlcompile.ops.table_ops import DropTable
 
     kind = str(tree.args.get("kind") or "").upper()

@@ -50,13 +50,14 @@ class PluginGap(ScriptError, AttributeError):
     """An op plugin used part of Alembic's API that the offline stand-in does not have."""
 
 
-def registered(name: str) -> Callable[..., Any] | None:
-    """The method an op plugin registered on Alembic's `Operations` as ``name``, or None (no
-    plugin registers it, or Alembic's library is not imported, so no plugin could have)."""
+def registered(name: str, batch: bool = False) -> Callable[..., Any] | None:
+    """The method an op plugin registered on Alembic's `Operations` (with ``batch``: on
+    `BatchOperations`, for `batch_op`) as ``name``, or None (no plugin registers it, or
+    Alembic's library is not imported, so no plugin could have)."""
     module = sys.modules.get(_OPERATIONS_MODULE)
     if module is None:
         return None
-    function = getattr(module.Operations, name, None)
+    function = getattr(module.BatchOperations if batch else module.Operations, name, None)
     op_cls = getattr(function, "__globals__", {}).get("op_cls")
     if not isinstance(op_cls, type) or op_cls.__module__.partition(".")[0] == "alembic":
         return None  # not registered by register_operation(), or one of Alembic's own
@@ -81,6 +82,38 @@ def plugin_operation(recorder: Recorder, name: str) -> Callable[..., Any]:
 
     def call(*args: Any, **kw: Any) -> Any:
         return function(adapter_for(recorder, label), *args, **kw)
+
+    return op_calls.op_function(recorder, label, signature, call)
+
+
+def batch_plugin_operation(recorder: Recorder, name: str, table_name: str,
+                           schema: str | None) -> Callable[..., Any]:
+    """`batch_op.<name>` for an op plugin's operation registered on Alembic's
+    `BatchOperations` (``BatchOperations.register_operation(name, "batch_...")``): it runs on
+    a batch adapter whose ``impl`` names the block's table and schema, as Alembic's does.
+    Raises an AttributeError when no plugin registers ``name`` for batch mode."""
+    function = registered(name, batch=True)
+    if function is None and name in KNOWN_PLUGINS:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(KNOWN_PLUGINS[name][1])
+            function = registered(name, batch=True)
+    if function is None:
+        if registered(name) is None:
+            raise AttributeError(f"batch_alter_table has no operation {name!r}")
+        from sqlcompile.sources.recorder import script_line
+
+        raise UnknownPluginOperation(
+            f"batch_op.{name}(): the op plugin registers {name} on Alembic's Operations only, "
+            "not on BatchOperations, so batch_op has no such method (under Alembic either)",
+            path=recorder.rel_path, line=script_line(recorder.path),
+            hint=f"call op.{name}(...) with the table name, before or after the "
+                 "batch_alter_table block")
+    label = f"batch_op.{name}"
+    signature = inspect.signature(function)
+    signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+
+    def call(*args: Any, **kw: Any) -> Any:
+        return function(batch_adapter_for(recorder, label, table_name, schema), *args, **kw)
 
     return op_calls.op_function(recorder, label, signature, call)
 
@@ -127,9 +160,21 @@ def adapter_for(recorder: Recorder, label: str) -> Any:
     return _adapter_class()(recorder, label)
 
 
-def invoke(recorder: Recorder, operation: Any) -> Any:
+def batch_adapter_for(recorder: Recorder, label: str, table_name: str,
+                      schema: str | None) -> Any:
+    """A fresh `BatchOperations` for one call in a `batch_alter_table` block on
+    ``table_name``."""
+    return _batch_adapter_class()(recorder, label, table_name, schema)
+
+
+def invoke(recorder: Recorder, operation: Any,
+           batch: tuple[str, str | None] | None = None) -> Any:
     """`op.invoke(operation)` for an op plugin's ``MigrateOperation``: its implementation
-    runs on an adapter."""
+    runs on an adapter (`batch_op.invoke()`: on a batch adapter for ``batch``, the block's
+    (table, schema), as Alembic passes the implementation its BatchOperations)."""
+    if batch is not None:
+        label = f"batch_op.invoke({type(operation).__qualname__})"
+        return batch_adapter_for(recorder, label, *batch).invoke(operation)
     label = f"op.invoke({type(operation).__qualname__})"
     return adapter_for(recorder, label).invoke(operation)
 
@@ -200,6 +245,19 @@ class PluginImpl(_Offline):
         return bind.execute(construct, rows) if rows else bind.execute(construct)
 
 
+class PluginBatchImpl(PluginImpl):
+    """`batch_op.impl` (Alembic's BatchOperationsImpl) offline: the block's table and schema,
+    which a plugin's batch method reads, and the target's dialect."""
+
+    _what = "BatchOperationsImpl (batch_op.impl)"
+
+    def __init__(self, recorder: Recorder, label: str, table_name: str,
+                 schema: str | None) -> None:
+        super().__init__(recorder, label)
+        self.table_name = table_name
+        self.schema = schema
+
+
 class PluginContext(_Offline):
     """`operations.migration_context` / `get_context()` (Alembic's MigrationContext) offline:
     sqlcompile's offline context, with the impl Alembic's has."""
@@ -226,7 +284,7 @@ def _adapter_class() -> type[Any]:
     is imported, which it is when a plugin has registered an operation)."""
     from alembic.operations import Operations
 
-    class PluginOperations(Operations):
+    class PluginOperations(_Recording, Operations):  # type: ignore[misc]
         """Alembic's `Operations` for an op plugin's code, offline: statements it executes
         are recorded, Alembic's own operations it invokes become `op.*` calls."""
 
@@ -235,49 +293,81 @@ def _adapter_class() -> type[Any]:
             self.label = label
             super().__init__(PluginContext(recorder, label))  # type: ignore[arg-type]
 
-        def invoke(self, operation: Any) -> Any:
-            """Alembic's own operation: the `op.*` call it stands for; a plugin's: its
-            implementation (`implementation_for`), for the target dialect."""
-            from sqlcompile.sources import alembic_ops
-
-            if type(operation).__module__.partition(".")[0] == "alembic":
-                return alembic_ops.invoke(self.recorder, operation)
-            try:
-                implementation = self._to_impl.dispatch(operation, self.recorder.dialect.name)
-            except ValueError:
-                raise self._error(
-                    f"{self.label}: {type(operation).__module__}.{type(operation).__qualname__}"
-                    " has no implementation (the plugin registers none with "
-                    "Operations.implementation_for)") from None
-            return implementation(self, operation)
-
-        def _error(self, message: str) -> ScriptError:
-            from sqlcompile.sources.recorder import script_line
-
-            return ScriptError(message, path=self.recorder.rel_path,
-                               line=script_line(self.recorder.path),
-                               hint="the plugin cannot run this way under Alembic either")
-
-        def get_bind(self) -> Any:
-            return self.recorder.get_bind()
-
-        def get_context(self) -> Any:
-            return self.migration_context
-
-        def execute(self, sqltext: Any, *, execution_options: Any = None) -> None:
-            self.recorder.execute(sqltext, execution_options=execution_options)
-
-        def f(self, name: str) -> Any:
-            return self.recorder.f(name)
-
-        def inline_literal(self, value: Any, type_: Any = None) -> Any:
-            return self.recorder.inline_literal(value, type_)
-
-        def run_async(self, async_function: Any, *args: Any, **kw_args: Any) -> Any:
-            return self.recorder.run_async(async_function, *args, **kw_args)
-
-        def batch_alter_table(self, table_name: str, *args: Any,  # type: ignore[override]
-                              **kw: Any) -> AbstractContextManager[Any]:
-            return self.recorder.batch_alter_table(table_name, *args, **kw)
-
     return PluginOperations
+
+
+@functools.cache
+def _batch_adapter_class() -> type[Any]:
+    """Alembic's `BatchOperations`, as an op plugin's batch method and the implementations it
+    invokes see it offline: Alembic's own batch methods (``operations.add_column(column)``)
+    record the block's ops."""
+    from alembic.operations import BatchOperations
+
+    class PluginBatchOperations(_Recording, BatchOperations):  # type: ignore[misc]
+        """Alembic's `BatchOperations` for an op plugin's code in a batch block, offline."""
+
+        def __init__(self, recorder: Recorder, label: str, table_name: str,
+                     schema: str | None) -> None:
+            self.recorder = recorder
+            self.label = label
+            super().__init__(
+                PluginContext(recorder, label),  # type: ignore[arg-type]
+                impl=PluginBatchImpl(recorder, label, table_name, schema))  # type: ignore[arg-type]
+
+    return PluginBatchOperations
+
+
+class _Recording:
+    """What the adapters share: Alembic's operations become `op.*` calls, a plugin's run its
+    implementation, and the rest reaches the recorder."""
+
+    recorder: Recorder
+    label: str
+    migration_context: Any
+    _to_impl: Any
+
+    def invoke(self, operation: Any) -> Any:
+        """Alembic's own operation: the `op.*` call it stands for; a plugin's: its
+        implementation (`implementation_for`), for the target dialect."""
+        from sqlcompile.sources import alembic_ops
+
+        if type(operation).__module__.partition(".")[0] == "alembic":
+            return alembic_ops.invoke(self.recorder, operation)
+        try:
+            implementation = self._to_impl.dispatch(operation, self.recorder.dialect.name)
+        except ValueError:
+            raise self._error(
+                f"{self.label}: {type(operation).__module__}.{type(operation).__qualname__}"
+                " has no implementation (the plugin registers none with "
+                "Operations.implementation_for)") from None
+        return implementation(self, operation)
+
+    def _error(self, message: str) -> ScriptError:
+        from sqlcompile.sources.recorder import script_line
+
+        return ScriptError(message, path=self.recorder.rel_path,
+                           line=script_line(self.recorder.path),
+                           hint="the plugin cannot run this way under Alembic either")
+
+    def get_bind(self) -> Any:
+        return self.recorder.get_bind()
+
+    def get_context(self) -> Any:
+        return self.migration_context
+
+    def execute(self, sqltext: Any, *, execution_options: Any = None) -> None:
+        self.recorder.execute(sqltext, execution_options=execution_options)
+
+    def f(self, name: str) -> Any:
+        return self.recorder.f(name)
+
+    def inline_literal(self, value: Any, type_: Any = None) -> Any:
+        return self.recorder.inline_literal(value, type_)
+
+    def run_async(self, async_function: Any, *args: Any, **kw_args: Any) -> Any:
+        return self.recorder.run_async(async_function, *args, **kw_args)
+
+    def batch_alter_table(self, table_name: str, *args: Any,
+                          **kw: Any) -> AbstractContextManager[Any]:
+        return self.recorder.batch_alter_table(table_name, *args, **kw)
+

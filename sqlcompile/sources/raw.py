@@ -80,7 +80,7 @@ def _apply_table_ddl(schema: Schema, element: Any) -> bool:
     without the indexes: each comes as a CREATE INDEX of its own)."""
     from dataclasses import replace
 
-    from sqlcompile.ops.constraint_ops import DropIndex
+    from sqlcompile.ops.index_ops import DropIndex
     from sqlcompile.ops.table_ops import DropTable
     from sqlcompile.schema.convert import created_on, index_from_sa, table_from_sa
 

@@ -199,6 +199,10 @@ class BatchOperations:
 
     def __getattr__(self, name: str) -> Any:
         cls = OPS.get(name)
+        if cls is None and not name.startswith("_"):
+            from sqlcompile.sources.plugins import batch_plugin_operation
+
+            return batch_plugin_operation(self._recorder, name, self._table_name, self._schema)
         if cls is None or cls.batch_table_arg is None or not cls.public:
             raise AttributeError(f"batch_alter_table has no operation {name!r}")
         position = cls.batch_table_arg
@@ -256,7 +260,12 @@ class BatchOperations:
         return self._recorder.inline_literal(value, type_)
 
     def invoke(self, operation: Any) -> Any:
-        """Alembic's operation objects name their table themselves."""
+        """Alembic's operation objects name their table themselves; a plugin's runs its
+        implementation on a batch adapter for this block, as Alembic's batch_op does."""
+        from sqlcompile.sources import plugins
+
+        if plugins.is_plugin_operation(operation):
+            return plugins.invoke(self._recorder, operation, (self._table_name, self._schema))
         return self._recorder.invoke(operation)
 
     def run_async(self, async_function: Any, *args: Any, **kw_args: Any) -> Any:
