@@ -40,6 +40,9 @@ class Config:
     #: Folders holding migration scripts, as Alembic's `version_locations` (relative to the
     #: root); empty: `<script_location>/versions`.
     version_locations: tuple[str, ...] = ()
+    #: Folders put in front of sys.path while the project's code runs (scripts loading and
+    #: running, in forked workers too), as Alembic's `prepend_sys_path` (relative to the root).
+    prepend_sys_path: tuple[str, ...] = ()
     #: The revision every database already has (adopting an existing history): it and its
     #: ancestors get no files, only replayed into the schema model, and `baseline.sql` creates
     #: a database directly at it (see pipeline/render.py `render_baseline`).
@@ -58,6 +61,11 @@ class Config:
         if self.version_locations:
             return tuple(self.root / location for location in self.version_locations)
         return (self.root / self.script_location / "versions",)
+
+    @property
+    def sys_path_dirs(self) -> tuple[Path, ...]:
+        """The `prepend_sys_path` folders, as absolute paths."""
+        return tuple((self.root / entry).resolve() for entry in self.prepend_sys_path)
 
     @property
     def output_path(self) -> Path:
@@ -109,6 +117,7 @@ _EXAMPLES = {
     "x_arguments": 'x_arguments = ["tenant=acme"]',
     "irreversible": 'irreversible = ["1975ea83b712"]',
     "version_locations": 'version_locations = ["migrations/versions", "plugins/versions"]',
+    "prepend_sys_path": 'prepend_sys_path = ["."]',
     "baseline": 'baseline = "1975ea83b712"',
 }
 
@@ -171,6 +180,13 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if not isinstance(value, list) or not value or not all(
                 isinstance(v, str) and v for v in value):
             raise ConfigError("`version_locations` must be a non-empty list of folders, got "
+                              f"{value!r}", path=where)
+        return tuple(dict.fromkeys(value))
+    if key == "prepend_sys_path":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError("`prepend_sys_path` must be a list of folders, got "
                               f"{value!r}", path=where)
         return tuple(dict.fromkeys(value))
     if key == "irreversible":

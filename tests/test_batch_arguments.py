@@ -15,8 +15,10 @@ import sqlite3
 import textwrap
 from pathlib import Path
 
+import dbs
 import pytest
 import sqlalchemy as sa
+import sqlc_project as sp
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from helpers import compile_body_of, compile_ops, statements_of
@@ -54,6 +56,11 @@ CASES = {
             batch_op.add_column(sa.Column("c", sa.Integer()), insert_after="id")
             batch_op.add_column(sa.Column("d", sa.Integer()))
             batch_op.alter_column("a", new_column_name="a2", insert_before="id")
+    """,
+    "recreate always for sqlite_autoincrement": """
+        with op.batch_alter_table("t", recreate="always",
+                                  table_kwargs={"sqlite_autoincrement": True}):
+            pass
     """,
     "reflect_args change nothing": """
         with op.batch_alter_table("t", reflect_args=[sa.Column("a", sa.Integer())],
@@ -192,3 +199,119 @@ def test_a_block_without_arguments_records_nothing_more(tmp_path: Path) -> None:
     compiled = compile_body_of(body, "postgresql", tmp_path=tmp_path, setup=SETUP)
     comments = [c for seg in compiled.segments for s in seg.statements for c in s.comments]
     assert comments == ["add_column t.c"]
+
+
+KEYWORD_CALLS = """
+    with op.batch_alter_table("m") as batch_op:
+        batch_op.drop_constraint(constraint_name="m_pk", type_="primary")
+        batch_op.create_primary_key(constraint_name="m_pk2", columns=["k", "v"])
+        batch_op.create_index(index_name="ix_v", columns=["v"], unique=False)
+        batch_op.drop_index(index_name="ix_v")
+"""
+KEYWORD_SETUP = """
+    op.create_table("m", sa.Column("k", sa.String(10)), sa.Column("v", sa.Integer),
+                    sa.PrimaryKeyConstraint("k", name="m_pk"))
+"""
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mariadb"])
+def test_batch_ops_take_their_arguments_by_keyword(dialect: str, tmp_path: Path) -> None:
+    """`batch_op.drop_constraint(constraint_name=...)`, as real scripts write it: the block's
+    table goes into the table's parameter, not in front of the keywords."""
+    sql = compile_ops(KEYWORD_CALLS, dialect, tmp_path=tmp_path, setup=KEYWORD_SETUP)
+    assert sql[0] in ("ALTER TABLE m DROP CONSTRAINT m_pk", "ALTER TABLE m DROP PRIMARY KEY")
+    assert sql[1:] == ["ALTER TABLE m ADD CONSTRAINT m_pk2 PRIMARY KEY (k, v)",
+                       "CREATE INDEX ix_v ON m (v)", *sql[3:]]
+    assert len(sql) == 4 and sql[3].startswith("DROP INDEX ix_v")
+
+
+def test_batch_keyword_calls_rebuild_on_sqlite(tmp_path: Path) -> None:
+    sql = compile_ops(KEYWORD_CALLS, "sqlite", tmp_path=tmp_path, setup=KEYWORD_SETUP)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE m (k VARCHAR(10) NOT NULL, v INTEGER, "
+               "CONSTRAINT m_pk PRIMARY KEY (k))")
+    db.execute("INSERT INTO m VALUES ('a', 1)")
+    for statement in sql:
+        db.execute(statement)
+    created = db.execute("SELECT sql FROM sqlite_master WHERE name = 'm'").fetchone()[0]
+    assert "CONSTRAINT m_pk2 PRIMARY KEY (k, v)" in created
+    assert db.execute("SELECT k, v FROM m").fetchall() == [("a", 1)]
+
+
+AUTOINCREMENT_HISTORY = {
+    "r1.py": """from alembic import op
+import sqlalchemy as sa
+
+revision = "r1"
+down_revision = None
+
+
+def upgrade():
+    op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("a", sa.String(10)))
+    op.execute("INSERT INTO t (id, a) VALUES (1, 'x'), (2, 'y')")
+
+
+def downgrade():
+    op.drop_table("t")
+""",
+    "r2.py": """from alembic import op
+import sqlalchemy as sa
+
+revision = "r2"
+down_revision = "r1"
+
+
+def upgrade():
+    with op.batch_alter_table("t", recreate="always",
+                              table_kwargs={"sqlite_autoincrement": True}):
+        pass
+
+
+def downgrade():
+    pass
+""",
+}
+
+
+def test_recreate_always_for_sqlite_autoincrement_on_sqlite(tmp_path: Path,
+                                                            sqlite_db: dbs.SQLiteDB) -> None:
+    """A block with no ops that only switches SQLite to AUTOINCREMENT (as a real history
+    does): applied with the sqlite3 CLI, the table is rebuilt with AUTOINCREMENT and keeps its
+    rows, and a new row's id comes after the highest one."""
+    sp.write_history(tmp_path, AUTOINCREMENT_HISTORY)
+    sp.apply_ok(sqlite_db, sp.render_stream(tmp_path, "sqlite"))
+    created = sqlite_db.query("SELECT sql FROM sqlite_master WHERE name = 't'")[0][0]
+    assert "id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT" in created
+    assert sqlite_db.query("SELECT id, a FROM t ORDER BY id") == [(1, "x"), (2, "y")]
+    sqlite_db.query("DELETE FROM t WHERE id = 2")
+    sqlite_db.query("INSERT INTO t (a) VALUES ('z')")
+    assert sqlite_db.query("SELECT id FROM t WHERE a = 'z'") == [(3,)]  # not 2 again
+    sp.apply_ok(sqlite_db, sp.render_stream(tmp_path, "sqlite", "--downgrade"))
+    assert sqlite_db.tables() == [sp.VERSION_TABLE]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql", "mariadb", "mssql", "oracle"])
+def test_recreate_always_with_another_dialects_options_alters_nothing(dialect: str,
+                                                                      tmp_path: Path) -> None:
+    """Options for another dialect (sqlite_autoincrement) would not change a table of this
+    one, recreated or not: the block is no statement, and the note names what went unused."""
+    body = CASES["recreate always for sqlite_autoincrement"]
+    compiled = compile_body_of(body, dialect, tmp_path=tmp_path, setup=SETUP)
+    assert statements_of(compiled) == []
+    comments = [c for seg in compiled.segments for s in seg.statements for c in s.comments]
+    assert any(c.startswith("batch_alter_table t (recreate='always', table_kwargs): these "
+                            "arguments say how a table is recreated") for c in comments)
+
+
+def test_recreate_always_with_this_dialects_options_is_still_refused(tmp_path: Path) -> None:
+    """mysql_engine= concerns MySQL: a recreated MySQL table would have it, an altered one
+    not; on PostgreSQL it is another dialect's option."""
+    body = """
+        with op.batch_alter_table("t", recreate="always",
+                                  table_kwargs={"mysql_engine": "MyISAM"}):
+            pass
+    """
+    with pytest.raises(CompileError, match="recreate='always' with table_kwargs"):
+        compile_ops(body, "mysql", tmp_path=tmp_path, setup=SETUP)
+    assert compile_ops(body, "postgresql", tmp_path=tmp_path / "2", setup=SETUP) == []

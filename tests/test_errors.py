@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import dbs
 import pytest
 from click.testing import CliRunner, Result
 
@@ -250,6 +251,22 @@ def test_reading_rows_needs_hand_written_sql(proj: Project) -> None:
         header = text.split("\n\n", 1)[0]
         assert f"hand-written: migrations/sql/{dialect}/{FIRST}.upgrade.sql" in header
         assert "INSERT INTO t (id) VALUES (1);" in text
+
+
+def test_hand_written_sql_of_comments_only_is_a_no_op(proj: Project,
+                                                     sqlite_db: dbs.SQLiteDB) -> None:
+    """A revision that needs nothing on a dialect: its file only moves the version row."""
+    proj.write("a_reads.py", READS_ROWS)
+    sql_dir = proj.root / "migrations" / "sql" / "sqlite"
+    sql_dir.mkdir(parents=True)
+    (sql_dir / f"{FIRST}.upgrade.sql").write_text(
+        "-- Nothing to do on SQLite: these databases were fixed by hand.\n;\n", encoding="utf-8")
+    result = proj.run("render", "--dialect", "sqlite")
+    assert result.exit_code == 0, result.stderr
+    path = proj.root / OUT / "sqlite" / "upgrade" / f"0001_{FIRST}_revision_{FIRST}.sql"
+    dbs.apply_ok(sqlite_db, path)
+    assert sqlite_db.tables() == ["sqlcompile_version"]
+    assert sqlite_db.query("SELECT version_num FROM sqlcompile_version") == [(FIRST,)]
 
 
 def test_unsplittable_hand_written_sql_is_named(proj: Project) -> None:

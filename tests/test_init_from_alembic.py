@@ -150,6 +150,7 @@ def test_template_shaped_project_renders_where_it_is(tmp_path: Path) -> None:
     settings, stderr = adopt_ok(root)
     assert settings == {
         "script_location": "migrations",
+        "prepend_sys_path": ["."],
         "url": "postgresql+psycopg2://app:s3cret@db.internal/app",
         "dialects": ["postgresql"],
         "version_table": "app_version",
@@ -172,6 +173,32 @@ def test_template_shaped_project_renders_where_it_is(tmp_path: Path) -> None:
     checked = cli_in(root, "check")
     assert checked.exit_code == 0, checked.stderr
     assert "models match" in checked.stderr
+
+
+def test_prepend_sys_path_is_carried_over(tmp_path: Path) -> None:
+    """Folders Alembic puts on sys.path (relative to where it runs: the ini's folder) become
+    the config's, and the scripts that import the project's package from them compile."""
+    root = make_project(tmp_path / "app", """\
+        [alembic]
+        script_location = migrations
+        prepend_sys_path = . %(here)s/src
+        sqlalchemy.url = sqlite:///app.db
+        """, scripts={"migrations/versions": {
+            "a1.py": script(A, None, "op.create_table(names.USERS, sa.Column('id', sa.Integer))",
+                            "op.drop_table(names.USERS)", top="from adopted_pkg import names"),
+        }})
+    (root / "src" / "adopted_pkg").mkdir(parents=True)
+    (root / "src" / "adopted_pkg" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "src" / "adopted_pkg" / "names.py").write_text('USERS = "users"\n',
+                                                          encoding="utf-8")
+    settings, stderr = adopt_ok(root)
+    assert settings["prepend_sys_path"] == [".", "src"]
+    assert "read: prepend_sys_path = ['.', 'src'] (alembic.ini [alembic])" in stderr
+    assert "prepend_sys_path" not in stderr.replace("read: prepend_sys_path", "")
+    assert load_config(root / "sqlcompile.toml").sys_path_dirs == (
+        root.resolve(), root.resolve() / "src")
+    render_ok(root)
+    assert "CREATE TABLE users" in upgrade_files(root, "sqlite")[0].read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("ini_lines", "expected"), [

@@ -231,3 +231,26 @@ def test_existing_arguments_stand_in_for_the_model(dialect: str, tmp_path: Path)
     assert compile_ops(source, dialect, tmp_path=tmp_path) == [
         "ALTER TABLE t MODIFY c VARCHAR(5) NOT NULL COMMENT 'c''s' DEFAULT 'x'"
     ]
+
+
+def test_a_composite_key_column_is_not_made_auto_increment(mariadb_db: dbs.MariaDB,
+                                                           tmp_path: Path) -> None:
+    """MODIFY restates a column of a two-column primary key without AUTO_INCREMENT (MariaDB
+    refuses it on a column that is not a key of its own); a one-column key keeps it."""
+    setup = """
+        op.create_table("m", sa.Column("k", sa.String(10), primary_key=True),
+                        sa.Column("v", sa.Integer, primary_key=True))
+        op.create_table("s", sa.Column("id", sa.Integer, primary_key=True))
+    """
+    body = """
+        op.alter_column("m", "v", type_=sa.BigInteger, existing_type=sa.Integer)
+        op.alter_column("s", "id", type_=sa.BigInteger, existing_type=sa.Integer)
+    """
+    created = compile_ops(setup, "mariadb", tmp_path=tmp_path / "a")
+    altered = compile_ops(body, "mariadb", tmp_path=tmp_path / "b", setup=setup)
+    assert altered == ["ALTER TABLE m MODIFY v BIGINT NOT NULL",
+                       "ALTER TABLE s MODIFY id BIGINT NOT NULL AUTO_INCREMENT"]
+    dbs.apply_ok(mariadb_db, ";\n".join([*created, *altered]) + ";\n")
+    extra = mariadb_db.query("SELECT column_name, extra FROM information_schema.columns "
+                             "WHERE table_schema = DATABASE() AND column_name IN ('v', 'id')")
+    assert sorted(extra) == [("id", "auto_increment"), ("v", "")]

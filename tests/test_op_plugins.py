@@ -318,8 +318,9 @@ def test_sync_enum_values_reading_a_default_needs_a_live_database(tmp_path: Path
         ''')}
     result = invoke(project(tmp_path, scripts), "render", "--dialect", "postgresql")
     assert result.exit_code == 2
-    assert "migrations/versions/b2_medium.py:12: reading rows (scalar()) needs a live " \
-           "database" in result.stderr
+    assert "migrations/versions/b2_medium.py:12: the revision reads rows from the database " \
+           "(scalar() of `SELECT column_default FROM" in result.stderr
+    assert "), which needs a live database" in result.stderr
     assert "sql/postgresql/b2.upgrade.sql" in result.stderr
 
 

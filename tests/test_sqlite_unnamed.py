@@ -434,3 +434,38 @@ def test_the_cli_reports_the_unclear_drop_at_its_line(tmp_path: Path) -> None:
     assert error.startswith(f"error: migrations/versions/c2.py:{line}: ")
     assert "2 unnamed foreign keys" in error
     assert "hint: name the constraints" in done.stderr
+
+
+def test_dropping_an_enum_column_rebuilds(tmp_path: Path, sqlite_db: dbs.SQLiteDB) -> None:
+    """A plain Enum column carries the CHECK on its values that sqlcompile gives it on SQLite,
+    so SQLite's own DROP COLUMN refuses it: the table is rebuilt without column and CHECK."""
+    create = '''
+def upgrade():
+    op.create_table("bill", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("kind", sa.Enum("expense", "refund", name="kind")))
+    op.bulk_insert(sa.table("bill", sa.column("id"), sa.column("kind")),
+                   [{"id": 1, "kind": "refund"}])
+
+
+def downgrade():
+    op.drop_table("bill")
+'''
+    drop = '''
+def upgrade():
+    op.drop_column("bill", "kind")
+
+
+def downgrade():
+    op.add_column("bill", sa.Column("kind", sa.Enum("expense", "refund", name="kind")))
+'''
+    root = history(tmp_path, create, drop)
+    files = sp.render(root, "sqlite")
+    assert "CREATE TABLE _sqlcompile_new_bill" in sp.sql_text(files.upgrade[1])
+    for path in files.upgrade:
+        apply_ok(sqlite_db, path)
+    assert "kind" not in table_sql(sqlite_db, "bill")
+    assert sqlite_db.query("SELECT id FROM bill") == [(1,)]
+    apply_ok(sqlite_db, files.downgrade[1])
+    assert "CHECK (kind IN ('expense', 'refund'))" in table_sql(sqlite_db, "bill")
+    apply_ok(sqlite_db, files.downgrade[0])
+    assert sqlite_db.tables() == [sp.VERSION_TABLE]

@@ -320,3 +320,41 @@ def test_the_model_loses_it_and_reverse_recreates_it() -> None:
     drop.apply(schema)
     assert schema.table("t").foreign_keys == ()  # type: ignore[union-attr]
     assert schema.incomplete == []
+
+
+# A downgrade that drops, without a name, the foreign key its upgrade added without one, on a
+# table that has another unnamed foreign key already (the shape autogenerate writes).
+TEAMS = '''op.create_table("teams", sa.Column("id", sa.Integer, primary_key=True))
+op.create_table("users", sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("team_id", sa.Integer, sa.ForeignKey("teams.id")))'''
+BRACKETS_UP = '''op.create_table("brackets", sa.Column("id", sa.Integer, primary_key=True))
+op.add_column("users", sa.Column("bracket_id", sa.Integer, nullable=True))
+op.create_foreign_key(None, "users", "brackets", ["bracket_id"], ["id"], ondelete="SET NULL")'''
+BRACKETS_DOWN = '''op.drop_constraint(None, "users", type_="foreignkey")
+op.drop_column("users", "bracket_id")
+op.drop_table("brackets")'''
+
+
+@pytest.mark.parametrize("fixture", ["pg_db", "mariadb_db", "sqlite_db"])
+def test_a_downgrade_drops_the_key_its_upgrade_made(tmp_path: Path, fixture: str,
+                                                    request: pytest.FixtureRequest) -> None:
+    db: dbs.ScratchDB = request.getfixturevalue(fixture)
+    dialect = {"pg_db": "postgresql", "mariadb_db": "mariadb", "sqlite_db": "sqlite"}[fixture]
+    h.write(tmp_path, {"r1.py": h.script("r1", None, TEAMS,
+                                         'op.drop_table("users")\nop.drop_table("teams")'),
+                       "r2.py": h.script("r2", "r1", BRACKETS_UP, BRACKETS_DOWN)}, [dialect])
+    files = sp.render(tmp_path, dialect)
+    down = sp.sql_text(files.downgrade[1])
+    if dialect == "postgresql":
+        assert "ALTER TABLE users DROP CONSTRAINT users_bracket_id_fkey;" in down
+    elif dialect == "mariadb":
+        assert "ALTER TABLE users DROP FOREIGN KEY users_ibfk_2;" in down
+    for path in [*files.upgrade, files.downgrade[1]]:
+        sp.apply_ok(db, path)
+    assert sorted(db.tables()) == sorted([sp.VERSION_TABLE, "teams", "users"])
+    # The older key is still there: a user of a team that does not exist is refused.
+    db.query("INSERT INTO teams (id) VALUES (1)")
+    db.query("INSERT INTO users (id, team_id) VALUES (1, 1)")
+    if dialect != "sqlite":  # (the sqlite3 CLI checks keys only with PRAGMA foreign_keys)
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            db.query("INSERT INTO users (id, team_id) VALUES (2, 99)")

@@ -236,11 +236,9 @@ def read_alembic(root: Path) -> Adopted:
     if options.get("file_template") is not None:
         adopted.notes.append(f"file_template ({options.where('file_template')}) is not "
                              "carried over: new scripts are named REVISION_SLUG.py")
-    if sys_paths and sys_paths != ["."]:
-        adopted.notes.append(f"prepend_sys_path = {' '.join(sys_paths)} "
-                             f"({options.where('prepend_sys_path')}) is not carried over: "
-                             "target_metadata is imported with only the project folder first "
-                             "on sys.path")
+    if sys_paths:  # relative to the ini's folder (%(here)s), which is the project's root
+        put(adopted, "prepend_sys_path", [rel(root, entry) for entry in sys_paths],
+            options.where("prepend_sys_path"))
     own = {key: value for key in parser.options(MAIN_SECTION)
            if key not in ALEMBIC_KEYS and key != "version_table"
            and (value := options.get(key)) is not None}

@@ -28,6 +28,7 @@ from sqlcompile.dialects.render import (
     other_dialect_notes,
     table_name_only,
 )
+from sqlcompile.errors import CompileError
 from sqlcompile.ops.base import qualified, table_for
 from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint, constraint_stand_in
@@ -45,7 +46,7 @@ from sqlcompile.ops.table_ops import (
     RenameTable,
 )
 from sqlcompile.schema.convert import created_on
-from sqlcompile.schema.model import CheckModel
+from sqlcompile.schema.model import CheckModel, unknown_origin
 
 # -- tables and columns ----------------------------------------------------------------------
 
@@ -104,7 +105,45 @@ def drop_column(op: DropColumn, ctx: RenderContext) -> list[Element]:
     return [ddl.DropColumn(table, op.column_name, bool(op.if_exists))]
 
 
+def type_check_changes(op: AlterColumn,
+                       ctx: RenderContext) -> tuple[list[Element], list[Element]]:
+    """What goes before and after a type change whose old or new type makes CHECKs (Enum,
+    Boolean with create_constraint=True, where the dialect makes them), as Alembic does: the
+    old type's CHECKs dropped first, the new type's added after."""
+    if op.type_ is None:
+        return [], []
+    table = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
+    before: list[Element] = []
+    for check in op.old_type_checks(table, ctx.dialect):
+        name = check.name or check.server_name
+        if name is not None:
+            before += ctx.render(DropConstraint(name, op.table_name, "check", op.schema))
+            continue
+        # Unnamed, and no name the model knows: SQL Server and Oracle look it up at apply time.
+        problem = (f"the schema model does not know table {qualified(op.table_name, op.schema)}"
+                   f" {unknown_origin(ctx.schema)}")
+        if table is not None:
+            try:
+                before += ctx.render(DropConstraint(None, op.table_name, "check", op.schema,
+                                                    found=check))
+                continue
+            except CompileError:
+                problem = f"{ctx.dialect.title}'s name for it is unknown to sqlcompile"
+        raise ctx.fail(op, f"the CHECK ({check.sqltext}) of the column's old type goes before "
+                       f"the type change, and it was created without a name: {problem}",
+                       hint="drop it by its name (as the database shows it) with "
+                       "op.drop_constraint() first, and give existing_type= without "
+                       "create_constraint=True")
+    after: list[Element] = [sa_schema.AddConstraint(c) for c in op.new_type_checks(ctx.dialect)]
+    return before, after
+
+
 def alter_column(op: AlterColumn, ctx: RenderContext) -> list[Element]:
+    before, after = type_check_changes(op, ctx)
+    return [*before, *_alter_column(op, ctx), *after]
+
+
+def _alter_column(op: AlterColumn, ctx: RenderContext) -> list[Element]:
     table = table_name_only(op.table_name, op.schema)
     out: list[Element] = []
     name = op.column_name
@@ -151,7 +190,7 @@ def alter_column_rest(op: AlterColumn, ctx: RenderContext) -> list[Element]:
     default and nullability their own way)."""
     rest = AlterColumn(op.table_name, op.column_name, op.schema, comment=op.comment,
                        new_column_name=op.new_column_name)
-    return alter_column(rest, ctx)
+    return _alter_column(rest, ctx)
 
 
 def create_table_comment(op: CreateTableComment, ctx: RenderContext) -> list[Element]:
@@ -202,8 +241,8 @@ def dropped_name(op: DropConstraint, ctx: RenderContext) -> str:
         return op.constraint_name
     if op.found is None:
         raise ctx.fail(op, f"the schema model does not know table "
-                       f"{qualified(op.table_name, op.schema)} (created by raw SQL?), so the "
-                       "name its server gave the constraint is unknown",
+                       f"{qualified(op.table_name, op.schema)} {unknown_origin(ctx.schema)}, "
+                       "so the name its server gave the constraint is unknown",
                        hint="drop the constraint by its name (as the database shows it)")
     if op.found.server_name is None:
         raise ctx.fail(op, f"{ctx.dialect.title}'s name for this constraint, created without "
@@ -217,8 +256,8 @@ def unnamed_columns(op: DropConstraint, ctx: RenderContext) -> tuple[str, ...]:
     its name up at apply time (none for a check, which is found by its kind alone)."""
     if op.found is None:
         raise ctx.fail(op, f"the schema model does not know table "
-                       f"{qualified(op.table_name, op.schema)} (created by raw SQL?), so the "
-                       "constraint to look up is unknown",
+                       f"{qualified(op.table_name, op.schema)} {unknown_origin(ctx.schema)}, "
+                       "so the constraint to look up is unknown",
                        hint="drop the constraint by its name (as the database shows it)")
     if isinstance(op.found, CheckModel):
         return ()
@@ -246,8 +285,12 @@ def batch_alter_table(op: BatchAlterTable, ctx: RenderContext) -> list[Element]:
     table would differ from the altered one."""
     table = qualified(op.table_name, op.schema)
     if op.recreate == "always":
-        differ = [name for name in ("table_args", "table_kwargs", "naming_convention")
-                  if getattr(op, name)]
+        # Options for another dialect (sqlite_autoincrement=True, say) change nothing here.
+        mine = {k: v for k, v in op.table_kwargs.items()
+                if not other_dialect_notes(ctx, {k: v}, "table")}
+        differ = [name for name, given in (("table_args", op.table_args), ("table_kwargs", mine),
+                                           ("naming_convention", op.naming_convention))
+                  if given]
         if differ:
             raise ctx.fail(op, f"recreate='always' with {', '.join(differ)} would give the "
                            f"recreated table other constraints, names or options; sqlcompile "

@@ -19,7 +19,11 @@ from sqlcompile.dialects.base import NO_EXCLUDE_CONSTRAINTS
 from sqlcompile.dialects.mysql import ModifyColumn, MySQL
 from sqlcompile.dialects.render import Element, Note, RenderContext
 from sqlcompile.ops.base import table_for
-from sqlcompile.ops.constraint_ops import CreateExcludeConstraint, DropConstraint
+from sqlcompile.ops.constraint_ops import (
+    CreateExcludeConstraint,
+    CreateForeignKey,
+    DropConstraint,
+)
 from sqlcompile.ops.table_ops import CreateTable
 from sqlcompile.schema.convert import ensure_fk_targets, to_sa_column
 from sqlcompile.schema.model import CheckModel, TableModel
@@ -62,6 +66,11 @@ class MariaDB(MySQL):
         while f"constraint_{number}" in taken:
             number += 1
         return f"CONSTRAINT_{number}"
+
+    def _taken_over(self, index: str, heir: CreateForeignKey, table: TableModel) -> str | None:
+        """MariaDB gives the new key an index of its own (named as the models name it) and
+        drops the one it had made for the dropped key, whatever their names (10.11)."""
+        return "gets an index of its own, which replaces it"
 
     def _drop_unnamed_check(self, op: DropConstraint, ctx: RenderContext,
                             name: str) -> list[Element] | None:

@@ -40,7 +40,7 @@ from sqlcompile.ops.table_ops import (
     DropColumn,
     DropTableComment,
 )
-from sqlcompile.schema.model import ColumnModel, TableModel
+from sqlcompile.schema.model import ColumnModel, TableModel, unknown_origin
 
 _ACTION = re.compile(r"^(?:RESTRICT|CASCADE|SET NULL|NO ACTION|SET DEFAULT)$", re.I)
 _GO = re.compile(r"(?im)^[ \t]*GO(?:[ \t]+\d+)?[ \t]*(?:\r?\n|\Z)")
@@ -363,7 +363,8 @@ class MSSQL(DialectSupport):
             if type_ is None or nullable is None:
                 raise ctx.fail(
                     op, "SQL Server's ALTER COLUMN restates the type and the nullability, and "
-                        f"the schema model does not know column {where} (created by raw SQL?)",
+                        f"the schema model does not know column {where} "
+                        f"{unknown_origin(ctx.schema)}",
                     hint="pass existing_type= and existing_nullable=")
             out.append(AlterColumnDefinition(ref, op.column_name, type_, nullable))
         if "server_default" in changes:
@@ -378,7 +379,8 @@ class MSSQL(DialectSupport):
                 out.append(sa_schema.SetColumnComment(column))
         if op.new_column_name is not None:
             out.append(ddl.RenameColumn(ref, op.column_name, op.new_column_name))
-        return out
+        before, after = defaults.type_check_changes(op, ctx)
+        return [*before, *out, *after]
 
     def _default(self, op: AlterColumn, ctx: RenderContext, current: ColumnModel | None,
                  where: str) -> list[Element]:
@@ -391,7 +393,7 @@ class MSSQL(DialectSupport):
         elif op.server_default is None or op.existing_server_default not in (None, False):
             raise ctx.fail(
                 op, "SQL Server drops a default by its constraint name, and the schema model "
-                    f"does not know column {where} (created by raw SQL?)",
+                    f"does not know column {where} {unknown_origin(ctx.schema)}",
                 hint="write this revision's SQL by hand, naming the default constraint, in "
                      f"{ctx.hand_written}")
         if op.server_default is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -48,7 +49,9 @@ from sqlcompile.ops.table_ops import (
     CreateTable,
     CreateTableComment,
     DropColumn,
+    DropTable,
     DropTableComment,
+    RenameTable,
 )
 from sqlcompile.schema.convert import default_text, to_sa_column
 from sqlcompile.schema.model import (
@@ -56,6 +59,7 @@ from sqlcompile.schema.model import (
     ColumnModel,
     Schema,
     TableModel,
+    unknown_origin,
 )
 
 #: The session's sql_mode: MySQL 8's default without ONLY_FULL_GROUP_BY (it concerns queries,
@@ -354,7 +358,7 @@ class MySQL(DialectSupport):
         drop = DropKeyedConstraint(sa.table(op.table_name, schema=op.schema),
                                    name, what, bool(op.if_exists))
         if op.type_ == "foreignkey" and ctx.schema is not None:
-            return [drop, *self._foreign_key_index(op, ctx.schema)]
+            return [drop, *self._foreign_key_index(op, ctx.schema, ctx.later)]
         if op.type_ == "unique" and ctx.schema is not None:
             return self._unique_serving(op, ctx.schema, drop)
         return [drop]
@@ -444,7 +448,8 @@ class MySQL(DialectSupport):
                                                  op.constraint_name or str(key.server_name))
         return [*before, drop, *after]
 
-    def _foreign_key_index(self, op: DropConstraint, schema: Schema) -> list[Element]:
+    def _foreign_key_index(self, op: DropConstraint, schema: Schema,
+                           later: Sequence[Op] = ()) -> list[Element]:
         """After DROP FOREIGN KEY: DROP INDEX of the index InnoDB made for the key.
 
         InnoDB gives a foreign key that no index serves an index of its own, named after the
@@ -453,7 +458,8 @@ class MySQL(DialectSupport):
         no index, unique key or primary key of the table serves the key: InnoDB drops it once
         another index can serve, and makes it again when :meth:`_serve_foreign_keys` adds the
         key again. Another foreign key on the same leading columns may be served by it, or may
-        own it under its own name: then it is left alone.
+        own it under its own name: then it is left alone, and so it is when a key added
+        ``later`` in the migration takes it over (:meth:`_taken_over`).
         """
         table = schema.table(op.table_name, op.schema)
         fk = _dropped(op, table.foreign_keys) if table is not None else None
@@ -476,9 +482,26 @@ class MySQL(DialectSupport):
         # A key created without a name has its index named after its first column.
         index = fk.name or mysql_names.free(fk.columns[0], mysql_names.index_names(table, []))
         key = fk.name or fk.server_name
+        heir = _later_key(table, fk.columns, later)
+        fate = self._taken_over(index, heir, table) if heir is not None else None
+        if heir is not None and fate is not None:
+            what = heir.constraint_name or f"on {', '.join(heir.local_cols)}"
+            return [Note(f"{self.title} made index {index} for foreign key {key} and keeps it "
+                         f"after the key is dropped: foreign key {what}, added later in this "
+                         f"migration, {fate}")]
         return [Note(f"{self.title} made index {index} for foreign key {key} and keeps it "
                      "after the key is dropped"),
                 sa_schema.DropIndex(sa.Index(index, *[holder.c[c] for c in fk.columns]))]
+
+    def _taken_over(self, index: str, heir: CreateForeignKey, table: TableModel) -> str | None:
+        """What becomes of the index ``index``, kept from a dropped key, when foreign key
+        ``heir`` on the same columns is added later in the migration; None when it must be
+        dropped still. MySQL has a new key use an index that serves it, under that
+        index's name: kept when that is the name the models give the key's own index (the
+        key's name; its first column's when it has none), so that dropping the key finds it."""
+        if index.lower() != _index_name_for(heir, table).lower():
+            return None
+        return "uses it"
 
     def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
         """MODIFY/CHANGE restating the whole column: MySQL resets whatever is left out."""
@@ -493,9 +516,15 @@ class MySQL(DialectSupport):
         key = ctx.schema.table(op.table_name, op.schema) if ctx.schema is not None else None
         in_key = key is not None and key.primary_key is not None and (
             op.column_name in key.primary_key.columns)
+        if in_key and key is not None and key.primary_key is not None and \
+                len(key.primary_key.columns) > 1 and altered.autoincrement == "auto":
+            # Restated alone, the column would be a one-column key: AUTO_INCREMENT. In a
+            # composite key "auto" means no AUTO_INCREMENT, as SQLAlchemy's CREATE TABLE says.
+            altered = replace(altered, autoincrement=False)
         column = to_sa_column(altered, primary_key=in_key)
         table_for(op.table_name, column, schema=op.schema)
-        return [ModifyColumn(table_ref, op.column_name, column)]
+        before, after = defaults.type_check_changes(op, ctx)
+        return [*before, ModifyColumn(table_ref, op.column_name, column), *after]
 
     def _from_existing(self, op: AlterColumn, ctx: RenderContext) -> ColumnModel:
         """The column as the script's existing_* arguments describe it (model unknown)."""
@@ -504,7 +533,7 @@ class MySQL(DialectSupport):
             raise ctx.fail(
                 op,
                 f"{self.title} changes a column by restating its whole definition (MODIFY), "
-                f"and the schema model does not know column {where} (created by raw SQL?)",
+                f"and the schema model does not know column {where} {unknown_origin(ctx.schema)}",
                 hint="pass existing_type=, existing_nullable=, existing_server_default= and "
                      "existing_comment= (what is not passed is dropped by MODIFY)",
             )
@@ -526,6 +555,31 @@ class MySQL(DialectSupport):
         CreateTableComment: _table_comment,
         DropTableComment: _table_comment,
     }
+
+
+def _index_name_for(key: CreateForeignKey, table: TableModel) -> str:
+    """The name InnoDB gives the index it makes for ``key`` on ``table``."""
+    return key.constraint_name or mysql_names.free(key.local_cols[0],
+                                                   mysql_names.index_names(table, []))
+
+
+def _later_key(table: TableModel, columns: Sequence[str],
+               later: Sequence[Op]) -> CreateForeignKey | None:
+    """The first foreign key that ``later`` (the migration's ops after one) adds to ``table``
+    on ``columns`` (in that order); None when none does, or when an op before it drops or
+    renames the table or one of ``columns`` (the index goes or changes with it)."""
+    for op in later:
+        name = op.old_table_name if isinstance(op, RenameTable) else getattr(op, "table_name",
+                                                                                 None)
+        if getattr(op, "schema", None) != table.schema or name != table.name:
+            continue
+        if isinstance(op, CreateForeignKey) and tuple(op.local_cols) == tuple(columns):
+            return op
+        if isinstance(op, (DropTable, RenameTable)) or (
+                isinstance(op, (DropColumn, AlterColumn)) and op.column_name in columns and (
+                    isinstance(op, DropColumn) or op.new_column_name is not None)):
+            return None
+    return None
 
 
 def _dropped(op: DropConstraint, items: Sequence[Any]) -> Any:

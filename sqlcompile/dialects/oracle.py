@@ -31,6 +31,7 @@ from sqlcompile.dialects.default import (
     alter_column_rest,
     drop_constraint,
     lookup_text,
+    type_check_changes,
     unnamed_columns,
 )
 from sqlcompile.dialects.render import Element, Note, RawSQL, RenderContext
@@ -289,7 +290,8 @@ class Oracle(DialectSupport):
             if "type" in changes or "server_default" in changes or nullable is not None:
                 out.append(ModifyColumn(ref, column, "type" in changes,
                                         "server_default" in changes, nullable))
-        return [*out, *alter_column_rest(op, ctx)]
+        before, after = type_check_changes(op, ctx)
+        return [*before, *out, *alter_column_rest(op, ctx), *after]
 
     def _drop_constraint(self, op: DropConstraint, ctx: RenderContext) -> list[Element]:
         """A constraint created without a name has a generated one (SYS_C...) on Oracle: a

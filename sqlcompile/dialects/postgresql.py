@@ -14,9 +14,12 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
+from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import DialectSupport, drop_column_comment_as_empty
+from sqlcompile.dialects.render import Element, Note, RenderContext
 from sqlcompile.ops.base import Op
 from sqlcompile.ops.index_ops import CreateIndex, DropIndex
+from sqlcompile.ops.table_ops import AlterColumn
 from sqlcompile.schema.model import EnumModel, KeyModel, Schema, TableModel
 
 
@@ -156,6 +159,28 @@ class PostgreSQL(DialectSupport):
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"STRING_AGG({column}, {separator_sql} ORDER BY {column})"
+
+    def _alter_column(self, op: AlterColumn, ctx: RenderContext) -> list[Element]:
+        """alter_column; a change from a string type to an enum type gets the USING cast
+        PostgreSQL needs (it has no implicit cast from text to an enum, so the statement
+        Alembic writes fails on every table): each value becomes the label it spells, and one
+        that is no label stops the statement."""
+        new = op.type_
+        if new is None or f"{self.name}_using" in op.kw or not (
+                isinstance(new, sa.Enum) and new.native_enum and new.name):
+            return defaults.alter_column(op, ctx)
+        known = op.current(ctx.schema)
+        old = op.existing_type if op.existing_type is not None else (
+            known.type if known is not None else None)
+        old = sa.types.to_instance(old) if old is not None else None
+        if not isinstance(old, sa.String) or isinstance(old, sa.Enum):
+            return defaults.alter_column(op, ctx)
+        using = self.conversion_options(op.column_name, new)
+        note = Note(f"PostgreSQL casts text to enum {new.name} only when asked: "
+                    f"USING {using[f'{self.name}_using']}")
+        return [note, *defaults.alter_column(replace(op, kw={**op.kw, **using}), ctx)]
+
+    renderers = {AlterColumn: _alter_column}
 
     def name_constraints(self, table: TableModel, schema: Schema) -> TableModel:
         """The names PostgreSQL gives unnamed constraints (``<table>_<columns>_fkey``,

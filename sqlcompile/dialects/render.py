@@ -85,6 +85,9 @@ class RenderContext:
     autocommit: bool = False
     #: What compiling decided that the author should hear of (one line each, no newline).
     warnings: list[str] = field(default_factory=list)
+    #: The ops recorded after this one in the same upgrade() or downgrade(), as recorded (not
+    #: completed from the model): for a statement that depends on what follows; read only.
+    later: tuple[Op, ...] = ()
 
     def fail(self, op: Op, reason: str, hint: str | None = None) -> CompileError:
         """A compile error naming the revision and the operation."""
@@ -102,7 +105,7 @@ class RenderContext:
         ``schema`` as the model before it when given (else this context's)."""
         ctx = self if schema is None else RenderContext(
             self.dialect, self.where, self.hand_written, schema, self.framing, self.autocommit,
-            self.warnings)
+            self.warnings, self.later)
         return self.dialect.render(op, ctx)
 
 

@@ -172,10 +172,11 @@ _KINDS = {"primary": "primary key", "foreignkey": "foreign key", "unique": "uniq
           "check": "CHECK constraint", None: "constraint"}
 
 
-def unnamed_problem(op: DropConstraint, table: TableModel) -> tuple[str, str] | None:
+def unnamed_problem(op: DropConstraint, table: TableModel,
+                    schema: Schema) -> tuple[str, str] | None:
     """Why `drop_constraint(None, ...)` cannot say which constraint of ``table`` it drops
     (none, or several, unnamed ones of its kind), with a hint; None when it can."""
-    found = table.unnamed_constraints(op.type_)
+    found = op.candidates(table, schema)
     if len(found) == 1:
         return None
     kind = _KINDS.get(op.type_, "constraint")

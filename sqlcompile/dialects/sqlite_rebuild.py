@@ -99,6 +99,9 @@ def _drop_column_reason(op: DropColumn, table: TableModel | None) -> str | None:
         or any(uses_column(c.sqltext, name) for c in table.checks)
     ):
         return "dropping a column that a key, index or constraint uses"
+    if any(c.name == name and isinstance(c.type, sa.Enum) for c in table.columns):
+        # (its CHECK on the values is the one :func:`enum_checks` gave the table)
+        return "dropping an Enum column (SQLite checks its values with a CHECK constraint)"
     return None
 
 
@@ -192,7 +195,8 @@ def _check_unnamed_drops(ops: list[Op], ctx: RenderContext,
     for i, op in enumerate(ops):
         if isinstance(op, DropConstraint) and op.constraint_name is None:
             table = model.table(op.table_name, op.schema)
-            problem = sqlite_batch.unnamed_problem(op, table) if table is not None else None
+            problem = (sqlite_batch.unnamed_problem(op, table, model) if table is not None
+                       else None)
             if problem is not None:
                 error = ctx.fail(op, problem[0], hint=problem[1])
                 error.line = lines[i] if i < len(lines) else None
@@ -263,7 +267,7 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext,
     out: list[Element] = [
         Framing(FOREIGN_KEYS_OFF),
         Note(f"{dialect.title} cannot do this in place ({reason}): table rebuild of "
-             f"{qualified(name, schema_name)} for {described}"),
+             f"{qualified(name, schema_name)}" + (f" for {described}" if described else "")),
         *comments,
         Note("stop if the table has triggers the model does not know: DROP TABLE drops "
              "them, and only the known ones are created again"),

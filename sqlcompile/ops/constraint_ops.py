@@ -331,7 +331,7 @@ class DropConstraint(Op):
         if table is None:
             return self
         if self.constraint_name is None:
-            found = self.found if self.found is not None else self.unnamed(table)
+            found = self.found if self.found is not None else self.unnamed(table, before)
             definition = self.definition or constraint_op(table, None, found)
             return replace(self, found=found, definition=definition)
         type_ = self.type_
@@ -350,12 +350,23 @@ class DropConstraint(Op):
             return self
         return replace(self, type_=type_, definition=definition)
 
-    def unnamed(self, table: TableModel) -> Constraint:
+    def candidates(self, table: TableModel, schema: Schema) -> tuple[Constraint, ...]:
+        """The unnamed constraints of kind ``type_`` on ``table`` this drop may mean: in a
+        downgrade, of several, the one the revision's own upgrade made (autogenerate writes
+        `create_foreign_key(None, ...)` up and `drop_constraint(None, ...)` down)."""
+        found = table.unnamed_constraints(self.type_)
+        if len(found) > 1 and schema.undoing:
+            mine = tuple(c for c in found if c.origin == schema.undoing)
+            if len(mine) == 1:
+                return mine
+        return found
+
+    def unnamed(self, table: TableModel, schema: Schema) -> Constraint:
         """The model's one unnamed constraint of kind ``type_`` on ``table``; none or several
         are the script's error (the name tells which one to drop)."""
         from sqlcompile.errors import CompileError
 
-        candidates = table.unnamed_constraints(self.type_)
+        candidates = self.candidates(table, schema)
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
@@ -377,7 +388,7 @@ class DropConstraint(Op):
         if table is None:
             return
         if self.constraint_name is None:
-            candidates = table.unnamed_constraints(self.type_)
+            candidates = self.candidates(table, schema)
             if len(candidates) == 1:
                 schema.put(table.without_item(candidates[0]))
             else:

@@ -16,6 +16,7 @@ from sqlcompile.ops.base import (
     table_for,
 )
 from sqlcompile.schema.convert import (
+    check_from_sa,
     created_on,
     default_text,
     ensure_fk_targets,
@@ -23,8 +24,9 @@ from sqlcompile.schema.convert import (
     table_from_sa,
     to_sa_column,
     to_sa_table,
+    type_checks,
 )
-from sqlcompile.schema.model import ColumnModel, KeyModel
+from sqlcompile.schema.model import CheckModel, ColumnModel, KeyModel, TableModel
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -444,6 +446,41 @@ class AlterColumn(Op):
             changes["name"] = self.new_column_name
         return replace(column, **changes)
 
+    def old_type_checks(self, table: TableModel | None,
+                        dialect: DialectSupport) -> tuple[CheckModel, ...]:
+        """The CHECKs the column's old type made, which a type change drops (as Alembic
+        does): with the table's model, those of its checks that the old type (existing_type,
+        else the model column's) makes on the dialect, matched by the type's constraint name
+        or, unnamed, by condition; without it, the type's own (an unnamed one has no known
+        name). None without a type change."""
+        if self.type_ is None:
+            return ()
+        column = table.column(self.column_name) if table is not None else None
+        old = self.existing_type if self.existing_type is not None else (
+            column.type if column is not None else None)
+        made = [check_from_sa(c, dialect)
+                for c in type_checks(self.table_name, self.column_name, old, dialect,
+                                     self.schema)]
+        if table is None:
+            return tuple(made)
+        found: list[CheckModel] = []
+        for check in made:
+            match = next((c for c in table.checks if c not in found and (
+                c.name == check.name if check.name is not None else
+                c.name is None and dialect.sql_key(c.sqltext) == dialect.sql_key(check.sqltext)
+            )), None)
+            if match is not None:
+                found.append(match)
+        return tuple(found)
+
+    def new_type_checks(self, dialect: DialectSupport) -> list[sa.CheckConstraint]:
+        """The CHECKs the new type makes on the dialect, added after the change (on the
+        column's new name when it is renamed too)."""
+        if self.type_ is None:
+            return []
+        return type_checks(self.table_name, self.new_column_name or self.column_name,
+                           self.type_, dialect, self.schema)
+
     def apply(self, schema: Schema) -> None:
         table = schema.known(self.table_name, self.schema, self.describe())
         column = table.column(self.column_name) if table is not None else None
@@ -460,11 +497,15 @@ class AlterColumn(Op):
             schema.warn(f"{self.describe()}: {argument}={given}, the model has {model}; "
                         f"{outcome}")
         altered = self.altered(self.stated(column, schema.dialect), schema.dialect)
+        for check in self.old_type_checks(table, schema.dialect):
+            table = table.without_item(check)
         if self.new_column_name is not None:
             table = schema.forget_triggers(table, table.triggers_naming(self.column_name),
                                            f"column {self.column_name} was renamed")
             table = table.renamed_column(self.column_name, self.new_column_name)
-        schema.put(table.with_column(altered))
+        added = tuple(check_from_sa(c, schema.dialect)
+                      for c in self.new_type_checks(schema.dialect))
+        schema.put(replace(table.with_column(altered), checks=(*table.checks, *added)))
 
 
 @dataclass(frozen=True)

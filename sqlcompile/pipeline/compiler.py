@@ -132,12 +132,12 @@ def _split_batch(text: str, dialect: DialectSupport) -> list[str]:
             depth -= 1
         elif kind == sqlglot.TokenType.SEMICOLON and depth == 0:
             chunk = text[start:token.start].strip()
-            if chunk:
+            if chunk and i > first:  # (comments alone, or a lone `;`, are no statement)
                 out.append(chunk)
             start = token.end + 1
             first = i + 1
     rest = text[start:].strip()
-    if rest:
+    if rest and first < len(tokens):
         out.append(rest)
     return out
 
@@ -148,7 +148,9 @@ def _segments(recorded: list[Recorded], ctx: RenderContext,
     each op is completed from the model, rendered, and applied to it. The recorded ops are
     never changed: completing one makes a new op."""
     segments: list[Segment] = [Segment("transaction")]
-    for item in ctx.dialect.group_ops(recorded):
+    grouped = ctx.dialect.group_ops(recorded)
+    for position, item in enumerate(grouped):
+        ctx.later = tuple(later.op for later in grouped[position + 1:])
         try:
             op = item.op.completed(schema) if schema is not None else item.op
             autocommit, comments = item.autocommit, [op.describe()]
@@ -291,6 +293,8 @@ class Recording:
     #: The script read the schema model (``sa.inspect(bind)``, ``checkfirst=True``), so what
     #: it recorded holds only for the model it was given (see :func:`record`).
     reads_model: bool = False
+    #: What the author should hear of, found while the script ran (see Recorder.warnings).
+    warnings: tuple[str, ...] = ()
 
 
 def recorded(script: Script, direction: str, dialect: DialectSupport,
@@ -373,7 +377,7 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
         raise script_error_from(exc, script.rel_path, script.path, f"{direction}()") from None
     _check_names(recorder.ops, script, direction)
     return Recording(script, direction, recorder.ops, hand_written_hint=hint,
-                     reads_model=recorder.tracked.read)
+                     reads_model=recorder.tracked.read, warnings=tuple(recorder.warnings))
 
 
 def _declared_irreversible(script: Script, config: Config) -> Irreversible | None:
@@ -482,7 +486,7 @@ def compile_recording(recording: Recording, dialect: DialectSupport,
         ctx = RenderContext(dialect, where, recording.hand_written_hint)
         segments = _segments(recording.ops, ctx, schema)
         return Body(segments, framing=tuple(sorted(ctx.framing)),
-                    warnings=tuple(ctx.warnings))
+                    warnings=(*recording.warnings, *ctx.warnings))
     except CompileError as exc:
         exc.path = exc.path or script.rel_path
         raise

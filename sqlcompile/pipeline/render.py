@@ -20,6 +20,7 @@ from sqlcompile.pipeline.baseline import (
     skip_message,
 )
 from sqlcompile.pipeline.compiler import (
+    FAILED_TO_COMPILE,
     Body,
     Recording,
     Statement,
@@ -161,7 +162,10 @@ class Project:
         covers: that one is replayed into a copy, and skipped if it fails)."""
         rev = recording.script.revision
         if rev not in self.baseline_revisions:
+            known = len(schema.incomplete)
             replay(recording, schema, self.keep_going)
+            if any(m.endswith(FAILED_TO_COMPILE) for m in schema.incomplete[known:]):
+                schema.mark_failed(rev)  # skipped: later messages name it (unknown_origin)
             return schema
         problem = recording.failure
         if problem is None:
@@ -191,6 +195,7 @@ class Project:
             upgrade = step.direction == "upgrade"
             schema = self.state(dialect, index if upgrade else index + 1)
             schema.revision = step.script.revision
+            schema.undoing = "" if upgrade else step.script.revision
             recording = self.recording(step.script, step.direction, dialect, schema)
             body = self._bodies[key] = compile_recording(recording, dialect, schema)
             if upgrade and self._latest.get(dialect.name, (0, None))[0] == index:
@@ -203,7 +208,7 @@ def load_project(config: Config, keep_going: bool = False,
     """Load every script, check its ids (they name files and version rows) and the graph, and
     that the config's `irreversible` and `baseline` name revisions of it (``baseline_from``:
     the option the baseline came from, None: the config file)."""
-    scripts = load_scripts(config.version_dirs, config.root)
+    scripts = load_scripts(config.version_dirs, config.root, config.sys_path_dirs)
     check_ids(scripts, VERSION_LENGTH)
     graph = RevisionGraph(scripts)
     for rev in config.irreversible:

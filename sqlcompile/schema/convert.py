@@ -12,6 +12,7 @@ import copy
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -134,16 +135,44 @@ def created_on(item: Any, dialect: DialectSupport) -> bool:
     return not names or dialect.sa_dialect.name in names or dialect.name in names
 
 
+def made_by_server(constraint: Any, dialect: DialectSupport) -> bool:
+    """Whether ``dialect`` creates ``constraint`` by its create rule: a type's own CHECK
+    (Enum / Boolean with create_constraint=True) only where the type is not native, as
+    SQLAlchemy's CREATE TABLE and Alembic's add_constraint decide; any other, always."""
+    rule = getattr(constraint, "_create_rule", None)
+    if rule is None or not getattr(constraint, "_type_bound", False):
+        return True
+    if getattr(rule, "__name__", "") == "_create_rule_disable":
+        return True  # an ALTER TABLE ... ADD CONSTRAINT element made it (SQLAlchemy's mark)
+    return bool(rule(SimpleNamespace(dialect=dialect.sa_dialect)))
+
+
+def type_checks(table_name: str, column_name: str, type_: Any, dialect: DialectSupport,
+                schema: str | None = None) -> list[sa.CheckConstraint]:
+    """The CHECK constraints ``type_`` makes on column ``column_name`` of table
+    ``table_name`` where ``dialect`` creates them (see :func:`made_by_server`), by name then
+    condition; none for a type that makes none."""
+    if type_ is None:
+        return []
+    column: sa.Column[Any] = sa.Column(column_name, sa.types.to_instance(type_))
+    table = sa.Table(table_name, sa.MetaData(), column, schema=schema)
+    found = [c for c in table.constraints
+             if isinstance(c, sa.CheckConstraint) and made_by_server(c, dialect)]
+    return sorted(found, key=lambda c: (str(constraint_name(c.name)),
+                                        sql_text(c.sqltext, dialect)))
+
+
 def table_from_sa(table: sa.Table, dialect: DialectSupport,
                   include: Callable[[Any], bool] | None = None) -> TableModel:
     """The model of a Table as create_table defines it (with ``include``, only the
-    constraints and indexes it accepts)."""
+    constraints and indexes it accepts; a type's CHECK only where the dialect makes it)."""
     pk = table.primary_key
     primary = (KeyModel(constraint_name(pk.name), tuple(c.name for c in pk.columns))
                if pk is not None and len(pk.columns) else None)
     # Constraints given as Column arguments stay on the column (CREATE TABLE renders them in
     # the column's definition), not in table.constraints.
     found = {*table.constraints, *(c for col in table.columns for c in col.constraints)}
+    found = {c for c in found if made_by_server(c, dialect)}
     if include is not None:
         found = {c for c in found if include(c)}
     constraints = sorted(found, key=lambda c: (type(c).__name__, str(c.name)))

@@ -62,6 +62,9 @@ class KeyModel:
     #: The name the server gave the constraint when the script gave none (see
     #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
     server_name: str | None = field(default=None, compare=False, repr=False)
+    #: The revision being applied when the constraint came into the model (see Schema.put):
+    #: a downgrade's `drop_constraint(None, ...)` drops the one its own upgrade made.
+    origin: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,9 @@ class ForeignKeyModel:
     #: The name the server gave the constraint when the script gave none (see
     #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
     server_name: str | None = field(default=None, compare=False, repr=False)
+    #: The revision being applied when the constraint came into the model (see Schema.put):
+    #: a downgrade's `drop_constraint(None, ...)` drops the one its own upgrade made.
+    origin: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def ref_key(self) -> TableKey:
@@ -98,6 +104,9 @@ class CheckModel:
     #: The name the server gave the constraint when the script gave none (see
     #: DialectSupport.name_constraints); None where it is named, or its name is unknown.
     server_name: str | None = field(default=None, compare=False, repr=False)
+    #: The revision being applied when the constraint came into the model (see Schema.put):
+    #: a downgrade's `drop_constraint(None, ...)` drops the one its own upgrade made.
+    origin: str | None = field(default=None, compare=False, repr=False)
     #: The column whose definition holds the CHECK (given as a Column argument), if any.
     column: str | None = field(default=None, compare=False, repr=False)
 
@@ -265,6 +274,21 @@ class TableModel:
             found += [c for c in self.checks if c.name is None]
         return tuple(found)
 
+    def with_origin(self, revision: str) -> TableModel:
+        """The table with ``revision`` as the origin of its unnamed constraints that have
+        none yet (those new in the table)."""
+        if all(c.origin is not None for c in self.unnamed_constraints(None)):
+            return self
+
+        def stamp(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple(replace(i, origin=revision) if i.name is None and i.origin is None
+                         else i for i in items)
+
+        primary = self.primary_key
+        return replace(self, primary_key=stamp((primary,))[0] if primary else None,
+                       foreign_keys=stamp(self.foreign_keys), uniques=stamp(self.uniques),
+                       checks=stamp(self.checks))
+
     def without_item(self, item: Constraint) -> TableModel:
         """The table without its constraint ``item`` (compared by identity: an unnamed one)."""
         return replace(
@@ -341,6 +365,19 @@ IndexKey = tuple[str | None, str]  # (schema, index name)
 SQLReader = Callable[["Schema", Any, "str | None"], None]
 
 
+def unknown_origin(schema: Schema | None) -> str:
+    """Why the model may lack something a script names, for messages saying so: an earlier
+    revision that failed (and was skipped) when there is one, else raw SQL the model did not
+    follow."""
+    failed = schema.failed if schema is not None else []
+    if not failed:
+        return "(created by raw SQL?)"
+    if len(failed) == 1:
+        return f"(revision {failed[0]} failed above, so the schema model lacks what it makes)"
+    return (f"(revisions {', '.join(failed)} failed above, so the schema model lacks what "
+            "they make)")
+
+
 class Schema:
     """The schema at one point of the history, for one dialect.
 
@@ -368,6 +405,11 @@ class Schema:
         #: not what the model holds): warnings, which do not make the model unfollowable.
         self.warnings: list[str] = []
         self.revision = ""
+        #: In a downgrade: the revision whose upgrade its ops undo ("" otherwise).
+        self.undoing = ""
+        #: The revisions before this point that failed to compile and were skipped (render
+        #: and check go on after a failure): what they make is missing from the model.
+        self.failed: list[str] = []
 
     @property
     def tables(self) -> Mapping[TableKey, TableModel]:
@@ -383,7 +425,9 @@ class Schema:
         other._tables, other._enums = self._tables, self._enums
         other._index_owners = self._index_owners
         other.incomplete, other.revision = list(self.incomplete), self.revision
+        other.undoing = self.undoing
         other.warnings = list(self.warnings)
+        other.failed = list(self.failed)
         self._shared = other._shared = True
         return other
 
@@ -431,6 +475,8 @@ class Schema:
     def put(self, table: TableModel) -> None:
         self._own()
         table = self.dialect.name_constraints(self.dialect.name_defaults(table), self)
+        if self.revision and not self.undoing:
+            table = table.with_origin(self.revision)
         found = self._found(table.key, self._tables)
         old = self._tables.get(found)
         if found != table.key:  # the same table, named with(out) the default schema
@@ -476,6 +522,11 @@ class Schema:
         message = f"schema model may be incomplete {where}: {reason}"
         if message not in self.incomplete:
             self.incomplete.append(message)
+
+    def mark_failed(self, revision: str) -> None:
+        """Record that ``revision`` failed to compile and was skipped (see :attr:`failed`)."""
+        if revision not in self.failed:
+            self.failed.append(revision)
 
     def warn(self, reason: str) -> None:
         """Record that a script says something else than the model (see :attr:`warnings`)."""

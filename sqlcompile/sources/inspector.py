@@ -95,8 +95,54 @@ class TrackedModel:
         """The table, or SQLAlchemy's NoSuchTableError as reflection raises it."""
         found = self.table(name, schema, what)
         if found is None:
-            raise sa.exc.NoSuchTableError(f"{schema}.{name}" if schema else name)
+            failed = tuple(self._model.failed) if self._model is not None else ()
+            raise TableNotInModel(f"{schema}.{name}" if schema else name, _referencing(),
+                                  failed)
         return found
+
+
+class TableNotInModel(sa.exc.NoSuchTableError):
+    """Reflection's NoSuchTableError for a table the schema model lacks (a script may catch
+    it, as it would on a database); uncaught, :meth:`explained` says why it is missing."""
+
+    def __init__(self, name: str, referenced_by: str | None, failed: tuple[str, ...]) -> None:
+        super().__init__(name)
+        self.name = name
+        #: The table being reflected whose foreign key led to this one, if that is how.
+        self.referenced_by = referenced_by
+        #: The revisions before this point that failed (the model lacks what they make).
+        self.failed = failed
+
+    def explained(self) -> tuple[str, str]:
+        """(what is wrong, hint) for the error message."""
+        how = (f" (reflecting `{self.referenced_by}` follows its foreign key to it)"
+               if self.referenced_by else "")
+        if self.failed:
+            why = (f"revision {', '.join(self.failed)} failed above, so the schema model "
+                   "lacks what it makes; or it was created outside this history")
+        else:
+            why = ("it was created outside this history, or by a revision that failed or raw "
+                   "SQL the model could not follow")
+        hint = (f"create `{self.name}` in an earlier revision (op.create_table(), or raw SQL "
+                "or a hand-written sql/<dialect>/<rev>.upgrade.sql the model follows), or "
+                "set `baseline` past the revisions that need it")
+        if self.referenced_by:
+            hint += f", or pass resolve_fks=False to sa.Table(\"{self.referenced_by}\", ...)"
+        return (f"table `{self.name}` is not in the schema model{how}: {why} "
+                "(NoSuchTableError)", hint)
+
+
+def _referencing() -> str | None:
+    """The table SQLAlchemy is reflecting when it follows a foreign key to another table
+    (its ``Inspector._reflect_fk`` is on the stack), or None."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "_reflect_fk" and \
+                str(frame.f_globals.get("__name__", "")).startswith("sqlalchemy."):
+            table = frame.f_locals.get("table")
+            return str(getattr(table, "fullname", "")) or None
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 def offline_url(dialect: DialectSupport, config: Config) -> sa.URL:
@@ -371,6 +417,20 @@ class ModelInspector(reflection.Inspector):
         found: str | None = self.dialect.default_schema_name
         return found
 
+    def reflect_table(self, table: sa.Table, *args: Any, **kw: Any) -> None:
+        """`sa.Table(..., autoload_with=bind)`: SQLAlchemy's reflection from the model; a
+        table the model lacks (the one named, or one its foreign keys lead to) raises
+        :class:`TableNotInModel`."""
+        try:
+            super().reflect_table(table, *args, **kw)
+        except sa.exc.NoSuchTableError as exc:
+            if isinstance(exc, TableNotInModel):
+                raise
+            tracked: TrackedModel = getattr(self.dialect, "_sqlcompile_tracked")  # noqa: B009
+            model = tracked._model
+            raise TableNotInModel(table.fullname, _referencing(),
+                                  tuple(model.failed) if model is not None else ()) from None
+
 
 class EnumModelInspector(ModelInspector):
     """The inspector of a dialect whose enum types are schema objects of their own."""
@@ -423,7 +483,28 @@ def offline_dialect(real: Any, tracked: TrackedModel) -> Any:
         dialect.__dict__.pop(name, None)
     dialect._sqlcompile_tracked = tracked
     dialect._sqlcompile_real = real
+    dialect.name = _shown_name(real.name, tracked)
     return dialect
+
+
+def _shown_name(name: str, tracked: TrackedModel) -> str:
+    """`bind.dialect.name`: for a target whose server goes by other names too (its dialect's
+    ``option_aliases``, e.g. a MariaDB reached by mysql:// URLs), the configured url's
+    backend when it is one of those, as SQLAlchemy names the dialect of that url; else the
+    target's name, which without a url notices the script comparing it with one of those
+    (see WatchedName)."""
+    from sqlcompile.sources.proxy import WatchedName
+
+    others = tuple(sorted(alias for alias in tracked._recorder.dialect.option_aliases
+                          if alias != name))
+    if not others:
+        return name
+    url = tracked.url
+    if url.get_backend_name() in others:
+        return url.get_backend_name()
+    if url != sa.make_url(f"{name}://"):
+        return name  # the config's url names this target: how the server is reached is known
+    return WatchedName(name, others, tracked._recorder.notice_name)
 
 
 def inspector_for(bind: Any) -> reflection.Inspector:

@@ -7,12 +7,14 @@ the recorder behind it is chosen per run, for one dialect and direction.
 from __future__ import annotations
 
 import contextlib
+import dis
+import functools
 import importlib
 import importlib.abc
 import importlib.util
 import sys
 import types
-from collections.abc import Iterator, MutableSequence
+from collections.abc import Callable, Iterator, MutableSequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +103,103 @@ class _ContextModule(types.ModuleType):
         if config is None:
             raise ScriptError("context.config is only available while compiling")
         return ConfigView(config)
+
+
+class WatchedName(str):
+    """`bind.dialect.name` for a target whose server also goes by ``others`` (names of its
+    dialect's ``option_aliases``, which this name is not equal to): a str that calls
+    ``notice(other)`` when the project's code compares it with one of them (``==``, ``!=``,
+    ``in`` a tuple, list or set literal, ``startswith``, a substring test), even after
+    ``lower()``/``casefold()``/``strip()``. A comparison SQLAlchemy or sqlcompile makes is
+    not the script's and goes unnoticed."""
+
+    _others: tuple[str, ...]
+    _notice: Callable[[str], None]
+
+    def __new__(cls, value: str, others: tuple[str, ...],
+                notice: Callable[[str], None]) -> WatchedName:
+        name = super().__new__(cls, value)
+        name._others, name._notice = others, notice
+        return name
+
+    def _check(self, other: object, caller: types.FrameType, *, within: bool = False) -> None:
+        if not isinstance(other, str) or not _project_frame(caller):
+            return
+        if str(self) in _literal_tested_against(caller):
+            return  # `name in ("mysql", "mariadb")`: the script knows both names
+        text = str.lower(other)
+        found = next((o for o in self._others
+                      if (o.startswith(text) and text if within else o == text)), None)
+        if found is not None:
+            self._notice(found)
+
+    def __eq__(self, other: object) -> bool:
+        self._check(other, sys._getframe(1))
+        return str.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        self._check(other, sys._getframe(1))
+        return str.__ne__(self, other)
+
+    def __hash__(self) -> int:
+        caller = sys._getframe(1)
+        if _project_frame(caller):
+            for other in _literal_tested_against(caller):
+                self._check(other, caller)
+        return str.__hash__(self)
+
+    def __contains__(self, part: object) -> bool:  # `"mysql" in name`
+        self._check(part, sys._getframe(1), within=True)
+        return str.__contains__(self, part)  # type: ignore[operator]
+
+    def startswith(self, prefix: Any, *args: Any) -> bool:
+        caller = sys._getframe(1)
+        for each in prefix if isinstance(prefix, tuple) else (prefix,):
+            self._check(each, caller, within=True)
+        return str.startswith(self, prefix, *args)
+
+    def _same(self, value: str) -> WatchedName:
+        return WatchedName(value, self._others, self._notice)
+
+    def lower(self) -> WatchedName:
+        return self._same(str.lower(self))
+
+    def casefold(self) -> WatchedName:
+        return self._same(str.casefold(self))
+
+    def strip(self, chars: str | None = None) -> WatchedName:
+        return self._same(str.strip(self, chars))
+
+    def __reduce__(self) -> Any:
+        return str, (str(self),)
+
+
+def _project_frame(frame: types.FrameType) -> bool:
+    """Whether ``frame`` runs the project's code (a script, or a module of the project),
+    not SQLAlchemy's, Alembic's or ours."""
+    top = str(frame.f_globals.get("__name__", "")).partition(".")[0]
+    return top not in ("sqlalchemy", "sqlcompile", "alembic")
+
+
+def _literal_tested_against(frame: types.FrameType) -> tuple[str, ...]:
+    """The strings of the set or tuple constant ``frame`` is testing membership in right
+    now (`name in {"a", "b"}`: a set is looked up by hash, so no comparison shows it)."""
+    instructions, index_of = _instructions(frame.f_code)
+    index = index_of.get(frame.f_lasti, 0)
+    if index == 0 or instructions[index].opname != "CONTAINS_OP" \
+            or instructions[index - 1].opname != "LOAD_CONST":
+        return ()
+    value = instructions[index - 1].argval
+    if isinstance(value, frozenset | tuple):
+        return tuple(sorted(v for v in value if isinstance(v, str)))
+    return ()
+
+
+@functools.cache
+def _instructions(code: types.CodeType) -> tuple[list[dis.Instruction], dict[int, int]]:
+    """The instructions of ``code``, and the index of each by its offset."""
+    instructions = list(dis.get_instructions(code))
+    return instructions, {ins.offset: i for i, ins in enumerate(instructions)}
 
 
 op: Any = _OpProxy()

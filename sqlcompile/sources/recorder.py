@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,8 @@ class Recorder:
         self._memo: dict[str, Any] = {}
         #: The schema model before the script (a copy), kept current for its schema reads.
         self.tracked = TrackedModel(self, model)
+        #: What the author should hear of, found while the script ran (compile warnings).
+        self.warnings: list[str] = []
 
     # -- recording -----------------------------------------------------------------------
     def add(self, op: Op) -> None:
@@ -88,16 +91,42 @@ class Recorder:
         return op_calls.op_function(self, f"op.{name}", op_calls.record_signature(cls),
                                     functools.partial(cls.record, self))
 
-    def live_database_error(self, what: str) -> LiveDatabaseRequired:
-        """The error for an attempt to read from the database."""
+    def live_database_error(self, what: str, *, reads_rows: bool = False) -> LiveDatabaseRequired:
+        """The error for an attempt to read from the database: ``what`` the script called
+        (unless an ORM session called it, which is then what is named)."""
+        hint = (f"write this revision's SQL by hand in {self.hand_written_hint} "
+                "(it replaces running the script for that dialect and direction)")
+        session = _orm_call(self.path)
+        if session is not None:
+            what, reads_rows = session
+            if not reads_rows:
+                return LiveDatabaseRequired(
+                    f"the revision runs statements through an ORM session ({what}), which "
+                    "needs a live database connection; offline compilation has none",
+                    path=self.rel_path, line=script_line(self.path),
+                    hint="write the statements with op.execute(sa.update(...)) / "
+                    f"op.execute(sa.insert(...)), which compile offline, or {hint}")
+        if reads_rows:
+            what = f"the revision reads rows from the database ({what}), which"
         return LiveDatabaseRequired(
             f"{what} needs a live database; offline compilation reads no rows and asks the "
             "server nothing (schema reads are answered from the schema model)",
             path=self.rel_path,
             line=script_line(self.path),
-            hint=f"write this revision's SQL by hand in {self.hand_written_hint} "
-            "(it replaces running the script for that dialect and direction)",
+            hint=hint,
         )
+
+    def notice_name(self, other: str) -> None:
+        """The script compared `dialect.name` with ``other``, another name the target's
+        server goes by, which the name is not (see proxy.WatchedName): warn, once."""
+        if self.warnings and any("compares dialect.name" in w for w in self.warnings):
+            return
+        name = self.dialect.name
+        self.warnings.append(
+            f"{self.rel_path}:{script_line(self.path)}: the script compares dialect.name with "
+            f"{other!r}; for the {name} target it is {name!r} (as with a {name}:// url): set "
+            f'url = "{other}://..." for this environment if your {self.dialect.title} is '
+            f"reached by {other}:// URLs")
 
     # -- Alembic's Operations API beyond the op classes --------------------------------------
     def get_bind(self) -> WriteOnlyConnection:
@@ -210,8 +239,8 @@ class BatchOperations:
         def call(*args: Any, **kw: Any) -> Any:
             if self._schema:
                 kw.setdefault("schema", self._schema)
-            full = (*args[:position], self._table_name, *args[position:])
-            result = cls.record(self._recorder, *full, **kw)
+            full_args, full_kw = self._with_table(cls, position, args, kw)
+            result = cls.record(self._recorder, *full_args, **full_kw)
             if name == "add_column":
                 given = op_calls.batch_signature(cls).bind(*args, **kw).arguments
                 self.column_orders.append((given["column"].name, given.get("insert_before"),
@@ -220,6 +249,19 @@ class BatchOperations:
 
         return op_calls.op_function(self._recorder, f"batch_op.{name}",
                                     op_calls.batch_signature(cls), call)
+
+    def _with_table(self, cls: type[Op], position: int, args: tuple[Any, ...],
+                    kw: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The arguments of ``cls.record`` for the batch call ``(*args, **kw)``: the call's
+        own, bound by name (so `constraint_name=` given as a keyword stays itself), with the
+        block's table in the table's parameter; a call that does not fit raises TypeError."""
+        given = op_calls.batch_signature(cls).bind(*args, **kw).arguments
+        full = op_calls.record_signature(cls)
+        table = list(full.parameters)[position]
+        arguments = {name: self._table_name if name == table else given[name]
+                     for name in full.parameters if name == table or name in given}
+        bound = inspect.BoundArguments(full, arguments)
+        return bound.args, bound.kwargs
 
     def execute(self, sqltext: Any, *, execution_options: Any = None,
                 dialect: str | None = None) -> None:
@@ -285,22 +327,72 @@ class BatchOperations:
             naming_convention=naming_convention)
 
 
+#: What the ORM calls read rows (Session's methods and every Query's), and Connection's.
+_SESSION_READS = frozenset({"get", "get_one", "refresh", "merge", "scalar", "scalars"})
+_CONNECTION_READS = frozenset({"scalar", "scalars"})
+
+
+def _orm_call(path: Path) -> tuple[str, bool] | None:
+    """What the script called of an ORM session or query that ended up asking the
+    connection (``"session.query(...).all()"``, whether it reads rows), or None when no ORM
+    call is under way: the outermost SQLAlchemy frame below the script's innermost frame."""
+    frame: Any = sys._getframe(1)
+    entry = None
+    while frame is not None and frame.f_code.co_filename != str(path):
+        if str(frame.f_globals.get("__name__", "")).startswith("sqlalchemy."):
+            entry = frame
+        elif entry is not None:
+            break  # the script's own code (or a helper of the project) called SQLAlchemy
+        frame = frame.f_back
+    if entry is None or not str(entry.f_globals["__name__"]).startswith("sqlalchemy.orm"):
+        return None
+    name, owner = entry.f_code.co_name, type(entry.f_locals.get("self")).__name__
+    if owner == "Query" or name == "__iter__":
+        return ("iterating session.query(...)" if name == "__iter__"
+                else f"session.query(...).{name}()"), True
+    if name in ("execute", "scalar", "scalars"):
+        statement = entry.f_locals.get("statement")
+        if _returns_rows(statement):
+            return f"a SELECT through session.{name}(): {_statement_text(statement)}", True
+        return f"session.{name}(): {_statement_text(statement)}", False
+    return f"session.{name}()", name in _SESSION_READS
+
+
+def _returns_rows(statement: Any) -> bool:
+    """Whether executing ``statement`` gives rows to read (a SELECT, or DML with RETURNING)."""
+    if isinstance(statement, sa.TextClause):
+        words = statement.text.lstrip(" \t\r\n(").split(None, 1)
+        return bool(words) and words[0].upper() in ("SELECT", "WITH", "VALUES", "SHOW")
+    return bool(getattr(statement, "is_select", False) or getattr(statement, "_returning", ()))
+
+
+def _statement_text(statement: Any) -> str:
+    """A statement as a message shows it: its generic SQL on one line, cut at 60 characters."""
+    try:
+        text = " ".join(str(statement).split())
+    except Exception:  # a construct only its dialect compiles: its kind is enough
+        text = type(statement).__name__
+    return f"`{text[:57]}...`" if len(text) > 60 else f"`{text}`"
+
+
 class RecordedResult:
     """The result of a recorded statement: there are no rows offline."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder, statement: Any) -> None:
         self._recorder = recorder
+        self._statement = _statement_text(statement)
 
     def _read(self, what: str) -> Any:
-        raise self._recorder.live_database_error(f"reading rows ({what})")
+        raise self._recorder.live_database_error(f"{what} of {self._statement}",
+                                                 reads_rows=True)
 
     def __getattr__(self, name: str) -> Any:
         if name in ("rowcount", "lastrowid", "inserted_primary_key"):
-            raise self._recorder.live_database_error(f"result.{name}")
+            raise self._recorder.live_database_error(f"result.{name} of {self._statement}")
         return lambda *a, **k: self._read(f"{name}()")
 
     def __iter__(self) -> Iterator[Any]:
-        return self._read("iterating a result")  # type: ignore[no-any-return]
+        return self._read("iterating the result")  # type: ignore[no-any-return]
 
     def close(self) -> None:
         """Closing a result reads nothing."""
@@ -328,13 +420,13 @@ class WriteOnlyConnection:
                 statement = sa.text(statement)
             else:
                 OPS["execute"].record(self._recorder, statement)
-                return RecordedResult(self._recorder)
+                return RecordedResult(self._recorder, statement)
         if parameters is None:
             OPS["execute"].record(self._recorder, statement)
         else:
             for params in parameters if isinstance(parameters, list | tuple) else [parameters]:
                 OPS["execute"].record(self._recorder, _bind(statement, params))
-        return RecordedResult(self._recorder)
+        return RecordedResult(self._recorder, statement)
 
     def exec_driver_sql(self, statement: str, parameters: Any = None, **kw: Any) -> RecordedResult:
         if parameters:
@@ -345,7 +437,7 @@ class WriteOnlyConnection:
                 line=script_line(self._recorder.path),
             )
         self._recorder.add(Execute(statement, self._recorder.sql_dialect))
-        return RecordedResult(self._recorder)
+        return RecordedResult(self._recorder, statement)
 
     def commit(self) -> None:
         """Inside a script, commit() marks a transaction boundary in the compiled SQL."""
@@ -377,8 +469,14 @@ class WriteOnlyConnection:
         visitorcallable(self.dialect, self, **kw).traverse_single(element)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("fetch") or (not name.startswith("_")
-                                        and hasattr(sa.engine.Connection, name)):
+        if name in _CONNECTION_READS:
+            def read(statement: Any, *args: Any, **kw: Any) -> Any:
+                raise self._recorder.live_database_error(
+                    f"connection.{name}() of {_statement_text(statement)}", reads_rows=True)
+            return read
+        if name.startswith("fetch"):
+            raise self._recorder.live_database_error(f"connection.{name}", reads_rows=True)
+        if not name.startswith("_") and hasattr(sa.engine.Connection, name):
             raise self._recorder.live_database_error(f"connection.{name}")
         raise AttributeError(f"the offline connection has no attribute {name!r}")
 

@@ -12,13 +12,14 @@ import tempfile
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
 from sqlcompile.errors import ScriptError, SqlcompileError
+from sqlcompile.sources.inspector import TableNotInModel
 
 
 @dataclass
@@ -76,6 +77,9 @@ def _tuple(value: Any, name: str, rel_path: str) -> tuple[str, ...]:
 _interrupted = False
 #: How many :func:`user_code` blocks are open in this process (only the outermost redirects).
 _depth = 0
+#: The project's `prepend_sys_path` folders (set by :func:`load_scripts`; forked workers
+#: inherit them): in front of sys.path while its code runs.
+_project_paths: tuple[str, ...] = ()
 
 
 def _note_interrupt(previous: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
@@ -94,7 +98,8 @@ def user_code() -> Iterator[None]:
     SQL only, and a SIGINT arriving meanwhile is remembered (see :func:`is_script_failure`).
 
     Both Python's ``sys.stdout`` and file descriptor 1 are redirected (a C extension or a
-    child process writes to the descriptor). Blocks nest; the outermost one does the work.
+    child process writes to the descriptor), and the project's `prepend_sys_path` folders are
+    in front of sys.path. Blocks nest; the outermost one does the work.
     """
     global _depth
     if _depth:
@@ -122,10 +127,15 @@ def user_code() -> Iterator[None]:
         signal.signal(signal.SIGINT, _note_interrupt(previous))  # type: ignore[arg-type]
     sys.stdout = sys.stderr
     _depth = 1
+    added = [entry for entry in _project_paths if entry not in sys.path]
+    sys.path[:0] = added
     try:
         yield
     finally:
         _depth = 0
+        for entry in added:
+            with suppress(ValueError):
+                sys.path.remove(entry)
         for stream in (stdout, sys.stderr):  # while descriptor 1 still leads to stderr
             if stream is not None:
                 stream.flush()
@@ -187,13 +197,17 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
         return exc if isinstance(exc, ScriptError) else ScriptError(
             exc.message, path=exc.path, line=exc.line, hint=exc.hint
         )
+    if isinstance(exc, TableNotInModel):
+        wrong, hint = exc.explained()
+        return ScriptError(f"{what} failed: {wrong}", path=rel_path, line=line, hint=hint)
     kind = type(exc).__name__
     message = f"{what} failed: {kind}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         return MissingModule(message, path=rel_path, line=line, hint=(
             f"install the package that provides `{exc.name}` where sqlcompile runs (a plugin "
-            "the script uses, or a dependency of the project), or put the project's own "
-            "package on the path"))
+            "the script uses, or a dependency of the project); if it is the project's own "
+            "package, put its folder on the path: prepend_sys_path = [\".\"] in the config "
+            "(folders relative to the config file, as in alembic.ini), or PYTHONPATH"))
     name = _unknown_operation(exc)
     if name is not None:
         return UnknownOperation(message, path=rel_path, line=line, hint=(
@@ -354,10 +368,16 @@ def script_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.py") if p.name != "__init__.py")
 
 
-def load_scripts(folder: Path | Sequence[Path], root: Path) -> list[Script]:
+def load_scripts(folder: Path | Sequence[Path], root: Path,
+                 sys_paths: Sequence[Path] = ()) -> list[Script]:
     """Load every script in ``folder`` (or in each of several folders: Alembic's
-    version_locations, one history across them), Alembic compatibility imports active."""
+    version_locations, one history across them), Alembic compatibility imports active;
+    ``sys_paths`` (the config's `prepend_sys_path`) are in front of sys.path whenever the
+    project's code runs from here on (see :func:`user_code`)."""
     from sqlcompile.sources.proxy import alembic_compat
+
+    global _project_paths
+    _project_paths = tuple(str(path) for path in sys_paths)
 
     folders = [folder] if isinstance(folder, Path) else list(folder)
     for each in folders:
