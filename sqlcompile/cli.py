@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import re
 import sys
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from sqlcompile.errors import Findings, SqlcompileError, one_line
 if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.pipeline.render import Project, Rendered
+    from sqlcompile.pipeline.validate import Problem
     from sqlcompile.sources.graph import Step
 
 
@@ -44,8 +46,10 @@ def _report(rendered: list[Rendered], verbose: bool) -> bool:
         report = result.report
         for problem in report.errors:
             ok = False
-            click.echo(f"{problem.file}: statement failed validation ({problem.detail}):\n"
-                       f"    {problem.sql.strip()[:500]}", err=True)
+            click.echo(f"error: {problem.location()}: statement failed validation "
+                       f"({problem.detail}): in {problem.file}:\n"
+                       f"    {problem.sql.strip()[:500]}\n  hint: {_validation_hint(problem)}",
+                       err=True)
         if verbose:
             for problem in report.unvalidated_items:
                 click.echo(f"{problem.file}: unvalidated, {problem.kind} ({problem.detail}): "
@@ -57,6 +61,21 @@ def _report(rendered: list[Rendered], verbose: bool) -> bool:
                 click.echo(report.sqlglot_summary(), err=True)
         click.echo(report.summary(), err=True)
     return ok
+
+
+def _validation_hint(problem: Problem) -> str:
+    """What to do about a statement that failed validation, by where it comes from."""
+    from sqlcompile.pipeline.validate import MARKER
+
+    accept = (f"if the server does accept it, put a `{MARKER} <why>` comment line before "
+              "the statement")
+    if problem.origin != "raw":
+        return ("the statement was compiled from the op at that line: check the SQL text the "
+                "script gives it (a server_default, a CHECK condition), or write this "
+                "revision's SQL by hand")
+    if problem.source.endswith(".sql"):
+        return f"correct the statement in {problem.source}, or {accept}"
+    return f"correct the SQL the script gives op.execute(), or {accept}"
 
 
 def _first_line(sql: str) -> str:
@@ -134,6 +153,9 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         for result in results:
             for message in result.skipped:
                 click.echo(f"warning: {result.dialect}: {one_line(message)}", err=True)
+        # Where the model stops following the SQL (a drop of a table never created, raw SQL
+        # it cannot read): the files are written, and these say what they may not know.
+        _model_warnings(proj, results, strict=False)
         _compile_warnings(results)
         click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
@@ -212,17 +234,48 @@ def _irreversible(results: list[Rendered], names: list[str], verbose: bool) -> i
     return len({n.revision for n in notes})
 
 
-def _model_warnings(results: list[Rendered], strict: bool) -> int:
+_UNKNOWN_TABLE = re.compile(r"schema model may be incomplete after revision (?P<rev>\S+): "
+                            r"(?P<what>.+) names table (?P<table>\S+), which the history "
+                            r"never created")
+
+
+def _model_warnings(proj: Project, results: list[Rendered], strict: bool) -> int:
     """Print where each dialect's schema model stops following the SQL (raw statements it
-    cannot follow), as the render found it; returns how many were printed."""
+    cannot follow), as the render found it; returns how many were printed. Ops on tables
+    the history never created (the application made them) are one line per table, with
+    one hint for them all."""
     count = 0
     label = "error" if strict else "warning"
     for result in results:
+        unknown: dict[str, list[tuple[str, str]]] = {}
         for message in result.incomplete:
+            found = _UNKNOWN_TABLE.fullmatch(message)
+            if found is not None:
+                unknown.setdefault(found["table"], []).append((found["rev"], found["what"]))
+                continue
             count += 1
             click.echo(f"{label}: {result.dialect}: {message}", err=True)
-    _compile_warnings(results)
+        for table, uses in unknown.items():
+            count += 1
+            click.echo(f"{label}: {result.dialect}: table {table}, which the history never "
+                       f"created, is named by {len(uses)} op(s) from revision {uses[0][0]} on "
+                       f"(first: {uses[0][1]}); the schema model does not know it", err=True)
+        if unknown:
+            click.echo(f"  hint: {_unknown_tables_hint(proj, result.dialect)}", err=True)
     return count
+
+
+def _unknown_tables_hint(proj: Project, dialect: str) -> str:
+    """How to tell the model about the tables the application created itself: a baseline
+    whose hand-written SQL creates them."""
+    config = proj.config
+    first = config.baseline or proj.graph.order[0]
+    sql = config.hand_written_sql(dialect, first, "upgrade").relative_to(config.root)
+    start = ("" if config.baseline else
+             f"set baseline = \"{first}\" in {config.source_name} and ")
+    return (f"{start}hand-write {sql.as_posix()} to create those tables as they are "
+            f"after revision {first}, so the model knows them (see README \"Adopting an existing "
+            "database\")")
 
 
 def _compile_warnings(results: list[Rendered]) -> None:
@@ -251,7 +304,8 @@ def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None)
     results = [render_files(proj, name) for name in names]
     _failures(proj, results, names, "nothing else was checked", verbose)
     ok = _report(results, verbose)
-    warnings = _model_warnings(results, strict)
+    warnings = _model_warnings(proj, results, strict)
+    _compile_warnings(results)
     root = proj.config.root
     for result in results:
         stale, missing, extra = compare_outputs(

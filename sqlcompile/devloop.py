@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
-    from sqlcompile.pipeline.compiler import Irreversible, Statement
+    from sqlcompile.pipeline.compiler import Body, Irreversible, Statement
     from sqlcompile.pipeline.render import Project
     from sqlcompile.sources.graph import Step
 
@@ -123,16 +123,29 @@ def migrate(proj: Project, url: str | None, target: str, direction: str) -> None
 
     engine, dialect = _engine(proj.config, url)
     graph = proj.graph
-    steps = graph.steps(direction, current_heads(engine, proj.config), graph.resolve(target))
+    heads = current_heads(engine, proj.config)
+    first: list[tuple[Step, Body]] = []
+    if direction == "upgrade" and not heads and proj.config.baseline:
+        # An empty database with a baseline: created at the baseline, as baseline.sql does
+        # (the revisions it covers may not compile offline), then upgraded from there.
+        from sqlcompile.pipeline.baseline import baseline_migration
+
+        step, body, _ = baseline_migration(proj, dialect)
+        first.append((step, body))
+        heads = list(step.after)
+    steps = graph.steps(direction, heads, graph.resolve(target))
     bodies = [proj.body(step, dialect) for step in steps]  # every one compiles, or nothing runs
     for step, body in zip(steps, bodies, strict=True):
         if body.irreversible is not None:
             _refuse(proj, step, body.irreversible, dialect)
     framer = Framer(dialect, proj.config)
     framer.session_setup()
-    for step, body in zip(steps, bodies, strict=True):
+    for step, body in [*first, *zip(steps, bodies, strict=True)]:
         framer.migration(step, body)
     execute_statements(engine, framer.finish())
+    for step, _ in first:
+        click.echo(f"baseline {step.script.revision}: the schema at the baseline, created",
+                   err=True)
     for step in steps:
         click.echo(f"{step.direction} {step.position:04d} {step.script.revision}: "
                    f"{step.script.message}", err=True)

@@ -480,3 +480,24 @@ def test_the_head_as_baseline_leaves_only_baseline_sql(tmp_path: Path,
     assert sqlite_db.tables() == ["account", "comment", "post", "sqlcompile_version"]
     stream = ok(root, "render", "--stdout").stdout.decode("utf-8")
     assert "-- migrations: 0" in stream
+
+
+# --- the dev loop -----------------------------------------------------------------------------
+
+
+def test_the_dev_loop_creates_an_empty_database_at_the_baseline(
+        tmp_path: Path, pg_db: dbs.PostgresDB) -> None:
+    """`sqlcompile upgrade --url` on an empty database does what baseline.sql then the later
+    files do: the covered revisions are not run (they may not compile offline)."""
+    root = project(tmp_path, dialects=("postgresql",))
+    done = ok(root, "upgrade", "--url", pg_db.url)
+    assert f"baseline {B2}: the schema at the baseline, created" in done.stderr
+    assert sp.version_rows(pg_db) == [D4]
+    assert sorted(pg_db.tables()) == sorted(["account", "comment", "post", sp.VERSION_TABLE])
+    assert pg_db.query("SELECT email FROM account") == [("a@example.org",)]  # C3 ran
+    ok(root, "downgrade", B2, "--url", pg_db.url)
+    assert sp.version_rows(pg_db) == [B2]
+    assert sorted(pg_db.tables()) == sorted(["account", "post", sp.VERSION_TABLE])
+    pg_db.query("DELETE FROM account")  # (C3's downgrade leaves the row it inserted)
+    ok(root, "upgrade", "--url", pg_db.url)  # not empty now: from B2 on
+    assert sp.version_rows(pg_db) == [D4]

@@ -31,7 +31,7 @@ from sqlcompile.ops.constraint_ops import (
     CreateUniqueConstraint,
     DropConstraint,
 )
-from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak
+from sqlcompile.ops.data_ops import BulkInsert, Execute, Printed, TransactionBreak
 from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
@@ -134,6 +134,7 @@ CASES: dict[type[Op], tuple[Callable[[], Op], dict[str, Any]]] = {
         "naming_convention": {"uq": "uq_%(table_name)s_%(column_0_name)s"},
         "partial_reordering": (("b", "a"),), "column_orders": (("d", None, "a"),)}),
     Execute: (lambda: Execute("UPDATE t SET b = 1"), {"sql": "UPDATE t SET b = 2"}),
+    Printed: (lambda: Printed("copy the keys by hand"), {"text": "copy them twice"}),
     BulkInsert: (lambda: BulkInsert(sa.table("t", sa.column("b", sa.Integer)), [{"b": 1}]), {
         "rows": [{"b": 2}]}),
 }

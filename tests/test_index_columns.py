@@ -78,7 +78,7 @@ def test_an_incomplete_model_keeps_the_index_through_a_sqlite_rebuild(tmp_path: 
     write(tmp_path, {"a1_x.py": script("a1", None, """
         op.create_table("t", sa.Column("id", sa.Integer, primary_key=True),
                         sa.Column("n", sa.Integer))
-        op.execute("CREATE VIEW v AS SELECT 1")
+        op.execute("CREATE TABLE c AS SELECT 1 AS x")
         op.create_index("ix_t_hidden", "t", ["hidden"])
         with op.batch_alter_table("t", recreate="always") as batch_op:
             batch_op.alter_column("n", nullable=False)

@@ -23,7 +23,7 @@ from sqlcompile.ops.constraint_ops import (
     CreateUniqueConstraint,
     DropConstraint,
 )
-from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak
+from sqlcompile.ops.data_ops import BulkInsert, Execute, Printed, TransactionBreak
 from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     AddColumn,
@@ -125,6 +125,7 @@ REVERSIBLE: dict[str, Callable[[], Op]] = {
         "uq", "t", "unique", "s", definition=CreateUniqueConstraint("uq", "t", ["a"], "s")
     ),
     "commit": TransactionBreak,
+    "printed": lambda: Printed("copy the keys by hand"),
     "create_exclude_constraint": lambda: CreateExcludeConstraint(
         "ex", "t", (("period", "&&"),), "s", where="active", using="gist"),
     "batch_alter_table": lambda: BatchAlterTable("t", "s", recreate="always"),

@@ -21,7 +21,8 @@ import sqlc_project as sp
 from helpers import compile_body_of, script_source, statements_of
 
 from sqlcompile.errors import CompileError
-from sqlcompile.schema.model import CheckModel, IndexModel, IndexPart, TableModel, uses_column
+from sqlcompile.schema.model import CheckModel, IndexModel, IndexPart, TableModel
+from sqlcompile.schema.sqltext import uses_column
 
 HEADER = '''"""{message}
 
@@ -468,4 +469,43 @@ def downgrade():
     apply_ok(sqlite_db, files.downgrade[1])
     assert "CHECK (kind IN ('expense', 'refund'))" in table_sql(sqlite_db, "bill")
     apply_ok(sqlite_db, files.downgrade[0])
+    assert sqlite_db.tables() == [sp.VERSION_TABLE]
+
+
+def test_a_rebuild_drops_and_recreates_the_views_reading_the_table(
+        tmp_path: Path, sqlite_db: dbs.SQLiteDB) -> None:
+    """SQLite checks the views when the rebuilt table takes the old name; a view naming the
+    dropped table would stop it, so the views the history made go first and come back."""
+    create = '''
+def upgrade():
+    op.create_table("t", sa.Column("id", sa.Integer(), primary_key=True),
+                    sa.Column("a", sa.Integer()))
+    op.execute("CREATE VIEW v AS SELECT id, a FROM t")
+    op.execute("CREATE VIEW v2 AS SELECT id FROM v")
+    op.execute("INSERT INTO t (id, a) VALUES (1, 5)")
+
+
+def downgrade():
+    op.execute("DROP VIEW v2")
+    op.execute("DROP VIEW v")
+    op.drop_table("t")
+'''
+    change = '''
+def upgrade():
+    op.alter_column("t", "a", existing_type=sa.Integer(), nullable=False)
+
+
+def downgrade():
+    op.alter_column("t", "a", existing_type=sa.Integer(), nullable=True)
+'''
+    root = history(tmp_path, create, change)
+    files = sp.render(root, "sqlite")
+    text = sp.sql_text(files.upgrade[1])
+    assert text.index("DROP VIEW v2;") < text.index("DROP VIEW v;") < text.index("DROP TABLE t")
+    for path in files.upgrade:
+        apply_ok(sqlite_db, path)
+    assert "a INTEGER NOT NULL" in table_sql(sqlite_db, "t")
+    assert sqlite_db.query("SELECT id FROM v2") == [(1,)]
+    for path in reversed(files.downgrade):
+        apply_ok(sqlite_db, path)
     assert sqlite_db.tables() == [sp.VERSION_TABLE]

@@ -406,3 +406,25 @@ def test_the_warning_reaches_render_output(tmp_path: Path) -> None:
     assert warnings[0].startswith("warning: mariadb: out/mariadb/upgrade/0001_")
     assert warnings[0].endswith(
         f"migrations/versions/a1.py:{h.line_of(text, 'dialect.name')}: {NAME_WARNING}")
+
+
+def test_prepend_sys_path_reaches_target_metadata(tmp_path: Path) -> None:
+    """The models autogenerate imports live in the project's package too (`src/` layout)."""
+    import sys
+
+    from sqlcompile.autogen.target import load_metadata
+    from sqlcompile.config import load_config
+
+    models = tmp_path / "src" / "h_pkg_models"
+    models.mkdir(parents=True)
+    (models / "__init__.py").write_text(
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n"
+        "sa.Table('gadgets', metadata, sa.Column('id', sa.Integer, primary_key=True))\n",
+        encoding="utf-8")
+    (tmp_path / "sqlcompile.toml").write_text(
+        'prepend_sys_path = ["src"]\ntarget_metadata = "h_pkg_models:metadata"\n',
+        encoding="utf-8")
+    before = list(sys.path)
+    metadata = load_metadata(load_config(tmp_path / "sqlcompile.toml"))
+    assert sorted(metadata.tables) == ["gadgets"]
+    assert sys.path == before

@@ -45,8 +45,9 @@ class Target:
 
 
 def load_metadata(config: Config, setting: str | None = None) -> sa.MetaData:
-    """Import ``module:attribute`` (the `target_metadata` setting) with the project root first
-    on sys.path; the attribute may be a MetaData or a declarative base (its ``.metadata``)."""
+    """Import ``module:attribute`` (the `target_metadata` setting) with the project's
+    `prepend_sys_path` folders and its root first on sys.path; the attribute may be a
+    MetaData or a declarative base (its ``.metadata``)."""
     spec = setting or config.target_metadata
     where = str(config.source) if config.source else None
     if not spec:
@@ -55,9 +56,10 @@ def load_metadata(config: Config, setting: str | None = None) -> sa.MetaData:
             hint='set target_metadata = "package.models:metadata" in the config file')
     module_name, _, attribute = spec.partition(":")
     root = str(config.root)
-    added = root not in sys.path
-    if added:
-        sys.path.insert(0, root)
+    # The project root, then its `prepend_sys_path` folders, as when its scripts load.
+    added = [entry for entry in dict.fromkeys([*map(str, config.sys_path_dirs), root])
+             if entry not in sys.path]
+    sys.path[:0] = added
     try:
         with user_code():
             module = importlib.import_module(module_name)
@@ -72,8 +74,9 @@ def load_metadata(config: Config, setting: str | None = None) -> sa.MetaData:
             raise
         raise _import_error(exc, module_name) from None
     finally:
-        if added:
-            sys.path.remove(root)
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
     value = module
     for part in attribute.split("."):
         if not hasattr(value, part):

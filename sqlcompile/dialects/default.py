@@ -28,11 +28,17 @@ from sqlcompile.dialects.render import (
     other_dialect_notes,
     table_name_only,
 )
-from sqlcompile.errors import CompileError
+from sqlcompile.errors import CompileError, one_line
 from sqlcompile.ops.base import qualified, table_for
 from sqlcompile.ops.batch_ops import BatchAlterTable
 from sqlcompile.ops.constraint_ops import AddConstraintOp, DropConstraint, constraint_stand_in
-from sqlcompile.ops.data_ops import BulkInsert, Execute, TransactionBreak, statement_text
+from sqlcompile.ops.data_ops import (
+    BulkInsert,
+    Execute,
+    Printed,
+    TransactionBreak,
+    statement_text,
+)
 from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     UNCHANGED,
@@ -371,9 +377,26 @@ def _text_clause(op: Execute, clause: sa.TextClause, ctx: RenderContext) -> sa.T
     return sa.text(text).bindparams(*binds)
 
 
+def _statements(text: str, ctx: RenderContext) -> list[str]:
+    """``text`` cut into the statements its client would run one by one (psql, mysql and
+    sqlite3 all run a string holding several); the whole text when the tokenizer cannot read
+    it (validation then says what is wrong with it)."""
+    from sqlglot.errors import SqlglotError
+
+    from sqlcompile.dialects.splitting import split_statements
+
+    try:
+        return split_statements(text, ctx.dialect) or [text]
+    except SqlglotError:
+        return [text]
+
+
 def execute(op: Execute, ctx: RenderContext) -> list[Element]:
+    """A string (or text()) holding several statements renders as several, each framed and
+    validated on its own; a text() with bound values is cut after they are rendered."""
     if isinstance(op.sql, str):
-        return [RawSQL(execute_text(op, statement_text(op.sql), ctx))]
+        return [RawSQL(chunk)
+                for chunk in _statements(execute_text(op, statement_text(op.sql), ctx), ctx)]
     if isinstance(op.sql, ClauseElement):
         statement = (_text_clause(op, op.sql, ctx) if isinstance(op.sql, sa.TextClause)
                      else op.sql)
@@ -385,7 +408,13 @@ def execute(op: Execute, ctx: RenderContext) -> list[Element]:
                 hint="give the values, e.g. sa.text(...).bindparams(name=value); to keep "
                 "a literal colon in text(), escape it as \\:",
             )
-        return [typed_binds(statement)]
+        bound = typed_binds(statement)
+        if not isinstance(statement, sa.TextClause) or ";" not in statement.text:
+            return [bound]
+        compiled = str(bound.compile(dialect=ctx.dialect.sa_dialect,
+                                     compile_kwargs={"literal_binds": True})).strip()
+        chunks = _statements(statement_text(compiled), ctx)
+        return [bound] if len(chunks) == 1 else [RawSQL(chunk) for chunk in chunks]
     return [op.sql]
 
 
@@ -408,6 +437,12 @@ def transaction_break(op: TransactionBreak, ctx: RenderContext) -> list[Element]
     return []  # the compiler starts a new segment; no statement of its own
 
 
+def printed(op: Printed, ctx: RenderContext) -> list[Element]:
+    """A comment line, never a statement: what cannot stay inside one line of a comment (CR,
+    the other control characters and line separators, bidirectional controls) is escaped."""
+    return [Note(f"printed by the script: {one_line(op.text)}".rstrip())]
+
+
 RENDERERS: dict[type, Renderer] = {
     CreateTable: create_table,
     DropTable: drop_table,
@@ -425,6 +460,7 @@ RENDERERS: dict[type, Renderer] = {
     Execute: execute,
     BulkInsert: bulk_insert,
     TransactionBreak: transaction_break,
+    Printed: printed,
 }
 
 

@@ -32,7 +32,7 @@ from sqlcompile.ops.constraint_ops import (
     CreateForeignKey,
     DropConstraint,
 )
-from sqlcompile.ops.data_ops import BulkInsert
+from sqlcompile.ops.data_ops import BulkInsert, Printed
 from sqlcompile.ops.index_ops import CreateIndex, DropIndex
 from sqlcompile.ops.table_ops import (
     UNCHANGED,
@@ -46,7 +46,7 @@ from sqlcompile.ops.table_ops import (
     RenameTable,
 )
 from sqlcompile.schema.convert import ensure_fk_targets, sql_text, to_sa_table
-from sqlcompile.schema.model import uses_column
+from sqlcompile.schema.sqltext import uses_column
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -260,6 +260,14 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext,
         f"WHERE type = 'trigger' AND tbl_name = {quoted}"
         + (f" AND name NOT IN ({kept})" if kept else "")
     )
+    # Views reading the table: SQLite checks them when the new table takes the old name, and
+    # one naming a table that is gone stops it, so they go first and come back last.
+    views = model.readers((schema_name, name))
+    views_dropped: list[Element] = []
+    if views:
+        views_dropped.append(Note("the views that read the table, dropped until it is back"))
+        views_dropped += [RawSQL(f"DROP VIEW {_quoted_name(dialect, v.schema, v.name)}")
+                          for v in reversed(views)]
     described = "; ".join(op.describe() for op in ops if not isinstance(op, BatchAlterTable))
     # SQLite keeps no comments: what the ops say of them is stated (the model keeps them).
     comments = [note for op in ops if isinstance(op, AlterColumn) and op.comment is not UNCHANGED
@@ -272,6 +280,7 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext,
         Note("stop if the table has triggers the model does not know: DROP TABLE drops "
              "them, and only the known ones are created again"),
         trigger_check,
+        *views_dropped,
         Note("the table as it is after the change, under a temporary name"),
         *notes,
         sa_schema.CreateTable(new),
@@ -284,7 +293,16 @@ def rebuild_elements(ops: list[Op], reason: str, ctx: RenderContext,
     if after.triggers:
         out.append(Note("its triggers, created again as the history's SQL wrote them"))
         out += [RawSQL(trigger.sql) for trigger in after.triggers]
+    if views:
+        out.append(Note("the views that read it, created again as the history's SQL wrote "
+                        "them"))
+        out += [RawSQL(view.sql) for view in views]
     return out
+
+
+def _quoted_name(dialect: DialectSupport, schema: str | None, name: str) -> str:
+    quote = dialect.sa_dialect.identifier_preparer.quote
+    return f"{quote(schema)}.{quote(name)}" if schema else quote(name)
 
 
 @dataclass(frozen=True)
@@ -468,6 +486,8 @@ def _footprint(op: Op, key: Callable[[str | None, str], TableKey]) -> set[TableK
         return with_references(key(op.table.schema, op.table.name), referenced(op.table))
     if isinstance(op, RenameTable | DropTable):
         return None  # the foreign keys of other tables may name it: the model knows them
+    if isinstance(op, Printed):
+        return set()  # a comment: merges go on across it
     if isinstance(op, BulkInsert):
         return {key(op.table.schema, op.table.name)}
     if isinstance(op, BatchAlterTable):

@@ -117,3 +117,26 @@ class TransactionBreak(Op):
 
     def apply(self, schema: Schema) -> None:
         """A transaction boundary changes no schema."""
+
+
+@dataclass(frozen=True)
+class Printed(Op):
+    """One line a script printed to standard output while it ran: a comment in its file."""
+
+    op_name: ClassVar[str] = "printed"
+    public: ClassVar[bool] = False
+    #: The line as printed, without its line feed (any other control character is kept).
+    text: str
+
+    @classmethod
+    def record(cls, recorder: Recorder, text: str) -> None:
+        recorder.add(cls(text))
+
+    def describe(self) -> str:
+        return "printed"
+
+    def reverse(self, before: Schema | None = None) -> Op:
+        return self  # a comment: the other direction prints what its own script prints
+
+    def apply(self, schema: Schema) -> None:
+        """A printed line changes no schema."""

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.pipeline.render import Project
+    from sqlcompile.schema.model import Schema
     from sqlcompile.sources.graph import RevisionGraph
 
 
@@ -75,6 +76,18 @@ def skip_message(rev: str, exc: SqlcompileError) -> tuple[str, str]:
     return warning, reason
 
 
+def baseline_migration(project: Project, dialect: DialectSupport) -> tuple[Step, Body, Schema]:
+    """The migration from an empty version table to the baseline's rows that creates the
+    schema at the baseline (as schema.sql prints it), and that schema model."""
+    rev = project.config.baseline
+    assert rev is not None
+    graph = project.graph
+    schema = project.state(dialect, len(project.baseline_revisions))
+    step = Step(graph.scripts[rev], "upgrade", graph.position[rev], (),
+                baseline_rows(graph, rev))
+    return step, Body([Segment("transaction", schema_statements(schema))]), schema
+
+
 def baseline_file(project: Project, dialect: DialectSupport, shown: str
                   ) -> tuple[str, Report, list[str]]:
     """The text of `baseline.sql` (``shown``: its path as reports show it), its validation
@@ -88,16 +101,15 @@ def baseline_file(project: Project, dialect: DialectSupport, shown: str
     graph = project.graph
     rev = config.baseline
     assert rev is not None
-    schema = project.state(dialect, len(project.baseline_revisions))
-    rows = baseline_rows(graph, rev)
-    script = graph.scripts[rev]
-    step = Step(script, "upgrade", graph.position[rev], (), rows)
+    step, body, schema = baseline_migration(project, dialect)
+    rows = step.after
+    script = step.script
     framer = Framer(dialect, config, label=f"baseline {rev}")
     framer.session_setup()
     framer.statements.append(Statement("", [
         f"baseline {rev}: the schema once revisions 1 to {len(project.baseline_revisions)} "
         "ran, created in an empty database"]))
-    framer.migration(step, Body([Segment("transaction", schema_statements(schema))]))
+    framer.migration(step, body)
     statements = framer.finish()
     validator = Validator(dialect)
     for statement in statements:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 
 from sqlcompile.dialects.base import printable
 from sqlcompile.dialects.render import Framing, Note, RawSQL, RenderContext
+from sqlcompile.dialects.splitting import split_statements, without_leading_comments
 from sqlcompile.errors import (
     CompileError,
     RefusedValue,
@@ -18,7 +20,7 @@ from sqlcompile.errors import (
     one_line,
 )
 from sqlcompile.ops.base import Op
-from sqlcompile.ops.data_ops import TransactionBreak
+from sqlcompile.ops.data_ops import Printed, TransactionBreak
 
 if TYPE_CHECKING:
     from sqlcompile.config import Config
@@ -38,7 +40,10 @@ class Statement:
     needs (psql's `\\set`, sqlite3's `.bail`, a lock held until the client exits): the dev
     loop does not send it. ``origin`` is "compiled" (SQLAlchemy's compiler, our renderers) or
     "raw" (SQL text its author wrote: op.execute text, a hand-written file); validation is
-    stricter with raw SQL.
+    stricter with raw SQL; "printed" marks the comment lines of what a script printed.
+    ``source`` and ``line`` say where it comes from (the script and the line of its op, or
+    the hand-written file and the statement's first line), for messages about it; framing
+    statements have none.
     """
 
     sql: str
@@ -46,6 +51,8 @@ class Statement:
     shape: str | None = None
     file_only: bool = False
     origin: str = "compiled"
+    source: str = ""
+    line: int | None = None
 
 
 @dataclass
@@ -94,51 +101,19 @@ def compile_element(element: Any, dialect: DialectSupport) -> str:
 
 
 def split_sql(text: str, dialect: DialectSupport) -> list[Statement]:
-    """Split an SQL file into statements: first into the batches its client would run (at
-    `GO` or `/` lines), then each batch at top-level semicolons (sqlglot's tokenizer), where
-    `;` inside BEGIN/CASE ... END does not count and a procedural block runs to the batch end.
-    """
+    """An SQL file as statements, cut as its client runs it (see
+    :func:`~sqlcompile.dialects.splitting.split_statements`), each with the line it starts
+    on."""
     out: list[Statement] = []
-    for batch in dialect.split_batches(text):
-        out += [Statement(chunk) for chunk in _split_batch(batch, dialect)]
-    return out
-
-
-_NOT_A_BLOCK = {"TRAN", "TRANSACTION", "DISTRIBUTED", "WORK"}  # BEGIN TRANSACTION etc.
-
-
-def _split_batch(text: str, dialect: DialectSupport) -> list[str]:
-    import sqlglot
-
-    tokens = sqlglot.Dialect.get_or_raise(dialect.sqlglot_name).tokenize(text)
-    out: list[str] = []
-    start = 0  # offset where the current statement begins
-    first = 0  # index of its first token
-    depth = 0
-    for i, token in enumerate(tokens):
-        if i == first:
-            words = [t.text.upper() for t in tokens[i:i + 4]]
-            if dialect.is_block_start(words):
-                break  # the rest of the batch is one block
-        kind = token.token_type
-        if kind == sqlglot.TokenType.CASE or (
-            kind == sqlglot.TokenType.BEGIN
-            and not (i + 1 < len(tokens) and tokens[i + 1].text.upper() in _NOT_A_BLOCK)
-            and not (i + 1 < len(tokens)
-                     and tokens[i + 1].token_type == sqlglot.TokenType.SEMICOLON)
-        ):
-            depth += 1
-        elif kind == sqlglot.TokenType.END and depth:
-            depth -= 1
-        elif kind == sqlglot.TokenType.SEMICOLON and depth == 0:
-            chunk = text[start:token.start].strip()
-            if chunk and i > first:  # (comments alone, or a lone `;`, are no statement)
-                out.append(chunk)
-            start = token.end + 1
-            first = i + 1
-    rest = text[start:].strip()
-    if rest and first < len(tokens):
-        out.append(rest)
+    at = 0
+    for chunk in split_statements(text, dialect):
+        found = text.find(chunk, at)
+        line = None
+        if found >= 0:
+            at = found + len(chunk)
+            code = found + len(chunk) - len(without_leading_comments(chunk))
+            line = text.count("\n", 0, code) + 1  # its first line of SQL, past comments
+        out.append(Statement(chunk, line=line))
     return out
 
 
@@ -163,7 +138,7 @@ def _segments(recorded: list[Recorded], ctx: RenderContext,
                                     "outside the migration's transaction (put it in "
                                     "op.get_context().autocommit_block() to say so)")
             ctx.schema, ctx.autocommit = schema, autocommit
-            _compile_op(op, autocommit, segments, ctx, comments)
+            _compile_op(op, autocommit, segments, ctx, comments, item.line)
             if schema is not None:
                 op.apply(schema)
         except CompileError as exc:
@@ -177,11 +152,20 @@ def _at(line: int | None) -> str:
 
 
 def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderContext,
-                comments: list[str]) -> None:
+                comments: list[str], line: int | None = None) -> None:
     """Compile one op into the current segment (opening a new one if needed), with
-    ``comments`` (its name first) above its first statement."""
+    ``comments`` (its name first) above its first statement; ``line``: the script's line
+    of the op."""
     if isinstance(op, TransactionBreak):
         segments.append(Segment("break"))
+        return
+    if isinstance(op, Printed):  # a comment, in whatever segment is open; one block a run
+        notes = op_statements(op, ctx, [])[1]
+        last = segments[-1].statements[-1] if segments[-1].statements else None
+        if last is not None and last.origin == "printed":
+            last.comments += notes
+        else:
+            segments[-1].statements.append(Statement("", notes, origin="printed", line=line))
         return
     kind = "autocommit" if autocommit else "transaction"
     current = segments[-1]
@@ -189,6 +173,8 @@ def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderCo
         current = Segment(kind)
         segments.append(current)
     statements, comments = op_statements(op, ctx, comments)
+    for statement in statements:
+        statement.line = line
     current.statements += statements
     if comments:
         current.statements.append(Statement("", comments))
@@ -206,7 +192,8 @@ def op_statements(op: Op, ctx: RenderContext, comments: list[str],
     except RefusedValue as exc:
         raise ctx.fail(op, exc.message, hint=exc.hint) from None
     except sa.exc.SQLAlchemyError as exc:  # SQLAlchemy refuses what the script gave it
-        raise ctx.fail(op, f"{type(exc).__name__}: {exc}") from None
+        message, hint = sqlalchemy_message(exc, ctx.dialect)
+        raise ctx.fail(op, message, hint=hint) from None
     except SqlcompileError:
         raise
     except Exception as exc:
@@ -217,9 +204,37 @@ def op_statements(op: Op, ctx: RenderContext, comments: list[str],
         where = user_frame(exc)
         if where is None:
             raise
-        raise ctx.fail(op, f"the project's code raised {type(exc).__name__}: {exc} (at "
+        raise ctx.fail(op, f"the project's code raised {type(exc).__name__}: "
+                           f"{_no_address(str(exc))} (at "
                            f"{where})", hint="fix that code, or write this revision's SQL by "
                            f"hand in {ctx.hand_written}") from None
+
+
+#: A Python object's default repr carries its memory address, different on every run.
+_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+")
+_CANNOT_RENDER = re.compile(
+    r"Compiler <[\w.]+ object at 0x[0-9a-fA-F]+> can't render element of type (?P<type>\w+)")
+
+
+def _no_address(text: str) -> str:
+    return _ADDRESS.sub("", text)
+
+
+def sqlalchemy_message(exc: Exception, dialect: DialectSupport) -> tuple[str, str | None]:
+    """(message, hint) for an error SQLAlchemy raised compiling an op, the same on every run:
+    a type the dialect's compiler cannot render is said in words, and no message carries an
+    object's memory address."""
+    text = str(exc)
+    found = _CANNOT_RENDER.search(text)
+    if found is None:
+        return f"{type(exc).__name__}: {_no_address(text)}", None
+    type_name = found.group("type")
+    said = (f"type {type_name} has no {dialect.title} form (SQLAlchemy's {dialect.name} "
+            "compiler cannot render it)")
+    return text[:found.start()] + said + _no_address(text[found.end():]), (
+        f"give the column a type {dialect.title} has, keeping {type_name} for the dialect "
+        f"it belongs to (e.g. sa.Text().with_variant({type_name}(), \"<that dialect>\")), "
+        "or branch on op.get_context().dialect.name")
 
 
 def _op_statements(op: Op, ctx: RenderContext, comments: list[str],
@@ -322,6 +337,7 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
     its downgrade() refuses with an exception of its own (see
     :func:`~sqlcompile.sources.scripts.own_refusal`); a hand-written file still wins.
     """
+    from sqlcompile.sources.printing import printed_lines
     from sqlcompile.sources.proxy import alembic_compat, configured, recording
     from sqlcompile.sources.recorder import Recorder
     from sqlcompile.sources.scripts import (
@@ -344,7 +360,7 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
                               path=hint) from None
         for statement in statements:
             statement.comments = [f"hand-written: {hint}"]
-            statement.origin = "raw"
+            statement.origin, statement.source = "raw", hint
         body = Body([Segment("transaction", statements)], hand_written=hint)
         return Recording(script, direction, hand_written=body, hand_written_hint=hint)
 
@@ -365,7 +381,8 @@ def record(script: Script, direction: str, dialect: DialectSupport, config: Conf
     recorder.sql_dialect = sql_dialect
     function = script.function(direction)
     try:
-        with alembic_compat(), configured(config), recording(recorder), user_code():
+        with alembic_compat(), configured(config), recording(recorder), user_code(), \
+                printed_lines(recorder):
             function()
     except BaseException as exc:
         if not is_script_failure(exc):
@@ -485,6 +502,9 @@ def compile_recording(recording: Recording, dialect: DialectSupport,
     try:
         ctx = RenderContext(dialect, where, recording.hand_written_hint)
         segments = _segments(recording.ops, ctx, schema)
+        for segment in segments:
+            for statement in segment.statements:
+                statement.source = script.rel_path
         return Body(segments, framing=tuple(sorted(ctx.framing)),
                     warnings=(*recording.warnings, *ctx.warnings))
     except CompileError as exc:

@@ -24,7 +24,7 @@ their own transaction (see :meth:`Framer.migration_without_transaction`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -220,10 +220,10 @@ class Framer:
             if segment.kind == "autocommit":
                 self.commit()
                 first, *rest = segment.statements
-                marked = Statement(first.sql, [
+                marked = replace(first, comments=[
                     "autocommit block: the statements below run outside any transaction",
                     *first.comments,
-                ], first.shape, origin=first.origin)
+                ], file_only=False)
                 self.statements.append(marked)
                 self.statements.extend(rest)
                 self.add("", "end of autocommit block")
@@ -297,8 +297,8 @@ class Framer:
                 if statement.sql:
                     number += 1
                     comments.insert(0, f"step {number} of {total} ({label})")
-                self.statements.append(Statement(statement.sql, comments, statement.shape,
-                                                 origin=statement.origin))
+                self.statements.append(replace(statement, comments=comments,
+                                               file_only=False))
             if lead:
                 self.add("", *lead)
         self.add(self.dialect.begin(),

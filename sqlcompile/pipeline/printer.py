@@ -15,6 +15,7 @@ from sqlcompile.schema.model import key_order
 
 if TYPE_CHECKING:
     from sqlcompile.schema.model import Schema, TableKey, TableModel
+    from sqlcompile.schema.objects import ObjectKey, OpaqueModel
 
 
 #: Where the hints of a table the printer cannot state send the user: the model holds what
@@ -27,8 +28,10 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     """CREATE statements rebuilding ``schema`` from nothing, in dependency order.
 
     Types first, then tables so that each one's foreign key targets exist before it (tables in
-    a reference cycle get those keys by ALTER TABLE at the end), each with its comments and
-    indexes, as `create_table` renders them for the dialect.
+    a reference cycle get those keys by ALTER TABLE after them), each with its comments and
+    indexes, as `create_table` renders them for the dialect. Then the functions, procedures
+    and views raw SQL made, as it wrote them, in creation order (a view after those it reads),
+    and last the triggers, so the functions they execute exist.
     """
     from sqlcompile.ops.table_ops import CreateTable
 
@@ -55,13 +58,10 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
         for fkc in cycles:
             fkc.use_alter = True
     ctx = RenderContext(dialect, where, HAND_WRITTEN)
-    for model, table in zip(ordered, tables, strict=True):
+    for table in tables:
         created, comments = op_statements(CreateTable(table), ctx, [f"table {table.fullname}"],
                                           check=False)
         statements += created
-        for trigger in model.triggers:
-            statements.append(Statement(trigger.sql, [*comments, f"trigger {trigger.name}"]))
-            comments = []
         if comments:
             statements.append(Statement("", comments))
     if dialect.sa_dialect.supports_alter:
@@ -69,7 +69,30 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
             statements.append(Statement(
                 compile_element(sa_schema.AddConstraint(fkc), dialect),
                 [f"foreign key of {fkc.table.fullname} (reference cycle)"]))
+    for item in object_order(schema):
+        statements.append(Statement(item.sql, [item.title]))
+    for model in ordered:
+        for trigger in model.triggers:
+            statements.append(Statement(trigger.sql,
+                                        [f"trigger {trigger.name} on {model.title}"]))
     return statements
+
+
+def object_order(schema: Schema) -> list[OpaqueModel]:
+    """The functions, procedures and views in creation order, each view after the views it
+    reads (CREATE OR REPLACE keeps a view where it was first made, and may make it read a
+    later one)."""
+    items = list(schema.objects.values())
+    rank = {item.key: i for i, item in enumerate(items)}
+    readers: dict[ObjectKey, list[ObjectKey]] = {item.key: [] for item in items}
+    for item in items:
+        for other in items:
+            if other is not item and other.namespace == "view" and item.reads(
+                    (other.schema, other.name), schema.same_table):
+                readers[other.key].append(item.key)
+    found = topological_order(rank, readers, key=rank.__getitem__, break_cycles=True)
+    by_key = {item.key: item for item in items}
+    return [by_key[key] for key in found.order]
 
 
 def creation_order(schema: Schema) -> tuple[list[TableModel], set[tuple[TableKey, Any]]]:

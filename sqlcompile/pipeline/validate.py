@@ -67,6 +67,17 @@ class Problem:
     status: str  # "error", "unvalidated", or for a second opinion the verdict reached
     detail: str
     kind: str = ""
+    #: Where the statement comes from (the statement's ``source`` and ``line``).
+    source: str = ""
+    line: int | None = None
+    origin: str = "compiled"
+
+    def location(self) -> str:
+        """`source:line` of the statement ("source" without a line; the output file when
+        it has no source, as framing statements do)."""
+        if not self.source:
+            return self.file
+        return f"{self.source}:{self.line}" if self.line else self.source
 
 
 @dataclass
@@ -287,7 +298,9 @@ class Validator:
             report.unvalidated_items.append(
                 Problem(file, statement.sql, found.status, found.detail, found.kind))
         else:
-            report.errors.append(Problem(file, statement.sql, found.status, found.detail))
+            report.errors.append(Problem(file, statement.sql, found.status, found.detail,
+                                         source=statement.source, line=statement.line,
+                                         origin=statement.origin))
         if found.sqlglot:
             report.sqlglot[found.sqlglot] = report.sqlglot.get(found.sqlglot, 0) + 1
             if (found.sqlglot == VALID) != (found.status == VALID):

@@ -14,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from sqlcompile.schema.objects import ObjectKey, ObjectStore, OpaqueModel
+from sqlcompile.schema.sqltext import uses_column
 
 if TYPE_CHECKING:
     from sqlcompile.dialects.base import DialectSupport
@@ -140,59 +142,6 @@ class IndexModel:
 
 #: A constraint of a table, as :meth:`TableModel.unnamed_constraints` finds them.
 Constraint = KeyModel | ForeignKeyModel | CheckModel
-
-
-#: One token of an SQL condition: a string literal, a quoted name, a word, "::", "(", or else.
-_TOKEN = re.compile(r"""
-    (?P<string>[A-Za-z]?'(?:[^']|'')*')
-  | (?P<quoted>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
-  | (?P<comment>--[^\n]*|/\*.*?\*/)
-  | (?P<number>\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
-  | (?P<word>[^\W\d]\w*(?:\$\w*)*)
-  | (?P<cast>::)
-  | (?P<other>\S)
-""", re.VERBOSE | re.DOTALL)
-#: Words of a condition that are not names (a column named so is quoted when rendered).
-_KEYWORDS = frozenset("""
-    all and any as asc between binary both by case cast collate current_date current_time
-    current_timestamp desc distinct else end escape exists false from glob ilike in is isnull
-    leading like localtime localtimestamp match not notnull null or overlaps regexp rlike
-    similar some symmetric then trailing true unknown when
-""".split())
-
-
-@lru_cache(maxsize=4096)
-def sql_columns(text: str) -> frozenset[tuple[str, bool]]:
-    """The columns an SQL condition or expression (a CHECK's, an index part's) uses: each
-    name, with whether it is quoted. The text is read token by token: string literals,
-    comments, function names (a word before `(`), type names (after `::` or CAST's AS),
-    qualifiers (`t.` of `t.n`) and keywords are not columns."""
-    tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(text)]
-    found: set[tuple[str, bool]] = set()
-    casts = 0  # CAST( ... AS <type>: how many are open
-    for i, (kind, value) in enumerate(tokens):
-        before = tokens[i - 1] if i else ("", "")
-        after = tokens[i + 1] if i + 1 < len(tokens) else ("", "")
-        if kind == "word" and value.casefold() == "cast" and after[1] == "(":
-            casts += 1
-        if kind not in ("word", "quoted") or after[1] in ("(", "."):
-            continue
-        if before[0] == "cast" or (casts and before[1].casefold() == "as"):
-            casts -= before[0] != "cast"
-            continue
-        if kind == "quoted":
-            found.add((value[1:-1].replace(value[0] * 2, value[0]) if value[0] != "[" else
-                       value[1:-1], True))
-        elif value.casefold() not in _KEYWORDS:
-            found.add((value, False))
-    return frozenset(found)
-
-
-def uses_column(text: str, name: str) -> bool:
-    """Whether SQL ``text`` uses column ``name`` (a quoted name as written, an unquoted one in
-    any case)."""
-    return any(used == name if quoted else used.casefold() == name.casefold()
-               for used, quoted in sql_columns(text))
 
 
 @dataclass(frozen=True)
@@ -378,7 +327,7 @@ def unknown_origin(schema: Schema | None) -> str:
             "they make)")
 
 
-class Schema:
+class Schema(ObjectStore):
     """The schema at one point of the history, for one dialect.
 
     ``incomplete`` lists why the model may differ from the database (raw SQL it could not
@@ -397,6 +346,8 @@ class Schema:
         self.sql_reader = sql_reader
         self._tables: dict[TableKey, TableModel] = {}
         self._enums: dict[TableKey, EnumModel] = {}
+        #: Functions, procedures and views created by raw SQL, in creation order.
+        self._objects: dict[ObjectKey, OpaqueModel] = {}
         #: (schema, index name) -> the tables with an index of that name, sorted.
         self._index_owners: dict[IndexKey, tuple[TableKey, ...]] = {}
         self._shared = False
@@ -423,6 +374,7 @@ class Schema:
         """A snapshot: later changes to either side do not show in the other."""
         other = Schema(self.dialect, self.sql_reader)
         other._tables, other._enums = self._tables, self._enums
+        other._objects = self._objects
         other._index_owners = self._index_owners
         other.incomplete, other.revision = list(self.incomplete), self.revision
         other.undoing = self.undoing
@@ -435,6 +387,7 @@ class Schema:
         if self._shared:
             self._tables = dict(self._tables)
             self._enums = dict(self._enums)
+            self._objects = dict(self._objects)
             self._index_owners = dict(self._index_owners)
             self._shared = False
 
@@ -492,9 +445,15 @@ class Schema:
                                                            key=key_order))
 
     def remove(self, name: str, schema: str | None = None) -> TableModel | None:
+        """Take a table out of the model (dropped, or renamed: put again under its new name).
+        The views reading it go too, the model marked incomplete: the database refuses to
+        drop a table a view reads (PostgreSQL) or keeps a view that no longer works, and on
+        a rename it rewrites the view's query, which the model holds verbatim."""
         self._own()
         table = self._tables.pop(self._found((schema, name), self._tables), None)
         self._unlist_indexes(table)
+        if table is not None:
+            self.forget_readers(table.key, f"table {table.title} was dropped or renamed")
         return table
 
     def _unlist_indexes(self, table: TableModel | None) -> None:

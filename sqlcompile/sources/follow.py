@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlglot import exp
 
+from sqlcompile.dialects.splitting import (
+    split_statements,
+    split_tokens,
+    without_leading_comments,
+)
+from sqlcompile.sources.follow_objects import drop_readers, follow_object
 from sqlcompile.sources.parsed import Reader, column_names, lowercase_unquoted
 
 if TYPE_CHECKING:
@@ -48,9 +54,12 @@ def apply_sql(schema: Schema, sql: str, read: str) -> None:
     except (SqlglotError, ValueError):
         schema.mark_incomplete(f"raw SQL in unknown dialect {read!r}: {excerpt(sql)}")
         return
-    if _trigger(schema, sql) or _enum_value(schema, sql):
-        return
-    for text in _statements(sql, read):
+    for text in _statements(sql, read, schema):
+        # What a statement is, is read from its first word: comments before it are no part.
+        text = without_leading_comments(text)
+        if not text or _trigger(schema, text) or _enum_value(schema, text) or follow_object(
+                schema, text, read):
+            continue
         tree = _parse(text, read)
         if tree is None:
             schema.mark_incomplete(f"raw SQL sqlglot cannot parse: {excerpt(text)}")
@@ -147,24 +156,20 @@ def _trigger(schema: Schema, sql: str) -> bool:
     return False
 
 
-def _statements(sql: str, read: str) -> list[str]:
-    """The statements of ``sql``, split at top-level semicolons (one piece if it cannot be
-    tokenized), so one statement sqlglot cannot parse does not hide the others."""
-    import sqlglot
+def _statements(sql: str, read: str, schema: Schema) -> list[str]:
+    """The statements of ``sql``, cut as the client would run them (a trigger's or block's
+    inner `;` do not end it; one piece if it cannot be tokenized), so one statement sqlglot
+    cannot parse does not hide the others. Blocks and batches are the target's when ``sql``
+    is in its dialect."""
     from sqlglot.errors import SqlglotError
 
+    dialect = schema.dialect
     try:
-        tokens = sqlglot.Dialect.get_or_raise(read).tokenize(sql)
+        if read == dialect.sqlglot_name:
+            return split_statements(sql, dialect)
+        return split_tokens(sql, read)
     except SqlglotError:
         return [sql.strip()] if sql.strip() else []
-    out: list[str] = []
-    start = 0
-    for token in tokens:
-        if token.token_type == sqlglot.TokenType.SEMICOLON:
-            out.append(sql[start:token.start].strip())
-            start = token.end + 1
-    out.append(sql[start:].strip())
-    return [text for text in out if text]
 
 
 def _parse(text: str, read: str) -> exp.Expression | None:
@@ -328,6 +333,8 @@ def _drop(reader: Reader, tree: exp.Expression) -> bool:
     for ref in tree.args.get("tables") or []:
         name, schema_name = _where(ref)
         if kind == "TABLE":
+            if tree.args.get("cascade"):
+                drop_readers(reader.schema, name, schema_name)
             _apply(reader, DropTable(name, schema_name, exists))
         elif kind == "INDEX":
             on = tree.args.get("cluster")

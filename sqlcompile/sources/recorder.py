@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlcompile.config import Config
     from sqlcompile.dialects.base import DialectSupport
     from sqlcompile.schema.model import Schema
+    from sqlcompile.sources.printing import PrintedLines
 
 
 def script_line(path: Path) -> int | None:
@@ -74,6 +75,8 @@ class Recorder:
         self.tracked = TrackedModel(self, model)
         #: What the author should hear of, found while the script ran (compile warnings).
         self.warnings: list[str] = []
+        #: ``sys.stdout`` while the script function runs (see :mod:`~.printing`).
+        self.printed: PrintedLines | None = None
 
     # -- recording -----------------------------------------------------------------------
     def add(self, op: Op) -> None:
@@ -201,6 +204,8 @@ class Recorder:
                         line, self.batch))
         finally:
             self.batch = outer
+            if outer is None and self.printed is not None:
+                self.printed.block_ended()
 
     def fire_table_events(self, table: sa.Table, event: str) -> None:
         """Let column types create what they need first (e.g. native ENUM types)."""

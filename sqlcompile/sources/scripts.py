@@ -201,7 +201,10 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
         wrong, hint = exc.explained()
         return ScriptError(f"{what} failed: {wrong}", path=rel_path, line=line, hint=hint)
     kind = type(exc).__name__
-    message = f"{what} failed: {kind}: {exc}"
+    message = f"{what} failed: {kind}: {_ADDRESS.sub('', str(exc))}"
+    legacy = sqlalchemy_1x_hint(exc)
+    if legacy is not None:
+        return ScriptError(message, path=rel_path, line=line, hint=legacy)
     if isinstance(exc, ModuleNotFoundError) and exc.name:
         return MissingModule(message, path=rel_path, line=line, hint=(
             f"install the package that provides `{exc.name}` where sqlcompile runs (a plugin "
@@ -215,6 +218,38 @@ def script_error_from(exc: BaseException, rel_path: str, path: Path, what: str) 
             "install that package and import it in the script (importing it registers the "
             "operation); otherwise correct the name"))
     return ScriptError(message, path=rel_path, line=line)
+
+
+#: A Python object's repr carries its memory address, different on every run.
+_ADDRESS = re.compile(r" (?:object )?at 0x[0-9a-fA-F]+")
+
+_BY_HAND = ("; or write this revision's SQL by hand in "
+            "<script_location>/sql/<dialect>/<revision>.<upgrade|downgrade>.sql")
+
+#: What SQLAlchemy 2 says when it meets an API that only 1.x had, and what to write instead.
+_SQLALCHEMY_1X: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("TypeError", re.compile(r"unexpected keyword argument 'bind'"),
+     "MetaData(bind=...) (and bind= elsewhere) is gone: write sa.MetaData(), and give the "
+     "connection where the schema is read: sa.Table(name, meta, autoload_with=op.get_bind())"),
+    ("TypeError", re.compile(r"got 'autoload'"),
+     "Table(..., autoload=True) is gone: write sa.Table(name, sa.MetaData(), "
+     "autoload_with=op.get_bind())"),
+    ("ArgumentError", re.compile(r"Did you mean to say select\("),
+     "select([col, ...]) is gone: pass the columns themselves, sa.select(col, ...)"),
+    ("AttributeError", re.compile(r"(?:'Engine' object|the offline engine) has no attribute "
+                                r"'execute'"),
+     "engine.execute() is gone: run SQL with op.execute(sa.text(...))"),
+)
+
+
+def sqlalchemy_1x_hint(exc: BaseException) -> str | None:
+    """The hint for a script failing on SQLAlchemy 1.x code that SQLAlchemy 2 removed
+    (recognised by the error SQLAlchemy 2 raises for it), or None."""
+    kinds = {cls.__name__ for cls in type(exc).__mro__}
+    for kind, pattern, instead in _SQLALCHEMY_1X:
+        if kind in kinds and pattern.search(str(exc)):
+            return f"this is SQLAlchemy 1.x code, which SQLAlchemy 2 refuses: {instead}{_BY_HAND}"
+    return None
 
 
 def _unknown_operation(exc: BaseException) -> str | None:
