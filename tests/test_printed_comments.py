@@ -154,6 +154,38 @@ def test_lines_printed_in_a_batch_block_follow_it_and_keep_one_sqlite_rebuild(
     assert text[-1] == "-- printed by the script: between"
 
 
+def test_a_line_printed_in_an_autocommit_block_stays_in_it(tmp_path: Path) -> None:
+    body = compile_body_of("""\
+        with op.get_context().autocommit_block():
+            op.create_index("ix_t_a", "t", ["a"], postgresql_concurrently=True)
+            print("inside")
+        print("outside")
+        op.add_column("t", sa.Column("b", sa.Integer))
+        """, "postgresql", tmp_path=tmp_path,
+        setup='op.create_table("t", sa.Column("a", sa.Integer))')
+    assert [(segment.kind, [s.sql.split(" ")[0] or s.comments[-1] for s in segment.statements])
+            for segment in body.segments] == [
+        ("autocommit", ["CREATE", "printed by the script: inside"]),
+        ("transaction", ["printed by the script: outside", "ALTER"]),
+    ]
+
+
+def test_a_script_may_use_standard_output_as_a_stream(tmp_path: Path) -> None:
+    """What scripts do with sys.stdout besides print() still works: flush, the encoding, a
+    binary write (echoed on stderr only), a redirect of their own."""
+    body = compile_body_of("""\
+        import contextlib, io, sys
+        sys.stdout.flush()
+        assert sys.stdout.writable() and sys.stdout.encoding
+        sys.stdout.buffer.write(b"BYTES ARE ECHOED ONLY\\n")
+        with contextlib.redirect_stdout(io.StringIO()):
+            print("CAPTURED BY THE SCRIPT")
+        print("kept", flush=True)
+        op.create_table("t", sa.Column("id", sa.Integer))
+        """, "sqlite", tmp_path=tmp_path)
+    assert comments(body) == ["-- printed by the script: kept", "CREATE t"]
+
+
 def test_offline_mode_instructions_are_the_file_and_printing_at_import_is_not(
         tmp_path: Path) -> None:
     """The pattern of real histories: offline, print what to do by hand and return."""

@@ -186,12 +186,12 @@ def test_changes_no_schema_are_ignored() -> None:
 
 
 @pytest.mark.parametrize(("sql", "excerpt"), [
-    ("CREATE SEQUENCE s START 5", "CREATE SEQUENCE s START 5"),
+    ("CREATE DOMAIN posint AS int CHECK (VALUE > 0)", "CREATE DOMAIN posint AS int"),
     ("ALTER FUNCTION f() SET search_path = public", "ALTER FUNCTION f() SET"),
     ("CREATE TRIGGER tr AFTER INSERT ON nowhere FOR EACH ROW EXECUTE FUNCTION f()",
      "CREATE TRIGGER tr names table nowhere"),
     ("DO $$ BEGIN PERFORM 1; END $$", "DO $$ BEGIN PERFORM 1; END $$"),
-    ("CREATE EXTENSION hstore", "CREATE EXTENSION hstore"),
+    ("ALTER EXTENSION hstore UPDATE", "ALTER EXTENSION hstore UPDATE"),
     ("CREATE TABLE c AS SELECT 1 AS n", "CREATE TABLE c AS SELECT 1 AS n"),
     ("ALTER TABLE a RENAME CONSTRAINT ck_y TO ck_why", "ALTER TABLE a RENAME CONSTRAINT"),
     ("CREATE TABLE d (n int) WITH (fillfactor=70)", "raw SQL followed without table option"),

@@ -135,7 +135,8 @@ class RenameTable(Op):
         table = schema.known(self.old_table_name, self.schema, self.describe())
         if table is None:
             return
-        schema.remove(self.old_table_name, self.schema)
+        schema.remove(self.old_table_name, self.schema,
+                      renamed_to=(self.schema, self.new_table_name))
         table = schema.forget_triggers(table, table.triggers, "the table was renamed")
         schema.put(replace(table, name=self.new_table_name))
         old_key = (self.schema, self.old_table_name)

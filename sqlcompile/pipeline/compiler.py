@@ -159,19 +159,19 @@ def _compile_op(op: Op, autocommit: bool, segments: list[Segment], ctx: RenderCo
     if isinstance(op, TransactionBreak):
         segments.append(Segment("break"))
         return
-    if isinstance(op, Printed):  # a comment, in whatever segment is open; one block a run
-        notes = op_statements(op, ctx, [])[1]
-        last = segments[-1].statements[-1] if segments[-1].statements else None
-        if last is not None and last.origin == "printed":
-            last.comments += notes
-        else:
-            segments[-1].statements.append(Statement("", notes, origin="printed", line=line))
-        return
     kind = "autocommit" if autocommit else "transaction"
     current = segments[-1]
     if (current.kind == "autocommit") != autocommit:
         current = Segment(kind)
         segments.append(current)
+    if isinstance(op, Printed):  # comment lines only: consecutive ones make one block
+        notes = op_statements(op, ctx, [])[1]
+        last = current.statements[-1] if current.statements else None
+        if last is not None and last.origin == "printed":
+            last.comments += notes
+        else:
+            current.statements.append(Statement("", notes, origin="printed", line=line))
+        return
     statements, comments = op_statements(op, ctx, comments)
     for statement in statements:
         statement.line = line

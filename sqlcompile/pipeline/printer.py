@@ -27,20 +27,30 @@ HAND_WRITTEN = ("the hand-written SQL file of the revision that made it (`sqlcom
 def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     """CREATE statements rebuilding ``schema`` from nothing, in dependency order.
 
-    Types first, then tables so that each one's foreign key targets exist before it (tables in
-    a reference cycle get those keys by ALTER TABLE after them), each with its comments and
-    indexes, as `create_table` renders them for the dialect. Then the functions, procedures
-    and views raw SQL made, as it wrote them, in creation order (a view after those it reads),
-    and last the triggers, so the functions they execute exist.
+    The extensions raw SQL made first, then types, then the sequences raw SQL made (with the
+    options later ALTER SEQUENCE statements gave them), as table defaults call them. Then the
+    tables, so that each one's foreign key targets exist before it (tables in a reference
+    cycle get those keys by ALTER TABLE after them), each with its comments and indexes, as
+    `create_table` renders them for the dialect, and the sequences' OWNED BY columns. Then
+    the functions, procedures and views raw SQL made, as it wrote them, in creation order (a
+    view after those it reads), and last the triggers, so the functions they execute exist.
     """
     from sqlcompile.ops.table_ops import CreateTable
 
     dialect = schema.dialect
     statements: list[Statement] = []
+    made = list(schema.objects.values())
+    extensions = [o for o in made if o.namespace == "extension"]
+    sequences = [o for o in made if o.namespace == "sequence"]
+    statements += [Statement(o.sql, [o.title]) for o in extensions]
     for key in sorted(schema.enums, key=key_order):
         for element in dialect.enum_ddl(schema.enums[key]):
             statements.append(Statement(compile_element(element, dialect),
                                         [f"type {key[1]}"]))
+    for item in sequences:
+        statements.append(Statement(item.sql, [item.title]))
+        statements += [Statement(f"ALTER SEQUENCE {_quoted(schema, item)} {options}",
+                                 [item.title]) for options in item.alters]
     ordered, deferred = creation_order(schema)
     metadata = sa.MetaData()
     tables = [to_sa_table(t, metadata, fk_targets=False) for t in ordered]
@@ -69,6 +79,15 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
             statements.append(Statement(
                 compile_element(sa_schema.AddConstraint(fkc), dialect),
                 [f"foreign key of {fkc.table.fullname} (reference cycle)"]))
+    for item in sequences:
+        if item.owned_by is not None:
+            owner, table_name, column = item.owned_by
+            preparer = dialect.sa_dialect.identifier_preparer
+            qualifier = f"{preparer.quote_schema(owner)}." if owner else ""
+            statements.append(Statement(
+                f"ALTER SEQUENCE {_quoted(schema, item)} OWNED BY "
+                f"{qualifier}{preparer.quote(table_name)}.{preparer.quote(column)}",
+                [f"{item.title} (owned by {table_name}.{column})"]))
     for item in object_order(schema):
         statements.append(Statement(item.sql, [item.title]))
     for model in ordered:
@@ -78,11 +97,19 @@ def schema_statements(schema: Schema, where: str = "schema") -> list[Statement]:
     return statements
 
 
+def _quoted(schema: Schema, item: OpaqueModel) -> str:
+    """The name of a sequence as a statement names it."""
+    preparer = schema.dialect.sa_dialect.identifier_preparer
+    where = f"{preparer.quote_schema(item.schema)}." if item.schema else ""
+    return where + preparer.quote(item.name)
+
+
 def object_order(schema: Schema) -> list[OpaqueModel]:
     """The functions, procedures and views in creation order, each view after the views it
     reads (CREATE OR REPLACE keeps a view where it was first made, and may make it read a
     later one)."""
-    items = list(schema.objects.values())
+    items = [o for o in schema.objects.values()
+             if o.namespace not in ("extension", "sequence")]
     rank = {item.key: i for i, item in enumerate(items)}
     readers: dict[ObjectKey, list[ObjectKey]] = {item.key: [] for item in items}
     for item in items:

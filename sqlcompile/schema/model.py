@@ -436,6 +436,8 @@ class Schema(ObjectStore):
             del self._tables[found]
         self._unlist_indexes(old)
         self._tables[table.key] = table
+        if old is not None:
+            self.columns_changed(table.key, table.column_names(), table.title)
         for index in table.indexes:
             if index.name:
                 key = (table.schema, index.name)
@@ -444,16 +446,20 @@ class Schema(ObjectStore):
                     self._index_owners[key] = tuple(sorted((*owners, table.key),
                                                            key=key_order))
 
-    def remove(self, name: str, schema: str | None = None) -> TableModel | None:
-        """Take a table out of the model (dropped, or renamed: put again under its new name).
-        The views reading it go too, the model marked incomplete: the database refuses to
-        drop a table a view reads (PostgreSQL) or keeps a view that no longer works, and on
-        a rename it rewrites the view's query, which the model holds verbatim."""
+    def remove(self, name: str, schema: str | None = None,
+               renamed_to: TableKey | None = None) -> TableModel | None:
+        """Take a table out of the model (dropped, or renamed: put again under its new name
+        ``renamed_to``). The views reading it go too, the model marked incomplete: the
+        database refuses to drop a table a view reads (PostgreSQL) or keeps a view that no
+        longer works, and on a rename it rewrites the view's query, which the model holds
+        verbatim. The sequences its columns own go with a dropped table, and follow a
+        renamed one."""
         self._own()
         table = self._tables.pop(self._found((schema, name), self._tables), None)
         self._unlist_indexes(table)
         if table is not None:
             self.forget_readers(table.key, f"table {table.title} was dropped or renamed")
+            self.table_gone(table.key, renamed_to)
         return table
 
     def _unlist_indexes(self, table: TableModel | None) -> None:

@@ -1,11 +1,12 @@
-"""Functions, procedures and views raw SQL made, as the schema model keeps them: opaque
-objects (their statement verbatim), in creation order, and what a view reads."""
+"""Extensions, sequences, functions, procedures and views raw SQL made, as the schema model
+keeps them: opaque objects (their statement verbatim), in creation order, and what a view
+reads."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -14,20 +15,23 @@ if TYPE_CHECKING:
 TableKey = tuple[str | None, str]  # (schema, name), as in model.py
 
 
-#: (namespace: "function", "procedure" or "view", schema, name, argument types): functions and
-#: procedures are told apart by their input argument types, as PostgreSQL overloads them.
+#: (namespace: "extension", "sequence", "function", "procedure" or "view", schema, name,
+#: argument types): functions and procedures are told apart by their input argument types, as
+#: PostgreSQL overloads them.
 ObjectKey = tuple[str, str | None, str, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
 class OpaqueModel:
-    """A function, procedure or view created by raw SQL, kept as its statement verbatim.
+    """An object created by raw SQL, kept as its statement verbatim.
 
-    ``kind`` is "function", "procedure", "view" or "materialized view"; ``arguments`` are the
-    input argument types of a function or procedure (normalized: `int4` and `integer` are
-    the same), () for a view. ``uses`` are the tables and views a view's query reads, None
-    where its query could not be read; ``name_at`` is where the name stands in ``sql`` (a
-    rename rewrites it there).
+    ``kind`` is "extension", "sequence", "function", "procedure", "view" or "materialized
+    view"; ``arguments`` are the input argument types of a function or procedure (normalized:
+    `int4` and `integer` are the same), () otherwise. ``uses`` are the tables and views a
+    view's query reads, None where its query could not be read; ``name_at`` is where the name
+    stands in ``sql`` (a rename rewrites it there). A sequence's later ALTER SEQUENCE options
+    are kept verbatim in ``alters`` (in order; rerun after its CREATE), its OWNED BY column
+    as ``owned_by`` (schema, table, column): the printer sets that once the tables exist.
     """
 
     kind: str
@@ -37,6 +41,8 @@ class OpaqueModel:
     sql: str
     uses: tuple[TableKey, ...] | None = ()
     name_at: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
+    alters: tuple[str, ...] = ()
+    owned_by: tuple[str | None, str, str] | None = None
 
     @property
     def namespace(self) -> str:
@@ -49,8 +55,8 @@ class OpaqueModel:
     @property
     def title(self) -> str:
         name = f"{self.schema}.{self.name}" if self.schema else self.name
-        return (f"{self.kind} {name}" if self.namespace == "view"
-                else f"{self.kind} {name}({', '.join(self.arguments)})")
+        return (f"{self.kind} {name}({', '.join(self.arguments)})"
+                if self.namespace in ("function", "procedure") else f"{self.kind} {name}")
 
     def mentions(self, word: str) -> bool:
         """Whether the statement names ``word`` (case-insensitively, as a whole word)."""
@@ -81,7 +87,8 @@ class ObjectStore:
 
     @property
     def objects(self) -> Mapping[ObjectKey, OpaqueModel]:
-        """Functions, procedures and views created by raw SQL, in creation order."""
+        """Extensions, sequences, functions, procedures and views created by raw SQL, in
+        creation order."""
         return self._objects
 
     def put_object(self, item: OpaqueModel, replacing: OpaqueModel | None = None) -> None:
@@ -132,3 +139,31 @@ class ObjectStore:
             self.remove_object(item)
         self.mark_incomplete(f"{why}, and {', '.join(o.title for o in gone)} read(s) it; the "
                              "model no longer holds them")
+
+    def owned_sequences(self, key: TableKey) -> list[OpaqueModel]:
+        """The sequences OWNED BY a column of the table ``key``, in creation order."""
+        return [o for o in self._objects.values() if o.namespace == "sequence"
+                and o.owned_by is not None and self.same_table(o.owned_by[:2], key)]
+
+    def table_gone(self, key: TableKey, renamed_to: TableKey | None) -> None:
+        """The table ``key`` was dropped (the database drops the sequences its columns own)
+        or renamed to ``renamed_to`` (they stay, owned by the renamed table)."""
+        for item in self.owned_sequences(key):
+            assert item.owned_by is not None
+            if renamed_to is None:
+                self.remove_object(item)
+            else:
+                self.put_object(replace(item, owned_by=(*renamed_to, item.owned_by[2])))
+
+    def columns_changed(self, key: TableKey, columns: Collection[str], title: str) -> None:
+        """The table ``key`` now has only ``columns``: a sequence owned by a column it no
+        longer has is dropped by the database (a dropped column) or kept (a renamed one);
+        the model cannot tell which, so it lets go of it and says so."""
+        gone = [o for o in self.owned_sequences(key)
+                if o.owned_by is not None and o.owned_by[2] not in columns]
+        for item in gone:
+            assert item.owned_by is not None
+            self.remove_object(item)
+            self.mark_incomplete(f"column {item.owned_by[2]} of {title} was dropped or "
+                                 f"renamed, and {item.title} is OWNED BY it; the model no "
+                                 "longer holds it")

@@ -25,6 +25,7 @@ from sqlcompile.dialects.splitting import (
     without_leading_comments,
 )
 from sqlcompile.sources.follow_objects import drop_readers, follow_object
+from sqlcompile.sources.follow_sequences import follow_sequence
 from sqlcompile.sources.parsed import Reader, column_names, lowercase_unquoted
 
 if TYPE_CHECKING:
@@ -57,8 +58,8 @@ def apply_sql(schema: Schema, sql: str, read: str) -> None:
     for text in _statements(sql, read, schema):
         # What a statement is, is read from its first word: comments before it are no part.
         text = without_leading_comments(text)
-        if not text or _trigger(schema, text) or _enum_value(schema, text) or follow_object(
-                schema, text, read):
+        if not text or _trigger(schema, text) or _enum_value(schema, text) or follow_sequence(
+                schema, text, read) or follow_object(schema, text, read):
             continue
         tree = _parse(text, read)
         if tree is None:

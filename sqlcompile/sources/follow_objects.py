@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from sqlcompile.schema.model import Schema, TableKey, TableModel, TriggerModel
     from sqlcompile.schema.objects import OpaqueModel
 
@@ -128,26 +130,9 @@ def _name(raw: str | None, read: str) -> str | None:
     return raw.lower() if _folds(read) else raw
 
 
-def _top_level(text: str, stop: str) -> list[int]:
-    """Offsets of ``stop`` characters in ``text`` outside parentheses and quotes."""
-    found: list[int] = []
-    depth, quote = 0, ""
-    for i, char in enumerate(text):
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"`":
-            quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == stop and depth == 0:
-            found.append(i)
-    return found
-
-
-def _closing(text: str, start: int) -> int | None:
-    """The offset of the `)` closing the `(` at ``start``."""
+def _unquoted(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(offset, character, parenthesis depth before it) of each character of ``text`` from
+    ``start`` that is outside quotes."""
     depth, quote = 0, ""
     for i in range(start, len(text)):
         char = text[i]
@@ -155,13 +140,20 @@ def _closing(text: str, start: int) -> int | None:
             quote = "" if char == quote else quote
         elif char in "'\"`":
             quote = char
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+        else:
+            yield i, char, depth
+            depth += (char == "(") - (char == ")")
+
+
+def _top_level(text: str, stop: str) -> list[int]:
+    """Offsets of ``stop`` characters in ``text`` outside parentheses and quotes."""
+    return [i for i, char, depth in _unquoted(text) if char == stop and depth == 0]
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The offset of the `)` closing the `(` at ``start``."""
+    return next((i for i, char, depth in _unquoted(text, start) if char == ")" and depth == 1),
+                None)
 
 
 def arguments(text: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ The bind's dialect is the target's SQLAlchemy dialect with its reflection method
 catalog, so SQLAlchemy's own :class:`~sqlalchemy.engine.reflection.Inspector`, its DDL
 visitors (``Table.create(bind, checkfirst=True)``, ``metadata.create_all``, ``Enum.create``)
 and ``Table(..., autoload_with=bind)`` all read the model. What the model does not hold
-(views, sequences, the server's version) raises the recorder's "needs a live database" error.
+(views, the server's version) raises the recorder's "needs a live database" error.
 """
 
 from __future__ import annotations
@@ -345,6 +345,20 @@ class ModelReflection:
         model = tracked.current("has_type()")
         return any((key, type_name) in model.enums for key in tracked.schemas(schema))
 
+    def has_sequence(self, connection: Any, sequence_name: str, schema: str | None = None,
+                     **kw: Any) -> bool:
+        return sequence_name in self.get_sequence_names(connection, schema)
+
+    def get_sequence_names(self, connection: Any, schema: str | None = None,
+                           **kw: Any) -> list[str]:
+        """The sequences raw SQL made (CREATE SEQUENCE, sa.schema.CreateSequence); not those
+        a SERIAL or IDENTITY column makes, which SQLAlchemy's own inspector leaves out too."""
+        tracked = self._sqlcompile_tracked
+        keys = tracked.schemas(schema)
+        model = tracked.current("inspector.get_sequence_names()")
+        return sorted({o.name for o in model.objects.values()
+                       if o.namespace == "sequence" and o.schema in keys})
+
     def has_schema(self, connection: Any, schema_name: str, **kw: Any) -> bool:
         tracked = self._sqlcompile_tracked
         if schema_name == tracked.default_schema():
@@ -374,8 +388,6 @@ _NOT_MODELLED = {
     "get_view_names": "the schema model does not track views",
     "get_materialized_view_names": "the schema model does not track views",
     "get_view_definition": "the schema model does not track views",
-    "get_sequence_names": "the schema model does not track sequences",
-    "has_sequence": "the schema model does not track sequences",
     "get_schema_names": "the schema model knows a schema only by the tables and types in it",
 }
 #: Dialect methods that talk to a connection (DBAPI or SQLAlchemy's).

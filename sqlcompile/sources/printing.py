@@ -15,10 +15,11 @@ import contextlib
 import io
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlcompile.ops.base import Recorded
 from sqlcompile.ops.data_ops import Printed
+from sqlcompile.sources.recorder import script_line
 
 if TYPE_CHECKING:
     from sqlcompile.sources.recorder import Recorder
@@ -34,6 +35,7 @@ class PrintedLines(io.TextIOBase):
         self._recorder = recorder
         self._echo = echo
         self._open: Recorded | None = None  # the line written so far, awaiting its line feed
+        self._text = ""  # that line's text
         self._held: list[Recorded] = []  # lines begun inside a batch block, until it ends
         self.count = 0
         self.first_line: int | None = None
@@ -52,10 +54,12 @@ class PrintedLines(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
-    @property
-    def buffer(self) -> object:
-        """The echo's binary stream: bytes written there are echoed only."""
-        return self._echo.buffer
+    def __getattr__(self, name: str) -> Any:
+        """What else a script asks of standard output (its binary ``buffer``, say) is the
+        echo's: bytes written there are echoed only."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._echo, name)
 
     def fileno(self) -> int:
         return self._echo.fileno()
@@ -77,15 +81,12 @@ class PrintedLines(io.TextIOBase):
 
     def _add(self, part: str) -> None:
         if self._open is not None:
-            self._open.op = Printed(self._open.op.text + part)  # type: ignore[attr-defined]
+            self._text += part
+            self._open.op = Printed(self._text)
             return
-        from sqlcompile.sources.recorder import script_line
-
         recorder = self._recorder
         line = script_line(recorder.path)
-        # A comment belongs to no transaction: it takes the segment of the op before it.
-        autocommit = recorder.ops[-1].autocommit if recorder.ops else recorder.autocommit
-        self._open = Recorded(Printed(part), autocommit, line)
+        self._open, self._text = Recorded(Printed(part), recorder.autocommit, line), part
         (self._held if recorder.batch is not None else recorder.ops).append(self._open)
         self.count += 1
         if self.first_line is None:

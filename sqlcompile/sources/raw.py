@@ -54,6 +54,9 @@ def apply_element(schema: Schema, element: Any, source: str | None = None) -> No
         return
     elif _apply_type_ddl(schema, element) or _apply_table_ddl(schema, element):
         return
+    elif isinstance(element, sa.schema.CreateSequence | sa.schema.DropSequence):
+        # Followed as the SQL it runs, as a CREATE / DROP SEQUENCE written by hand is.
+        apply_sql(schema, str(element.compile(dialect=schema.dialect.sa_dialect)))
     elif isinstance(element, ClauseElement):
         schema.mark_incomplete(f"op.execute() runs {type(element).__name__}, which the model "
                                "does not follow")
