@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.base import _NoneName
+from sqlalchemy.sql.base import SchemaEventTarget, _NoneName
 
 from sqlcompile.schema.model import (
     CheckModel,
@@ -154,7 +154,10 @@ def type_checks(table_name: str, column_name: str, type_: Any, dialect: DialectS
     condition; none for a type that makes none."""
     if type_ is None:
         return []
-    column: sa.Column[Any] = sa.Column(column_name, sa.types.to_instance(type_))
+    type_ = sa.types.to_instance(type_)
+    if not isinstance(type_, SchemaEventTarget):  # (only these can make constraints)
+        return []
+    column: sa.Column[Any] = sa.Column(column_name, type_)
     table = sa.Table(table_name, sa.MetaData(), column, schema=schema)
     found = [c for c in table.constraints
              if isinstance(c, sa.CheckConstraint) and made_by_server(c, dialect)]
