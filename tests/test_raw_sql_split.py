@@ -114,6 +114,45 @@ def test_a_pg_function_with_a_dollar_quoted_body_is_one_statement_and_created(
     assert pg_db.query("SELECT a FROM w") == [(11,)]
 
 
+MARIADB_TRIGGER = """CREATE TRIGGER w_bi BEFORE INSERT ON w FOR EACH ROW
+BEGIN
+  IF NEW.a IS NULL THEN
+    SET NEW.a = 7;
+  END IF;
+END"""
+
+
+def test_a_mariadb_trigger_body_is_framed_by_delimiter_lines(
+        tmp_path: Path, mariadb_db: dbs.MariaDB) -> None:
+    """The mysql client ends a statement at every `;`: a body with `;` inside goes between
+    DELIMITER lines, and the file applies with the client."""
+    path = _history(tmp_path / "p", "mariadb", f"{TABLE_W}\nop.execute({MARIADB_TRIGGER!r})")
+    text = path.read_text(encoding="utf-8")
+    assert f"DELIMITER $$\n{MARIADB_TRIGGER}\n$$\nDELIMITER ;\n" in text
+    dbs.apply_ok(mariadb_db, path)
+    mariadb_db.query("DELETE FROM w")
+    mariadb_db.query("INSERT INTO w (id) VALUES (9)")
+    assert mariadb_db.query("SELECT a FROM w") == [(7,)]
+
+
+def test_hand_written_mariadb_sql_with_delimiter_lines(tmp_path: Path,
+                                                       mariadb_db: dbs.MariaDB) -> None:
+    """A hand-written file written as a DBA writes a trigger for the mysql client."""
+    root = tmp_path / "h"
+    write(root, {"a1_first.py": script("a1", None, TABLE_W)}, ["mariadb"])
+    hand = root / "migrations" / "sql" / "mariadb"
+    hand.mkdir(parents=True)
+    (hand / "a1.upgrade.sql").write_text(
+        "CREATE TABLE w (id INTEGER PRIMARY KEY, a INTEGER);\n"
+        f"DELIMITER //\n{MARIADB_TRIGGER}//\nDELIMITER ;\n"
+        "INSERT INTO w (id) VALUES (1);\n", encoding="utf-8")
+    result = run(root, "render")
+    assert result.code == 0, result.stderr
+    [path] = (root / "out" / "mariadb" / "upgrade").glob("*.sql")
+    dbs.apply_ok(mariadb_db, path)
+    assert mariadb_db.query("SELECT id, a FROM w") == [(1, 7)]
+
+
 # -- a statement that fails validation is reported at the script's line -------------------------
 
 def test_a_validation_failure_names_the_script_line_and_hints(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import DDLCompiler
 
-from sqlcompile.dialects import ddl, mysql_names
+from sqlcompile.dialects import ddl, mysql_names, splitting
 from sqlcompile.dialects import default as defaults
 from sqlcompile.dialects.base import (
     NO_EXCLUDE_CONSTRAINTS,
@@ -231,6 +231,17 @@ class MySQL(DialectSupport):
 
     def string_agg(self, column: str, separator_sql: str) -> str:
         return f"GROUP_CONCAT({column} ORDER BY {column} SEPARATOR {separator_sql})"
+
+    def terminate(self, sql: str) -> str:
+        """A statement with `;` inside (a trigger's or procedure's BEGIN ... END body) between
+        `DELIMITER` lines: the mysql client ends a statement at every `;` otherwise."""
+        if ";" not in sql or not splitting.inner_semicolon(sql, self.sqlglot_name):
+            return super().terminate(sql)
+        delimiter = next(d for d in splitting.DELIMITERS if d not in sql)
+        return f"DELIMITER {delimiter}\n{sql.rstrip()}\n{delimiter}\nDELIMITER ;"
+
+    def split_batches(self, text: str) -> list[str]:
+        return splitting.at_delimiter_lines(text)
 
     def refusal(self, message: str) -> str:
         """The message INSERTed into the INT guard column, as a failed guard does."""

@@ -88,3 +88,37 @@ def without_leading_comments(sql: str) -> str:
     """``sql`` from its first word of SQL on: the blank space, `-- ...` lines and `/* ... */`
     comments before it left out (what a statement is, is read from that word)."""
     return sql[_LEADING_COMMENTS.match(sql).end():]  # type: ignore[union-attr]
+
+
+#: `DELIMITER x` lines of the mysql client, and the delimiters a file may use around a
+#: statement with `;` inside (one the statement does not hold).
+_DELIMITER_LINE = re.compile(r"^[ \t]*DELIMITER[ \t]+(?P<delimiter>\S+)[ \t]*$",
+                             re.IGNORECASE | re.MULTILINE)
+DELIMITERS = ("$$", "//", ";;", "$$$", "///", "@@sqlcompile@@")
+
+
+def at_delimiter_lines(text: str) -> list[str]:
+    """``text`` cut at its `DELIMITER` lines, as the mysql client reads it: under another
+    delimiter than `;` each statement is a batch of its own (its inner `;` are text)."""
+    if _DELIMITER_LINE.search(text) is None:
+        return [text]
+    batches: list[str] = []
+    delimiter, start = ";", 0
+    for found in _DELIMITER_LINE.finditer(text):
+        batches += _cut(text[start:found.start()], delimiter)
+        delimiter, start = found["delimiter"], found.end()
+    return [b for b in [*batches, *_cut(text[start:], delimiter)] if b.strip()]
+
+
+def _cut(text: str, delimiter: str) -> list[str]:
+    """``text`` as batches: itself under `;`, else one batch per ``delimiter``-ended part."""
+    return [text] if delimiter == ";" else text.split(delimiter)
+
+
+def inner_semicolon(sql: str, sqlglot_name: str) -> bool:
+    """Whether ``sql`` holds a `;` that is not in a string, a quoted name or a comment."""
+    import sqlglot
+
+    tokens = sqlglot.Dialect.get_or_raise(sqlglot_name).tokenize(sql)
+    return any(t.token_type == sqlglot.TokenType.SEMICOLON for t in tokens)
+
