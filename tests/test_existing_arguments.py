@@ -113,3 +113,39 @@ def test_arguments_that_agree_with_the_model_change_nothing(tmp_path: Path) -> N
     result = CliRunner().invoke(cli, ["--config", str(root / sp.CONFIG_NAME), "check"],
                                 catch_exceptions=False)
     assert "disagree" not in result.stderr, result.stderr
+
+
+def _warnings(root: Path) -> list[str]:
+    result = CliRunner().invoke(cli, ["--config", str(root / sp.CONFIG_NAME), "check"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return [line for line in result.stderr.splitlines() if "disagree" in line]
+
+
+def test_a_new_type_makes_the_old_one_unused(tmp_path: Path) -> None:
+    """With type_= given, MODIFY states the new type: the warning says the differing
+    existing_type is not used either way."""
+    changing = SECOND.replace('nullable=False, existing_type=sa.String(20)',
+                              'type_=sa.String(60), existing_type=sa.String(20)')
+    root = sp.write_history(tmp_path, {"a.py": FIRST, "b.py": changing})
+    sp.write_config(root, ("mariadb",))
+    sp.run_cli(root, "render")
+    [warning] = _warnings(root)
+    assert warning.endswith("existing_type=VARCHAR(20), the model has VARCHAR(40); neither is "
+                            "used: type_= gives the new one"), warning
+    assert "MODIFY phone VARCHAR(60) COMMENT 'mobile'" in _upgrade_sql(root, "mariadb")
+
+
+def test_postgresql_datetime_is_its_timestamp(tmp_path: Path) -> None:
+    """`existing_type=sa.DATETIME` on PostgreSQL names the TIMESTAMP column it has: no
+    disagreement (a real history warned on every such call)."""
+    first = FIRST.replace('sa.Column("phone", sa.String(40), nullable=True, comment="mobile")',
+                          'sa.Column("seen", sa.DateTime(), nullable=True)')
+    second = SECOND.replace('"phone", nullable=False, existing_type=sa.String(20),\n'
+                            '                    existing_comment="mobile"',
+                            '"seen", nullable=False, existing_type=sa.DATETIME()')
+    assert second != SECOND
+    root = sp.write_history(tmp_path, {"a.py": first, "b.py": second})
+    sp.write_config(root, ("postgresql",))
+    sp.run_cli(root, "render")
+    assert _warnings(root) == []

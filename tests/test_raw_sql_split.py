@@ -265,3 +265,16 @@ def test_a_broken_hand_written_statement_is_reported_at_its_line(tmp_path: Path)
                             "validation (")
     assert "  hint: correct the statement in migrations/sql/sqlite/a1.upgrade.sql" in \
         result.stderr
+
+
+def test_delimiter_lines_count_only_outside_quotes_and_comments() -> None:
+    """As the mysql client reads them: a `delimiter` line inside a literal or a comment is
+    text (the trust property test's hostile literal "\\ndelimiter //\\n" found this)."""
+    from sqlcompile.dialects.splitting import at_delimiter_lines
+
+    hostile = "INSERT INTO t VALUES ('a\ndelimiter //\nb');\nSELECT 1;"
+    assert at_delimiter_lines(hostile) == [hostile]
+    commented = "-- delimiter //\nSELECT 1;\n/* \ndelimiter $$\n */ SELECT 2;"
+    assert at_delimiter_lines(commented) == [commented]
+    assert at_delimiter_lines("DELIMITER //\nSELECT '//;'//\nSELECT 2//\nDELIMITER ;\n"
+                              "SELECT 3;\n") == ["\nSELECT '//;'", "\nSELECT 2", "\nSELECT 3;\n"]

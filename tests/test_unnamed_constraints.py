@@ -358,3 +358,28 @@ def test_a_downgrade_drops_the_key_its_upgrade_made(tmp_path: Path, fixture: str
     if dialect != "sqlite":  # (the sqlite3 CLI checks keys only with PRAGMA foreign_keys)
         with pytest.raises(Exception, match="(?i)foreign key"):
             db.query("INSERT INTO users (id, team_id) VALUES (2, 99)")
+
+
+@pytest.mark.parametrize(("dialect", "names"), [
+    ("postgresql", ("c_pkey", "c_pn_fkey", "c_code_key")),
+    ("mariadb", (None, "c_ibfk_1", "code")),
+])
+def test_offline_inspect_answers_the_names_the_server_gave(dialect: str,
+                                                           names: tuple[str | None, ...]) -> None:
+    """As the server's own reflection answers (checked on PostgreSQL 15 and MariaDB 10.11):
+    scripts look a constraint's name up before dropping it."""
+    setup = '''
+op.create_table("p", sa.Column("n", sa.Integer, primary_key=True))
+op.create_table("c", sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("pn", sa.Integer), sa.Column("code", sa.String(5), unique=True))
+op.create_foreign_key(None, "c", "p", ["pn"], ["n"])
+'''
+    body = '''
+insp = sa.inspect(op.get_bind())
+pk = insp.get_pk_constraint("c")["name"]
+[fk] = insp.get_foreign_keys("c")
+[uq] = insp.get_unique_constraints("c")
+op.execute(f"-- {pk} {fk['name']} {uq['name']}")
+'''
+    sql = compile_ops(body, dialect, setup=setup)
+    assert sql == [f"-- {names[0]} {names[1]} {names[2]}"]

@@ -153,6 +153,11 @@ class PostgreSQL(DialectSupport):
         parentheses; the key undoes all of that on both sides."""
         return super().sql_key(_plain_condition(text))
 
+    def type_aliases(self) -> dict[str, str]:
+        # SQLAlchemy's upper-case types compile as written; PostgreSQL has these under other
+        # names (a script's `existing_type=sa.DATETIME` means the TIMESTAMP column it has).
+        return {"DATETIME": "TIMESTAMP WITHOUT TIME ZONE", "BLOB": "BYTEA"}
+
     def raise_error(self, message_sql: str) -> str:
         # A failed cast aborts the statement and quotes the text in the error message.
         return f"CAST({message_sql} AS INTEGER)"

@@ -90,29 +90,52 @@ def without_leading_comments(sql: str) -> str:
     return sql[_LEADING_COMMENTS.match(sql).end():]  # type: ignore[union-attr]
 
 
-#: `DELIMITER x` lines of the mysql client, and the delimiters a file may use around a
-#: statement with `;` inside (one the statement does not hold).
-_DELIMITER_LINE = re.compile(r"^[ \t]*DELIMITER[ \t]+(?P<delimiter>\S+)[ \t]*$",
-                             re.IGNORECASE | re.MULTILINE)
+#: A `DELIMITER x` line of the mysql client (matched where a line starts outside quotes), and
+#: the delimiters a file may use around a statement with `;` inside (one it does not hold).
+_DELIMITER_LINE = re.compile(r"[ \t]*DELIMITER[ \t]+(?P<delimiter>\S+)[ \t]*(?=\n|$)",
+                             re.IGNORECASE)
 DELIMITERS = ("$$", "//", ";;", "$$$", "///", "@@sqlcompile@@")
 
 
 def at_delimiter_lines(text: str) -> list[str]:
-    """``text`` cut at its `DELIMITER` lines, as the mysql client reads it: under another
-    delimiter than `;` each statement is a batch of its own (its inner `;` are text)."""
-    if _DELIMITER_LINE.search(text) is None:
+    """``text`` cut as the mysql client reads it: at its `DELIMITER` lines, and under another
+    delimiter than `;` after each statement (whose inner `;` are text). Both are seen only
+    outside quoted text and comments, as the client sees them."""
+    if "delimiter" not in text.lower():
         return [text]
     batches: list[str] = []
-    delimiter, start = ";", 0
-    for found in _DELIMITER_LINE.finditer(text):
-        batches += _cut(text[start:found.start()], delimiter)
-        delimiter, start = found["delimiter"], found.end()
-    return [b for b in [*batches, *_cut(text[start:], delimiter)] if b.strip()]
-
-
-def _cut(text: str, delimiter: str) -> list[str]:
-    """``text`` as batches: itself under `;`, else one batch per ``delimiter``-ended part."""
-    return [text] if delimiter == ";" else text.split(delimiter)
+    delimiter, start, i, quote, line_start = ";", 0, 0, "", True
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == "\\" and quote != "`":
+                i += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif line_start and (found := _DELIMITER_LINE.match(text, i)) is not None:
+            batches.append(text[start:i])
+            delimiter, start, i = found["delimiter"], found.end(), found.end()
+            continue
+        elif delimiter != ";" and text.startswith(delimiter, i):
+            batches.append(text[start:i])
+            start = i = i + len(delimiter)
+            line_start = False
+            continue
+        elif char in "'\"`":
+            quote = char
+        elif text.startswith(("--", "#"), i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end < 0 else end + 2
+            continue
+        line_start = char == "\n"
+        i += 1
+    batches.append(text[start:])
+    return [batch for batch in batches if batch.strip()]
 
 
 def inner_semicolon(sql: str, sqlglot_name: str) -> bool:

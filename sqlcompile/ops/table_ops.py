@@ -491,9 +491,15 @@ class AlterColumn(Op):
             schema.mark_incomplete(f"{self.describe()}: the model has no such column")
             return
         restated = schema.dialect.restated_properties
+        changed = {"type": self.type_ is not None, "nullable": self.nullable is not None,
+                   "default": self.server_default is not UNCHANGED,
+                   "comment": self.comment is not UNCHANGED}
         for name, (_, given, model) in sorted(self.disagreements(column, schema.dialect).items()):
-            outcome = (f"the script's argument is used ({schema.dialect.title} restates the "
-                       "column)" if name in restated else "the model's is kept")
+            new = "server_default" if name == "default" else f"{name}_" if name == "type" \
+                else name
+            outcome = (f"neither is used: {new}= gives the new one" if changed.get(name)
+                       else f"the script's argument is used ({schema.dialect.title} restates "
+                       "the column)" if name in restated else "the model's is kept")
             argument = "existing_server_default" if name == "default" else f"existing_{name}"
             schema.warn(f"{self.describe()}: {argument}={given}, the model has {model}; "
                         f"{outcome}")

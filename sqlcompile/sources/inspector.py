@@ -276,8 +276,11 @@ class ModelReflection:
         key = table.primary_key
         if key is None:
             return {"constrained_columns": [], "name": None}
-        return _with_options({"constrained_columns": list(key.columns), "name": key.name},
-                             key.options)
+        # (the name a server gave a key created without one, as its reflection answers; MySQL's
+        # is PRIMARY for every table, which its reflection answers as None)
+        given = key.server_name if key.server_name != "PRIMARY" else None
+        return _with_options({"constrained_columns": list(key.columns),
+                              "name": key.name or given}, key.options)
 
     def get_foreign_keys(self, connection: Any, table_name: str, schema: str | None = None,
                          **kw: Any) -> list[dict[str, Any]]:
@@ -288,7 +291,7 @@ class ModelReflection:
                                                            "initially", "match")
                        if getattr(fk, key) is not None}
             found.append(_with_options({
-                "name": fk.name, "constrained_columns": list(fk.columns),
+                "name": fk.name or fk.server_name, "constrained_columns": list(fk.columns),
                 "referred_schema": fk.ref_schema, "referred_table": fk.ref_table,
                 "referred_columns": list(fk.ref_columns), "options": options,
             }, fk.options))
@@ -317,14 +320,15 @@ class ModelReflection:
                                schema: str | None = None, **kw: Any) -> list[dict[str, Any]]:
         table = self._sqlcompile_tracked.existing(table_name, schema,
                                                   "get_unique_constraints()")
-        return [_with_options({"name": u.name, "column_names": list(u.columns)}, u.options)
+        return [_with_options({"name": u.name or u.server_name, "column_names": list(u.columns)},
+                              u.options)
                 for u in table.uniques]
 
     def get_check_constraints(self, connection: Any, table_name: str,
                               schema: str | None = None, **kw: Any) -> list[dict[str, Any]]:
         table = self._sqlcompile_tracked.existing(table_name, schema,
                                                   "get_check_constraints()")
-        return [_with_options({"name": c.name, "sqltext": c.sqltext}, c.options)
+        return [_with_options({"name": c.name or c.server_name, "sqltext": c.sqltext}, c.options)
                 for c in table.checks]
 
     def get_table_comment(self, connection: Any, table_name: str, schema: str | None = None,

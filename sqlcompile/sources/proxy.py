@@ -39,6 +39,11 @@ def current_recorder() -> Recorder:
     return recorder
 
 
+def running_recorder() -> Recorder | None:
+    """The recorder of the script running now, if one is."""
+    return _current.get()
+
+
 @contextlib.contextmanager
 def recording(recorder: Recorder) -> Iterator[Recorder]:
     """Make ``recorder`` the target of `op` for the duration of the block."""

@@ -410,10 +410,23 @@ class WriteOnlyConnection:
     closed = False
 
     def __init__(self, recorder: Recorder) -> None:
-        self._recorder = recorder
-        #: The target's SQLAlchemy dialect, its reflection answered from the model.
-        self.dialect = recorder.tracked.dialect
+        self._own = recorder
         self.engine = OfflineEngine(self)
+
+    @property
+    def _recorder(self) -> Recorder:
+        """The recorder of the script running now, else the one that made the connection: a
+        connection kept from an earlier revision (a helper module's cache, as Alembic's one
+        connection for a whole run allows) records into, and reads the model of, the revision
+        that uses it."""
+        from sqlcompile.sources.proxy import running_recorder
+
+        return running_recorder() or self._own
+
+    @property
+    def dialect(self) -> Any:
+        """The target's SQLAlchemy dialect, its reflection answered from the model."""
+        return self._recorder.tracked.dialect
 
     @property
     def url(self) -> sa.URL:
@@ -492,10 +505,21 @@ class OfflineEngine:
 
     def __init__(self, connection: WriteOnlyConnection) -> None:
         self._connection = connection
-        self.dialect = connection.dialect
-        self.name: str = self.dialect.name
-        self.driver: str = getattr(self.dialect, "driver", "")
         self.engine = self
+
+    @property
+    def dialect(self) -> Any:
+        return self._connection.dialect
+
+    @property
+    def name(self) -> str:
+        name: str = self.dialect.name  # (as given: under mariadb it notes comparisons)
+        return name
+
+    @property
+    def driver(self) -> str:
+        driver: str = getattr(self.dialect, "driver", "")
+        return driver
 
     @property
     def url(self) -> sa.URL:
