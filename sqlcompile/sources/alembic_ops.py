@@ -91,7 +91,7 @@ OPERATIONS: dict[str, _Call] = {
 def invoke(recorder: Recorder, operation: Any) -> Any:
     """Record Alembic's ``operation`` as the `op.*` call it stands for; what that call
     returns (create_table: the Table)."""
-    from sqlcompile.sources.recorder import script_line
+    from sqlcompile.sources.connection import script_line
 
     cls = type(operation)
     call = OPERATIONS.get(cls.__name__) if cls.__module__.startswith("alembic.") else None

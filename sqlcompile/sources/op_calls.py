@@ -52,7 +52,7 @@ def failed_call(recorder: Recorder, label: str, signature: inspect.Signature,
                 args: tuple[Any, ...], kw: dict[str, Any], exc: BaseException) -> ScriptError:
     """The error for a call ``label(*args, **kw)`` that the op could not record: arguments
     that do not fit ``signature``, or SQLAlchemy refusing what they say."""
-    from sqlcompile.sources.recorder import script_line
+    from sqlcompile.sources.connection import script_line
 
     line = script_line(recorder.path)
     if isinstance(exc, TypeError):

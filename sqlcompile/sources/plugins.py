@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any
 
 from sqlcompile.errors import ScriptError
 from sqlcompile.sources import op_calls
+from sqlcompile.sources.connection import RecorderBound
 from sqlcompile.sources.scripts import UnknownOperation
 
 if TYPE_CHECKING:
-    from sqlcompile.sources.recorder import OfflineContext, Recorder, WriteOnlyConnection
+    from sqlcompile.sources.connection import OfflineContext
+    from sqlcompile.sources.recorder import Recorder
 
 #: Operations of op plugins we know, each with (distribution, module the script imports).
 KNOWN_PLUGINS: dict[str, tuple[str, str]] = {
@@ -100,7 +102,7 @@ def batch_plugin_operation(recorder: Recorder, name: str, table_name: str,
     if function is None:
         if registered(name) is None:
             raise AttributeError(f"batch_alter_table has no operation {name!r}")
-        from sqlcompile.sources.recorder import script_line
+        from sqlcompile.sources.connection import script_line
 
         raise UnknownPluginOperation(
             f"batch_op.{name}(): the op plugin registers {name} on Alembic's Operations only, "
@@ -121,8 +123,8 @@ def batch_plugin_operation(recorder: Recorder, name: str, table_name: str,
 def unknown_operation(recorder: Recorder, name: str) -> UnknownPluginOperation:
     """The error for `op.<name>` that nothing provides, saying what would: the plugin, if we
     know the name, and Alembic, without which no plugin can be compiled."""
+    from sqlcompile.sources.connection import script_line
     from sqlcompile.sources.proxy import alembic_location
-    from sqlcompile.sources.recorder import script_line
 
     known = KNOWN_PLUGINS.get(name, ("", ""))[0]
     if _OPERATIONS_MODULE not in sys.modules and not alembic_location():
@@ -196,7 +198,7 @@ class _Offline:
         self._label = label
 
     def _gap(self, name: str) -> PluginGap:
-        from sqlcompile.sources.recorder import script_line
+        from sqlcompile.sources.connection import script_line
 
         return PluginGap(
             f"{self._label}: the plugin uses `{name}` of Alembic's {self._what}, which "
@@ -211,7 +213,7 @@ class _Offline:
         raise self._gap(name)
 
 
-class PluginImpl(_Offline):
+class PluginImpl(RecorderBound, _Offline):
     """`operations.impl` / `migration_context.impl` (Alembic's DefaultImpl) offline: the
     target's dialect, `as_sql` mode, and `execute()` recorded like `op.execute()`."""
 
@@ -225,14 +227,6 @@ class PluginImpl(_Offline):
         self.__dialect__ = recorder.dialect.name
         self.dialect = recorder.tracked.dialect
         self.transactional_ddl = recorder.dialect.transactional_ddl
-
-    @property
-    def bind(self) -> WriteOnlyConnection:
-        return self._recorder.get_bind()
-
-    @property
-    def connection(self) -> WriteOnlyConnection:
-        return self._recorder.get_bind()
 
     def execute(self, sql: Any, execution_options: Any = None) -> None:
         """Record a statement, as `op.execute()` does."""
@@ -343,7 +337,7 @@ class _Recording:
         return implementation(self, operation)
 
     def _error(self, message: str) -> ScriptError:
-        from sqlcompile.sources.recorder import script_line
+        from sqlcompile.sources.connection import script_line
 
         return ScriptError(message, path=self.recorder.rel_path,
                            line=script_line(self.recorder.path),

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlcompile.ops.base import Recorded
 from sqlcompile.ops.data_ops import Printed
-from sqlcompile.sources.recorder import script_line
+from sqlcompile.sources.connection import script_line
 
 if TYPE_CHECKING:
     from sqlcompile.sources.recorder import Recorder

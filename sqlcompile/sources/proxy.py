@@ -102,7 +102,7 @@ class _ContextModule(types.ModuleType):
 
     @property
     def config(self) -> Any:
-        from sqlcompile.sources.recorder import ConfigView
+        from sqlcompile.sources.connection import ConfigView
 
         config = _config.get()
         if config is None:
