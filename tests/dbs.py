@@ -290,3 +290,19 @@ def sqlite_scratch(directory: Path) -> Iterator[SQLiteDB]:
     finally:
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch(engine: str, directory: Path) -> Iterator[ScratchDB]:
+    """A fresh database of ``engine`` ("postgresql", "mariadb" or "sqlite", the SQLite file
+    under ``directory``), dropped after."""
+    if engine == "postgresql":
+        with postgres_scratch() as pg:
+            yield pg
+    elif engine == "mariadb":
+        with mariadb_scratch() as maria:
+            yield maria
+    else:
+        with sqlite_scratch(directory) as lite:
+            yield lite
+

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -212,19 +210,6 @@ def _mariadb_shape(db: dbs.ScratchDB) -> Any:
     return {"columns": columns, "indexes": indexes, "keys": keys, "data": data}
 
 
-@contextmanager
-def _second_db(kind: str, tmp_path: Path) -> Iterator[dbs.ScratchDB]:
-    if kind == "pg_db":
-        with dbs.postgres_scratch() as pg:
-            yield pg
-    elif kind == "mariadb_db":
-        with dbs.mariadb_scratch() as maria:
-            yield maria
-    else:
-        with dbs.sqlite_scratch(tmp_path) as lite:
-            yield lite
-
-
 SERVERS = [("pg_db", "postgresql", _pg_shape), ("mariadb_db", "mariadb", _mariadb_shape),
            ("sqlite_db", "sqlite", _sqlite_shape)]
 
@@ -244,7 +229,7 @@ def test_baseline_then_the_upgrades_equals_the_whole_history(
     for name in files(adopted, dialect, "upgrade"):
         sp.apply_ok(db, adopted / h.OUT / dialect / "upgrade" / name)
     assert sp.version_rows(db) == [D4]
-    with _second_db(fixture, tmp_path) as reference:
+    with dbs.scratch(dialect, tmp_path) as reference:
         for name in files(whole, dialect, "upgrade"):
             sp.apply_ok(reference, whole / h.OUT / dialect / "upgrade" / name)
         assert shape(db) == shape(reference)

@@ -14,11 +14,9 @@ from pathlib import Path
 import dbs
 import pytest
 import sqlc_project as sp
+from test_mysql_foreign_key_indexes import _history
 from test_schema_property import _check
 
-HEAD = ('from alembic import op\nimport sqlalchemy as sa\n\nrevision = {rev!r}\n'
-        'down_revision = {parent!r}\nbranch_labels = None\ndepends_on = None\n\n\n'
-        'def upgrade():\n{up}\n\n\ndef downgrade():\n{down}\n')
 CREATE = '''\
 op.create_table("teams", sa.Column("id", sa.Integer(), primary_key=True))
 op.create_table(
@@ -65,18 +63,6 @@ config.set_main_option("script_location", location)
 config.set_main_option("sqlalchemy.url", "mariadb://")
 getattr(command, direction)(config, target, sql=True)
 '''
-
-
-def _history(root: Path, steps: list[tuple[str, str]]) -> None:
-    scripts = {}
-    parent = None
-    for i, (up, down) in enumerate(steps, 1):
-        rev = f"r{i:02d}"
-        scripts[f"{rev}.py"] = HEAD.format(
-            rev=rev, parent=parent, up="\n".join(f"    {line}" for line in up.splitlines()),
-            down="\n".join(f"    {line}" for line in down.splitlines()))
-        parent = rev
-    sp.write_history(root, scripts)
 
 
 def _alembic(root: Path, direction: str, target: str) -> str:

@@ -292,20 +292,6 @@ def fresh(root: Path) -> Iterator[Path]:
     yield root
 
 
-@contextmanager
-def scratch(engine: str, root: Path) -> Iterator[dbs.ScratchDB]:
-    """A fresh database of ``engine`` (postgresql, sqlite or mariadb), dropped after."""
-    if engine == "postgresql":
-        with dbs.postgres_scratch() as pg:
-            yield pg
-    elif engine == "mariadb":
-        with dbs.mariadb_scratch() as my:
-            yield my
-    else:
-        with dbs.sqlite_scratch(root) as lite:
-            yield lite
-
-
 #: (dialect of the files, engine they are applied to, its server fixture)
 TARGETS = [("postgresql", "postgresql", "pg_server"), ("sqlite", "sqlite", None),
            ("mariadb", "mariadb", "mariadb_server"), ("mysql", "mariadb", "mariadb_server")]
@@ -325,7 +311,7 @@ def test_literals_read_back_byte_for_byte(dialect: str, engine: str, server: str
     @given(batch=LITERAL_BATCH)
     @example(batch=LITERAL_REGRESSIONS)
     def run(batch: list[str]) -> None:
-        with fresh(base) as root, scratch(engine, root) as db:
+        with fresh(base) as root, dbs.scratch(engine, root) as db:
             literals_round_trip(root, db, dialect, batch, tally)
 
     run()
@@ -569,7 +555,7 @@ def test_names_are_created_and_dropped_as_given(dialect: str, engine: str, serve
     @given(names=NAMES)
     @example(names=NAME_REGRESSION)
     def run(names: tuple[str, ...]) -> None:
-        with fresh(base) as root, scratch(engine, root) as db:
+        with fresh(base) as root, dbs.scratch(engine, root) as db:
             names_round_trip(root, db, dialect, names, tally)
 
     run()

@@ -8,7 +8,7 @@ only the ops it renders differently, as sqlglot's generators map node types to f
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import schema as sa_schema
@@ -16,6 +16,7 @@ from sqlalchemy.sql import sqltypes, visitors
 from sqlalchemy.sql.elements import BindParameter, ClauseElement
 
 from sqlcompile.dialects import ddl
+from sqlcompile.dialects.base import NOTHING_CHANGED
 from sqlcompile.dialects.render import (
     Element,
     InlineLiteral,
@@ -55,6 +56,9 @@ from sqlcompile.schema.convert import created_on
 from sqlcompile.schema.model import CheckModel, unknown_origin
 
 # -- tables and columns ----------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from sqlcompile.dialects.base import DialectSupport
 
 
 def create_table(op: CreateTable, ctx: RenderContext) -> list[Element]:
@@ -276,6 +280,16 @@ def lookup_text(op: DropConstraint, columns: tuple[str, ...]) -> str:
             "primary": "primary key", "check": "check constraint"}[str(op.type_)]
     on = f" on ({', '.join(columns)})" if columns else ""
     return f"system-named {kind} of {qualified(op.table_name, op.schema)}{on}"
+
+
+def lookup_failure(op: DropConstraint, dialect: DialectSupport, what: str,
+                   found_sql: str) -> str:
+    """The SQL text of the error an apply-time lookup raises when it finds no or several
+    constraints (``found_sql``: the count, as SQL text of the dialect)."""
+    return dialect.concat(
+        dialect.render_string(f"sqlcompile: {op.describe()}: expected exactly one {what}, "
+                              "found "), found_sql,
+        dialect.render_string(f"; {NOTHING_CHANGED}"))
 
 
 def drop_constraint(op: DropConstraint, ctx: RenderContext) -> list[Element]:

@@ -427,10 +427,7 @@ class MSSQL(DialectSupport):
             where += [f"(SELECT COUNT(*) {rows}) = {len(columns)}",
                       f"NOT EXISTS (SELECT 1 {rows} AND col.name NOT IN ({listed}))"]
         what = defaults.lookup_text(op, columns)
-        message = self.concat(
-            self.render_string(f"sqlcompile: {op.describe()}: expected exactly one {what}, "
-                               "found "), "CAST(COUNT(*) AS NVARCHAR(10))",
-            self.render_string(f"; {NOTHING_CHANGED}"))
+        message = defaults.lookup_failure(op, self, what, "CAST(COUNT(*) AS NVARCHAR(10))")
         drop = self.render_string(f"ALTER TABLE {table} DROP CONSTRAINT ")
         conditions = "\n    AND ".join(where)
         return [Note(f"SQL Server named this constraint itself: the name is looked up at "

@@ -30,6 +30,7 @@ from sqlcompile.dialects.base import (
 from sqlcompile.dialects.default import (
     alter_column_rest,
     drop_constraint,
+    lookup_failure,
     lookup_text,
     type_check_changes,
     unnamed_columns,
@@ -320,10 +321,7 @@ class Oracle(DialectSupport):
                       f"NOT EXISTS (SELECT 1 {rows} AND k.column_name NOT IN ({listed}))"]
         what = lookup_text(op, columns)
         table = self.quote_table(table_for(op.table_name, schema=op.schema))
-        message = self.concat(
-            self.render_string(f"sqlcompile: {op.describe()}: expected exactly one {what}, "
-                               "found "), "found_count",
-            self.render_string(f"; {NOTHING_CHANGED}"))
+        message = lookup_failure(op, self, what, "found_count")
         drop = self.render_string(f"ALTER TABLE {table} DROP CONSTRAINT \"")
         conditions = "\n      AND ".join(where)
         return [Note(f"Oracle named this constraint itself: the name is looked up at apply "

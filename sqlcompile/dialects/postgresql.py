@@ -265,25 +265,17 @@ def _pg_names(table: TableModel, schema: Schema) -> TableModel:
     namespace = table.schema or "public"
     constraints: set[str] = set()
     relations: set[str] = set()
-    for other in schema.tables.values():
-        if (other.schema or "public") != namespace or other.key == table.key:
-            continue
-        relations.add(other.name)
-        relations.update(i.name for i in other.indexes if i.name)
-        for item in _constraints(other):
+    others = [t for t in schema.tables.values()
+              if (t.schema or "public") == namespace and t.key != table.key]
+    for each in [*others, table]:  # (the table as it is now, not as the model had it)
+        relations.add(each.name)
+        relations.update(i.name for i in each.indexes if i.name)
+        for item in _constraints(each):
             name = item.name or item.server_name
             if name:
                 constraints.add(name)
                 if isinstance(item, KeyModel):
                     relations.add(name)
-    relations.add(table.name)
-    relations.update(i.name for i in table.indexes if i.name)
-    for item in _constraints(table):
-        name = item.name or item.server_name
-        if name:
-            constraints.add(name)
-            if isinstance(item, KeyModel):
-                relations.add(name)
 
     def choose(name2: str | None, label: str, relation: bool) -> str:
         number = 0
