@@ -514,6 +514,9 @@ def _names_in(error: str, name: str, why: set[str]) -> bool:
 #: Found by this test: a name ending in a line feed went out unquoted (and was read without
 #: it); sqlite3 drops a CR before LF in a name; MariaDB refuses names ending in a tab.
 NAME_REGRESSION = ("all\n", "c\r\nx", "d\t", "ix\n", "uq", "check")
+#: Found by this test: a table named with a lone surrogate crashed PostgreSQL's naming of its
+#: unnamed primary key (exit 70) before the name's own refusal.
+SURROGATE_TABLE = ("\ud800", '"', "'", "`", "[", "ß")
 
 NAME_SETTINGS = settings(
     max_examples=NAME_EXAMPLES, deadline=None, derandomize=not _CAMPAIGN, database=None,
@@ -554,6 +557,7 @@ def test_names_are_created_and_dropped_as_given(dialect: str, engine: str, serve
     @NAME_SETTINGS
     @given(names=NAMES)
     @example(names=NAME_REGRESSION)
+    @example(names=SURROGATE_TABLE)
     def run(names: tuple[str, ...]) -> None:
         with fresh(base) as root, dbs.scratch(engine, root) as db:
             names_round_trip(root, db, dialect, names, tally)

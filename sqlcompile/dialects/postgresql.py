@@ -199,17 +199,27 @@ class PostgreSQL(DialectSupport):
 NAMEDATALEN = 64
 
 
+def _utf8(text: str) -> bytes:
+    """``text`` as UTF-8; a lone surrogate (a name the compile refuses, with its own message,
+    after the model has it) is kept, so that naming never fails first."""
+    return text.encode("utf-8", errors="surrogatepass")
+
+
 def _clipped(text: str, size: int) -> str:
     """The longest start of ``text`` of at most ``size`` UTF-8 bytes (pg_mbcliplen)."""
-    data = text.encode("utf-8")[:size]
-    return data.decode("utf-8", errors="ignore")
+    data = _utf8(text)[:size]
+    while True:  # (a character cut in two at the end is left out: at most 3 bytes)
+        try:
+            return data.decode("utf-8", errors="surrogatepass")
+        except UnicodeDecodeError:
+            data = data[:-1]
 
 
 def _object_name(name1: str, name2: str | None, label: str) -> str:
     """PostgreSQL's makeObjectName: ``name1_name2_label`` cut to 63 bytes, each of the two
     names shortened in turn (the longer first) until it fits."""
-    chars1 = len(name1.encode("utf-8"))
-    chars2 = len(name2.encode("utf-8")) if name2 is not None else 0
+    chars1 = len(_utf8(name1))
+    chars2 = len(_utf8(name2)) if name2 is not None else 0
     overhead = len(label) + 1 + (1 if name2 is not None else 0)
     available = NAMEDATALEN - 1 - overhead
     while chars1 + chars2 > available:
@@ -229,7 +239,7 @@ def _column_addition(columns: tuple[str, ...]) -> str:
     text = ""
     for column in columns:
         text = f"{text}_{column}" if text else column
-        if len(text.encode("utf-8")) >= NAMEDATALEN:
+        if len(_utf8(text)) >= NAMEDATALEN:
             break
     return text
 
