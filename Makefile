@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make render` needs only sqlcompile and its run-time dependencies, not the dev extras.
+RENDER_STAMP := $(VENV)/.installed-render
 
 .PHONY: render test lint bench golden clean
 
@@ -10,9 +12,15 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	touch $(STAMP) $(RENDER_STAMP)
 
-render: $(STAMP)
+$(RENDER_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(RENDER_STAMP)
+
+render: $(RENDER_STAMP)
 	$(VENV)/bin/sqlcompile render
 
 test: $(STAMP)
@@ -30,10 +38,14 @@ lint: $(STAMP)
 golden: $(STAMP)
 	SQLCOMPILE_REGEN_GOLDEN=1 $(PY) -m pytest -q tests/test_golden.py tests/test_autogen.py -k "golden"
 
-# Render benchmark first, then autogenerate (bench/autogen.py --help lists the options).
-bench: $(STAMP)
+$(VENV)/.installed-bench: $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	touch $@
+
+# Every target of the benchmark, both tools interleaved; writes bench/results.md and
+# bench/scaling.png (bench/run.py --help lists the options, --quick is a smoke run).
+bench: $(VENV)/.installed-bench
 	$(PY) bench/run.py
-	$(PY) bench/autogen.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -104,6 +104,8 @@ def _project(ctx: click.Context, baseline: str | None) -> Project:
     return load_project(replace(settings(ctx), baseline=baseline), baseline_from="--baseline")
 
 
+_NO_CACHE_HELP = ("Compile every revision again, neither reading nor updating "
+                  ".sqlcompile_cache/.")
 _BASELINE_HELP = ("Revision every database is already at: it and its ancestors get no files "
                   "(overrides `baseline` in the config).")
 
@@ -116,17 +118,19 @@ _BASELINE_HELP = ("Revision every database is already at: it and its ancestors g
 @click.option("--stdout", "to_stdout", is_flag=True, help="Print one SQL stream instead of files.")
 @click.option("-v", "--verbose", is_flag=True, help="List unvalidated statements too.")
 @click.option("--baseline", metavar="REV", help=_BASELINE_HELP)
+@click.option("--no-cache", is_flag=True, help=_NO_CACHE_HELP)
 @click.pass_context
 @handle_errors
 def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool,
-           baseline: str | None) -> None:
+           baseline: str | None, no_cache: bool) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
     from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.pipeline.render import render_files, render_stream
 
     proj = _project(ctx, baseline)
     proj.keep_going = True  # every failure is reported, not just the first
+    proj.use_cache = not no_cache
     names = _dialects(proj.config, dialects)
     if not to_stdout:
         if from_rev or to_rev or downgrade:
@@ -135,7 +139,7 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         results: list[Rendered] = []
         try:
             for name in names:
-                results.append(render_files(proj, name, write=True))
+                results.append(render_files(proj, name, write=True, verbose=verbose))
         except BaseException:
             for result in results:
                 discard_staged(result.staged)
@@ -291,17 +295,20 @@ def _compile_warnings(results: list[Rendered]) -> None:
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1) when the schema model may be incomplete, not just warn.")
 @click.option("--baseline", metavar="REV", help=_BASELINE_HELP)
+@click.option("--no-cache", is_flag=True, help=_NO_CACHE_HELP)
 @click.pass_context
 @handle_errors
-def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None) -> None:
+def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None,
+          no_cache: bool) -> None:
     """Check the graph, that every script compiles, and that the SQL files are up to date."""
     from sqlcompile.pipeline.output import compare_outputs
     from sqlcompile.pipeline.render import render_files
 
     proj = _project(ctx, baseline)
     proj.keep_going = True  # every failure is reported, not just the first
+    proj.use_cache = not no_cache
     names = list(proj.config.dialects)
-    results = [render_files(proj, name) for name in names]
+    results = [render_files(proj, name, verbose=verbose) for name in names]
     _failures(proj, results, names, "nothing else was checked", verbose)
     ok = _report(results, verbose)
     warnings = _model_warnings(proj, results, strict)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlcompile import __version__, parallel
+from sqlcompile import __version__, cachefile, parallel
 from sqlcompile.config import Config
 from sqlcompile.dialects import get_dialect
 from sqlcompile.dialects.base import DialectSupport
@@ -19,9 +19,11 @@ from sqlcompile.pipeline.baseline import (
     check_baseline,
     skip_message,
 )
+from sqlcompile.pipeline.cache import ModelStore, RenderCache
 from sqlcompile.pipeline.compiler import (
     FAILED_TO_COMPILE,
     Body,
+    Irreversible,
     Recording,
     Statement,
     compile_recording,
@@ -38,7 +40,7 @@ from sqlcompile.pipeline.failures import (
 from sqlcompile.pipeline.output import discard_staged, format_statements, header, slug, stage
 from sqlcompile.pipeline.plan import VERSION_LENGTH, Framer, revisions_text
 from sqlcompile.pipeline.printer import schema_statements
-from sqlcompile.pipeline.validate import Report, Validator
+from sqlcompile.pipeline.validate import Problem, Report, Validator
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step, check_ids
 from sqlcompile.sources.raw import new_model
@@ -81,6 +83,14 @@ class Project:
     #: per dialect: {i: model at i} for i a multiple of CHECKPOINT_EVERY, and the latest one
     _checkpoints: dict[str, dict[int, Schema]] = field(default_factory=dict)
     _latest: dict[str, tuple[int, Schema]] = field(default_factory=dict)
+    #: Whether renders read and keep `.sqlcompile_cache/` (False: `--no-cache`).
+    use_cache: bool = True
+    #: (dialect, i) -> fingerprint of the model at i (see :meth:`model_fingerprint`)
+    _fingerprints: dict[tuple[str, int], str] = field(default_factory=dict)
+    #: dialect -> the hand-written SQL files of the dialect folder, name -> digest
+    _hand_written: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: dialect -> model snapshots kept between runs (set by render_files)
+    models: dict[str, ModelStore] = field(default_factory=dict)
 
     def recording(self, script: Script, direction: str, dialect: DialectSupport,
                   model: Schema | None = None) -> Recording:
@@ -126,6 +136,19 @@ class Project:
         if position > applied:
             position = max(i for i in checkpoints if i <= applied)
             schema = checkpoints[position]
+        store = self.models.get(dialect.name)
+        if store is not None and applied > position:
+            # a snapshot between here and there, from an earlier run, saves the replay
+            last = len(self.graph.order) - 1
+            near = [last] if position < last <= applied else []
+            for at in [*near, *range(applied - applied % CHECKPOINT_EVERY, position,
+                                     -CHECKPOINT_EVERY)]:
+                known = self._fingerprints.get((dialect.name, at))
+                state = store.get(known) if known is not None else None
+                if state is not None:
+                    position, schema = at, _restored(dialect, state)
+                    self._keep(dialect, position, schema)
+                    break
         while position < applied:
             schema = schema.copy()
             rev = self.graph.order[position]
@@ -181,6 +204,62 @@ class Project:
         schema.mark_incomplete(reason)
         return schema
 
+    def settings_text(self) -> str:
+        """Everything besides the scripts that compiled files depend on, as text."""
+        return "\n".join([repr(self.config), str(self.keep_going),
+                          ",".join(sorted(self.baseline_revisions))])
+
+    def hand_written_digest(self, dialect: str, revision: str, direction: str) -> str:
+        """The digest of the hand-written SQL file replacing a revision's ``direction``
+        ("-" for none)."""
+        found = self._hand_written.get(dialect)
+        if found is None:
+            folder = self.config.hand_written_sql(dialect, "x", "upgrade").parent
+            found = {}
+            if folder.is_dir():
+                for path in sorted(folder.iterdir()):
+                    try:
+                        found[path.name] = cachefile.digest(path.read_bytes())
+                    except OSError:
+                        found[path.name] = "unreadable"
+            self._hand_written[dialect] = found
+        name = self.config.hand_written_sql(dialect, revision, direction).name
+        return found.get(name, "-")
+
+    def model_fingerprint(self, dialect: DialectSupport, applied: int) -> str:
+        """The fingerprint of the model at ``applied`` (see schema/fingerprint.py): of its
+        content, or where that cannot be read, a digest of the fingerprint before and the
+        inputs of the revision that made it. Known ones (:meth:`know_fingerprint`, the
+        render cache's) are taken as they are; others replay the models they need."""
+        from sqlcompile.schema.fingerprint import fingerprint
+
+        name = dialect.name
+        start = applied
+        while start > 0 and (name, start) not in self._fingerprints:
+            start -= 1
+        if start == 0 and (name, 0) not in self._fingerprints:
+            self._fingerprints[(name, 0)] = cachefile.digest("empty", name,
+                                                             self.settings_text())
+        for position in range(start + 1, applied + 1):
+            content = fingerprint(self.state(dialect, position))
+            if content is None:
+                script = self.graph.scripts[self.graph.order[position - 1]]
+                content = cachefile.digest(
+                    "inputs", self._fingerprints[(name, position - 1)], script.sha256,
+                    self.hand_written_digest(name, script.revision, "upgrade"))
+            self._fingerprints[(name, position)] = content
+            store = self.models.get(name)
+            # the model before the last revision too: editing the newest revision is the
+            # common case, and it then starts from there
+            if store is not None and (position % CHECKPOINT_EVERY == 0
+                                      or position == len(self.graph.order) - 1):
+                store.add(content, _model_state(self.state(dialect, position)))
+        return self._fingerprints[(name, applied)]
+
+    def know_fingerprint(self, dialect: DialectSupport, applied: int, value: str) -> None:
+        """Take ``value`` as the fingerprint of the model at ``applied`` (from the cache)."""
+        self._fingerprints.setdefault((dialect.name, applied), value)
+
     def file_steps(self) -> list[tuple[Step, Step]]:
         """(upgrade, downgrade) of every revision that gets files: all but those the
         baseline covers."""
@@ -201,6 +280,19 @@ class Project:
             if upgrade and self._latest.get(dialect.name, (0, None))[0] == index:
                 self._keep(dialect, index + 1, schema)  # the model after it: no second replay
         return body
+
+
+def _model_state(schema: Schema) -> tuple[Any, ...]:
+    """What a model snapshot keeps (see pipeline/cache.py ModelStore)."""
+    return (schema._tables, schema._enums, schema._objects, schema._index_owners,
+            schema.incomplete, schema.warnings, schema.failed)
+
+
+def _restored(dialect: DialectSupport, state: tuple[Any, ...]) -> Schema:
+    schema = new_model(dialect)
+    (schema._tables, schema._enums, schema._objects, schema._index_owners, schema.incomplete,
+     schema.warnings, schema.failed) = state
+    return schema
 
 
 def load_project(config: Config, keep_going: bool = False,
@@ -251,6 +343,9 @@ class Rendered:
     #: Revisions the baseline covers that were skipped (their upgrade cannot run offline):
     #: "<file:line>: <warning>".
     skipped: list[str] = field(default_factory=list)
+    #: From a worker process: the render cache entries it used or made (see
+    #: RenderCache.merge).
+    cached: tuple[dict[str, Any], dict[str, Any], bool, dict[str, bytes]] | None = None
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -339,40 +434,122 @@ def _compile_steps(project: Project, dialect: DialectSupport, steps: list[Step],
     return failures, irreversible
 
 
+def _step_key(project: Project, dialect: DialectSupport, step: Step, name: str,
+              second_opinion: bool) -> str:
+    """What a step's file body depends on (see pipeline/cache.py); it replays the models
+    whose fingerprint is not known yet."""
+    script = step.script
+    applied = step.position - 1 if step.direction == "upgrade" else step.position
+    return cachefile.digest(
+        step.direction, name, script.rel_path, script.sha256,
+        project.hand_written_digest(dialect.name, script.revision, step.direction),
+        revisions_text(step.before), revisions_text(step.after),
+        project.model_fingerprint(dialect, applied), str(second_opinion))
+
+
+def _problems(items: list[Problem]) -> list[tuple[str, str, str, str]]:
+    return [(p.sql, p.status, p.detail, p.kind) for p in items]
+
+
+def _entry(text: str, report: Report, body: Body, after: str) -> tuple[Any, ...]:
+    """A step's cache entry: its file body, report, warnings, what its header says of the
+    body, and the fingerprint of the model after it (an upgrade's)."""
+    irreversible = body.irreversible
+    return (text, (report.statements, report.validated, report.unvalidated, report.kinds,
+                   report.sqlglot, _problems(report.unvalidated_items),
+                   _problems(report.second_opinions)),
+            list(body.warnings), body.hand_written,
+            None if irreversible is None else (irreversible.reason, irreversible.path,
+                                               irreversible.line), after)
+
+
+def _from_entry(entry: Any, rel: str, into: Report) -> tuple[str, Body, str] | None:
+    """(file body, a Body standing for the compiled one, model fingerprint after) of a cache
+    entry, its counts added to ``into``; None when the entry is not one (then it is rebuilt)."""
+    try:
+        text, counts, warnings, hand_written, irreversible, after = entry
+        statements, validated, unvalidated, kinds, glot, unvalidated_items, seconds = counts
+        part = Report(into.dialect, 0, statements, validated, unvalidated,
+                      unvalidated_items=[Problem(rel, *item) for item in unvalidated_items],
+                      kinds=dict(kinds), sqlglot=dict(glot),
+                      second_opinions=[Problem(rel, *item) for item in seconds])
+        body = Body([], hand_written=hand_written, warnings=tuple(warnings),
+                    irreversible=None if irreversible is None else Irreversible(*irreversible))
+        if not isinstance(text, str) or not isinstance(after, str):
+            return None
+    except (TypeError, ValueError):
+        return None
+    into.add(part)
+    return text, body, after
+
+
 def _render_steps(project: Project, dialect_name: str, steps: list[Step],
-                  write: bool, schema: bool = False) -> Rendered:
+                  write: bool, schema: bool = False, cache: RenderCache | None = None,
+                  verbose: bool = False) -> Rendered:
     """Frame, validate and format the files of ``steps`` (one file per step), and schema.sql
-    with ``schema``; with ``write``, stage the changed ones once the whole chunk validated."""
+    with ``schema``; with ``write``, stage the changed ones once the whole chunk validated.
+
+    With ``cache``, a step whose key (:func:`_step_key`) it holds is taken from it: neither
+    its script nor the scripts before it run (their fingerprints come from the cache too).
+    """
     dialect = get_dialect(dialect_name)
-    validator = Validator(dialect)
+    validator = Validator(dialect, second_opinion=verbose,
+                          known=cache.verdicts if cache is not None else None)
     base = project.config.output_path / dialect.name
     folders = {direction: base / direction for direction in ("upgrade", "downgrade")}
     rel_base = _shown(base, project.config.root)
     width = max(4, len(str(len(project.graph.order))))
     files: dict[Path, str] = {}
     warnings: list[str] = []
-    failures, irreversible = _compile_steps(project, dialect, steps)
-    failed = {(f.revision, f.direction) for f in failures}
+    failures: list[Failure] = []
+    irreversible: list[IrreversibleDowngrade] = []
+    failed: set[tuple[str, str]] = set()
     for step in steps:
-        if {(step.script.revision, step.direction), (step.script.revision, "")} & failed:
-            continue
         script = step.script
         name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
-        statements = _frame(project, dialect, [step], True)
-        path = folders[step.direction] / name
         rel = f"{rel_base}/{step.direction}/{name}"
-        for statement in statements:
-            validator.statement(rel, statement)
-        body = project.body(step, dialect)
+        key = (_step_key(project, dialect, step, name, verbose)
+               if cache is not None and cache.enabled else "")
+        found = (_from_entry(cache.get(key), rel, validator.report)
+                 if cache is not None and key else None)
+        if found is not None:
+            text, body, after = found
+            if step.direction == "upgrade":
+                project.know_fingerprint(dialect, step.position, after)
+        else:
+            try:
+                body = project.body(step, dialect)
+            except SqlcompileError as exc:
+                if not project.keep_going:
+                    raise
+                failures.append(failure_from(exc, step, dialect.name, project.config))
+                failed.add((script.revision, failures[-1].direction))
+                continue
+            if {(script.revision, step.direction), (script.revision, "")} & failed:
+                continue
+            part = Report(dialect.name)
+            statements = _frame(project, dialect, [step], True)
+            for statement in statements:
+                validator.statement(rel, statement, part)
+            validator.report.add(part)
+            text = format_statements(statements, dialect)
+            if cache is not None and key and not part.errors:
+                after = (project.model_fingerprint(dialect, step.position)
+                         if step.direction == "upgrade" else "")
+                cache.put(key, _entry(text, part, body, after))
+        if body.irreversible is not None:
+            irreversible.append(irreversible_from(body.irreversible, step, dialect.name))
         warnings += [f"{rel}: {warning}" for warning in body.warnings]
         head = _file_header(project, step, dialect, name, body)
-        files[path] = head + format_statements(statements, dialect)
+        files[folders[step.direction] / name] = head + text
     validator.report.files = len(files)
+    if cache is not None:
+        cache.kept_verdicts.update(validator.made)
     rendered = Rendered(dialect.name, files, validator.report, failures=failures,
                         irreversible=irreversible, warnings=warnings)
     if schema and not failures:
         try:
-            described = render_schema(project, dialect_name)
+            described = render_schema(project, dialect_name, cache=cache, verbose=verbose)
             if project.config.baseline is not None:
                 created = render_baseline(project, dialect_name)
                 described.files.update(created.files)
@@ -402,18 +579,34 @@ SCHEMA_FILE = "schema.sql"
 
 
 def render_schema(project: Project, dialect_name: str, revisions: list[str] | None = None,
-                  description: str = "") -> Rendered:
+                  description: str = "", cache: RenderCache | None = None,
+                  verbose: bool = False) -> Rendered:
     """The schema model after ``revisions`` (None: every head) as DDL, validated.
 
     Written as `<output_dir>/<dialect>/schema.sql` for the heads, so a reviewer sees a change's
-    net effect on the schema in one diff; it is for reading, not applying.
+    net effect on the schema in one diff; it is for reading, not applying. With ``cache``, the
+    heads' file is kept by the fingerprint of their model.
     """
     dialect = get_dialect(dialect_name)
+    path = project.config.output_path / dialect.name / SCHEMA_FILE
+    shown = _shown(path, project.config.root)
+    heads = revisions if revisions is not None else project.graph.heads()
+    key = ""
+    if cache is not None and cache.enabled and revisions is None:
+        key = cachefile.digest("schema", revisions_text(heads), description, str(verbose),
+                               project.model_fingerprint(dialect, len(project.graph.order)))
+        found = cache.get(key)
+        if found is not None:
+            report = Report(dialect.name)
+            got = _from_entry(found, shown, report)
+            if got is not None:
+                report.files = 1
+                return Rendered(dialect.name, {path: got[0]}, report,
+                                incomplete=list(got[1].warnings))
     schema = project.schema_at(dialect, revisions)
     if follows_a_failure(schema):  # not written then: the failures are reported instead
         return Rendered(dialect.name, {}, Report(dialect.name), incomplete=schema.messages())
     statements = schema_statements(schema)
-    heads = revisions if revisions is not None else project.graph.heads()
     fields = [
         ("schema at", description or revisions_text(heads)),
         ("dialect", dialect.name),
@@ -425,15 +618,19 @@ def render_schema(project: Project, dialect_name: str, revisions: list[str] | No
     messages = schema.messages()
     if messages:
         fields.append(("warning", "\n".join(messages)))
-    path = project.config.output_path / dialect.name / SCHEMA_FILE
-    validator = Validator(dialect)
-    shown = _shown(path, project.config.root)
+    validator = Validator(dialect, second_opinion=verbose,
+                          known=cache.verdicts if cache is not None else None)
     for statement in statements:
         validator.statement(shown, statement)
     validator.report.files = 1
     text = header(fields) + format_statements(statements, dialect)
-    return Rendered(dialect.name, {path: text}, validator.report,
-                    incomplete=schema.messages())
+    if cache is not None:
+        cache.kept_verdicts.update(validator.made)
+        if key and not validator.report.errors:
+            # the model's messages ride in the entry's warnings
+            cache.put(key, _entry(text, validator.report, Body([], warnings=tuple(messages)),
+                                  ""))
+    return Rendered(dialect.name, {path: text}, validator.report, incomplete=messages)
 
 
 def render_baseline(project: Project, dialect_name: str) -> Rendered:
@@ -459,7 +656,8 @@ def check_output_dir(config: Config) -> None:
                               hint="remove or rename it, or set output_dir to a folder")
 
 
-def render_files(project: Project, dialect_name: str, *, write: bool = False) -> Rendered:
+def render_files(project: Project, dialect_name: str, *, write: bool = False,
+                 verbose: bool = False) -> Rendered:
     """Every revision's upgrade and downgrade file for one dialect, and its schema.sql,
     validated.
 
@@ -467,11 +665,22 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     replays the revisions before it into the schema model, and the last one also renders
     schema.sql. Results are merged in order, so the output is the same bytes whatever the
     number of processes. With ``write``, changed files are staged (see :class:`Rendered`); if
-    any chunk failed validation or raised, every staged file is discarded.
+    any chunk failed validation or raised, every staged file is discarded. ``verbose``: the
+    report also holds sqlglot's own verdicts where a server parser decides (for -v).
+
+    Unless the project says not to (`--no-cache`), steps come from the render cache where it
+    holds them (see pipeline/cache.py), and what was compiled is kept in it. A cache that
+    holds this dialect's history renders in one process: the steps it lacks are few.
     """
     check_output_dir(project.config)
     pairs = project.file_steps()
-    count = parallel.jobs(len(pairs))
+    cache_name = get_dialect(dialect_name).name
+    cache = (RenderCache.open(project.config.root, cache_name, project.settings_text())
+             if project.use_cache else None)
+    if cache is not None:
+        project.models[cache_name] = ModelStore.open(project.config.root, cache_name,
+                                                     project.settings_text())
+    count = 1 if cache is not None and cache.entries else parallel.jobs(len(pairs))
     # Replaying a revision into the model costs about a fifth of rendering and writing its two
     # files, and schema.sql about as much as 15% of the revisions (measured with
     # bench/gen_history.py on 2 cores: chunk times within 5% of each other).
@@ -483,7 +692,9 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     if len(chunks) <= 1:
         with scripts_code(scripts):
             single = _render_steps(project, dialect_name, [s for c in chunks for s in c],
-                                   write, schema=bool(project.graph.order))
+                                   write, schema=bool(project.graph.order), cache=cache,
+                                   verbose=verbose)
+        _save_caches(project, cache_name, cache)
         if single.schema_problem is not None and not single.failures:
             raise _from_data(*single.schema_problem)
         return single
@@ -492,8 +703,13 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
         """One chunk; errors come back as data (our exceptions don't pickle)."""
         try:
             with scripts_code(scripts):
-                return "ok", _render_steps(project, dialect_name, chunks[index], write,
-                                           schema=index == len(chunks) - 1)
+                done = _render_steps(project, dialect_name, chunks[index], write,
+                                     schema=index == len(chunks) - 1, cache=cache,
+                                     verbose=verbose)
+                if cache is not None:
+                    done.cached = (cache.kept, cache.kept_verdicts, cache.changed,
+                                   project.models[cache_name].made)
+                return "ok", done
         except Exception as exc:  # a bug: reported once every chunk's files are accounted for
             return _as_data(exc)
         except BaseException as exc:
@@ -519,6 +735,11 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
         merged.warnings += value.warnings
         merged.failures += value.failures
         merged.irreversible += value.irreversible
+        if cache is not None and value.cached is not None:
+            *entries, models = value.cached
+            cache.merge(*entries)
+            project.models[cache_name].made.update(models)
+    _save_caches(project, cache_name, cache)
     if failure is None and merged.schema_problem is not None and not merged.failures:
         failure = _from_data(*merged.schema_problem)
     if failure is not None or merged.report.errors or merged.failures:
@@ -527,6 +748,15 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False) ->
     if failure is not None:
         raise failure
     return merged
+
+
+def _save_caches(project: Project, dialect: str, cache: RenderCache | None) -> None:
+    """Keep what this render used or made for the next one."""
+    if cache is None:
+        return
+    cache.save()
+    wanted = {fp for (name, _), fp in project._fingerprints.items() if name == dialect}
+    project.models[dialect].save(wanted)
 
 
 def _as_data(exc: Exception) -> tuple[str, Any]:

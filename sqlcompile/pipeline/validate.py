@@ -15,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlcompile.errors import SqlcompileError
 
@@ -132,6 +132,14 @@ class Report:
         return f"{self.dialect}: sqlglot's own verdict: {counts}"
 
 
+def verdict_key(origin: str, text: str, second_opinion: bool) -> str:
+    """How a verdict is stored between runs: by the statement's origin and text (or shape),
+    and whether sqlglot's own verdict is in it."""
+    from sqlcompile.cachefile import digest
+
+    return digest(origin, text, str(second_opinion))
+
+
 def _counted(count: int, kind: str) -> str:
     if count == 1 or kind == ACCEPTED:
         return f"{count} {kind}"
@@ -197,22 +205,33 @@ SERVER_PARSERS: dict[str, Callable[[], ServerParse]] = {"pglast": _pglast}
 class Validator:
     """Parses statements for one dialect, remembering results by origin and text or shape."""
 
-    def __init__(self, dialect: DialectSupport) -> None:
-        import sqlglot
-        from sqlglot import exp
-
-        self._sqlglot = sqlglot
-        self._command = exp.Command
-        # One tokenizer and parser for every statement: building them per call (as
-        # sqlglot.parse does) cost as much as parsing short statements.
-        sqlglot_dialect = sqlglot.Dialect.get_or_raise(dialect.sqlglot_name)
-        self._tokenizer = sqlglot_dialect.tokenizer()
-        self._parser = sqlglot_dialect.parser()
+    def __init__(self, dialect: DialectSupport, second_opinion: bool = True,
+                 known: dict[str, Any] | None = None) -> None:
+        """``second_opinion``: also ask sqlglot where a server parser decides (its verdict is
+        only shown with -v). ``known``: verdicts of earlier runs (see pipeline/cache.py), by
+        :func:`verdict_key`; the ones this run reached are in :attr:`made`."""
         self.dialect = dialect
+        self.second_opinion = second_opinion
         self._server = (SERVER_PARSERS[dialect.server_parser]()
                         if dialect.server_parser else None)
+        self._glot: tuple[Any, Any, Any, Any] | None = None
         self.report = Report(dialect.name)
         self._cache: dict[tuple[str, str], Verdict] = {}
+        self.known = known if known is not None else {}
+        self.made: dict[str, tuple[str, str, str, str, str]] = {}
+
+    def _sqlglot_parts(self) -> tuple[Any, Any, Any, Any]:
+        """sqlglot (imported on first use), its Command class, and one tokenizer and parser
+        for every statement: building them per call (as sqlglot.parse does) cost as much as
+        parsing short statements."""
+        if self._glot is None:
+            import sqlglot
+            from sqlglot import exp
+
+            sqlglot_dialect = sqlglot.Dialect.get_or_raise(self.dialect.sqlglot_name)
+            self._glot = (sqlglot, exp.Command, sqlglot_dialect.tokenizer(),
+                          sqlglot_dialect.parser())
+        return self._glot
 
     def check(self, sql: str, origin: str = "compiled") -> tuple[str, str]:
         """(status, detail) for one statement; status is validated, unvalidated or error."""
@@ -238,8 +257,9 @@ class Validator:
         if reason == "":
             return Verdict(FAILED, f"the `{MARKER}` line gives no reason: say after it why "
                                    "the statement is accepted unvalidated")
-        glot, glot_detail = self._sqlglot_check(batches[0])
         if self._server is not None:
+            glot, glot_detail = (self._sqlglot_check(batches[0]) if self.second_opinion
+                                 else ("", ""))
             ok, detail = self._server(batches[0])
             server = f"{self.dialect.title}'s parser"
             if ok:
@@ -248,6 +268,7 @@ class Validator:
                 return Verdict(UNVALIDATED, f"{reason}; {server}: {detail}", ACCEPTED, glot,
                                glot_detail)
             return Verdict(FAILED, f"{server}: {detail}", "", glot, glot_detail)
+        glot, glot_detail = self._sqlglot_check(batches[0])
         if glot == VALID:
             return Verdict(VALID)
         if reason:
@@ -267,28 +288,30 @@ class Validator:
         if words[:1] == ["CREATE"] and "TRIGGER" in words:
             # sqlglot has no grammar for triggers: a body's `;` would even split it in two.
             return UNVALIDATED, "a trigger, which sqlglot does not parse"
+        sqlglot, command, tokenizer, parser = self._sqlglot_parts()
         try:
-            trees = self._parser.parse(self._tokenizer.tokenize(sql), sql)
-        except self._sqlglot.errors.SqlglotError as exc:
+            trees = parser.parse(tokenizer.tokenize(sql), sql)
+        except sqlglot.errors.SqlglotError as exc:
             return FAILED, str(exc).splitlines()[0]
         trees = [t for t in trees if t is not None]
         if not trees:
             return FAILED, "no statement found"
         if len(trees) > 1:
             return FAILED, f"{len(trees)} statements where one was expected"
-        if isinstance(trees[0], self._command):
+        if isinstance(trees[0], command):
             return UNVALIDATED, "sqlglot parsed it only as an opaque command"
         return VALID, ""
 
-    def statement(self, file: str, statement: Statement) -> None:
-        """Validate and count one statement of ``file``."""
+    def statement(self, file: str, statement: Statement, report: Report | None = None) -> None:
+        """Validate and count one statement of ``file`` (in ``report``, else this
+        validator's)."""
         if not statement.sql:
             return
         key = (statement.origin, statement.shape or statement.sql)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = self.verdict(statement.sql, statement.origin)
-        report = self.report
+            found = self._cache[key] = self._remembered(statement, key)
+        report = report if report is not None else self.report
         report.statements += 1
         if found.status == VALID:
             report.validated += 1
@@ -306,6 +329,19 @@ class Validator:
             if (found.sqlglot == VALID) != (found.status == VALID):
                 report.second_opinions.append(Problem(
                     file, statement.sql, found.status, self._second_opinion(found)))
+
+    def _remembered(self, statement: Statement, key: tuple[str, str]) -> Verdict:
+        """The verdict an earlier run reached on this text, else a new one (kept in
+        :attr:`made`)."""
+        stored = verdict_key(*key, self.second_opinion)
+        known = self.known.get(stored)
+        if isinstance(known, tuple) and len(known) == 5 and known[0] in (VALID, UNVALIDATED,
+                                                                         FAILED):
+            return Verdict(*known)
+        found = self.verdict(statement.sql, statement.origin)
+        self.made[stored] = (found.status, found.detail, found.kind, found.sqlglot,
+                             found.sqlglot_detail)
+        return found
 
     def _second_opinion(self, found: Verdict) -> str:
         """How sqlglot's verdict differs from the server parser's, in words."""

@@ -1,0 +1,215 @@
+"""The incremental render cache (.sqlcompile_cache/): what a warm render reuses, what an edit
+compiles again, and that the files are the same bytes as a render without the cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import histories
+import pytest
+from histories import run, run_process, script
+
+from sqlcompile.pipeline import cache as cache_module
+
+DIALECTS = ("postgresql", "sqlite")
+
+
+def _history(root: Path, log: Path, extra_config: str = "") -> Path:
+    """Six revisions whose upgrade() and downgrade() each append their name to ``log``."""
+    top = f"import pathlib\nLOG = pathlib.Path({str(log)!r})"
+
+    def note(name: str) -> str:
+        return f"with LOG.open('a') as f:\n    f.write('{name}\\n')"
+
+    scripts = {}
+    previous = None
+    for i in range(1, 7):
+        rev = f"r{i}"
+        table = f"op.create_table('t{i}', sa.Column('id', sa.Integer, primary_key=True))"
+        insert = f"op.execute(\"INSERT INTO t{i} (id) VALUES (1)\")"
+        upgrade = f"{note(rev + ' up')}\n{table}\n{insert}"
+        downgrade = f"{note(rev + ' down')}\nop.drop_table('t{i}')"
+        scripts[f"{i:02d}_{rev}.py"] = script(rev, previous, upgrade, downgrade, top=top)
+        previous = rev
+    return histories.write(root, scripts, DIALECTS, extra_config)
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    out = root / histories.OUT
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _render(root: Path, *args: str) -> None:
+    done = run(root, "render", *args)
+    assert done.code == 0, done.stderr
+
+
+def _fresh(root: Path, tmp: Path) -> dict[str, bytes]:
+    """The files a render without the cache writes for the same project (in a copy)."""
+    copy = tmp / "fresh"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".sqlcompile_cache",
+                                                              histories.OUT))
+    config = copy / histories.CONFIG
+    config.write_text(config.read_text().replace(str(root), str(copy)))
+    _render(copy, "--no-cache")
+    assert not (copy / ".sqlcompile_cache" / "render-postgresql").exists()
+    (tmp / "log").unlink(missing_ok=True)  # what the copy's scripts ran
+    return _files(copy)
+
+
+def _ran(log: Path) -> list[str]:
+    lines = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return lines
+
+
+def _edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / "migrations" / "versions" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_warm_render_runs_no_script_and_writes_the_same_bytes(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    first = _files(root)
+    assert "r1 up" in _ran(log)
+    cache = root / ".sqlcompile_cache"
+    assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
+    _render(root)
+    assert _ran(log) == []  # nothing executed, compiled or replayed again
+    assert _files(root) == first == _fresh(root, tmp_path)
+    shutil.rmtree(root / histories.OUT)
+    _render(root)  # deleted files come back from the cache, as they were
+    assert _ran(log) == []
+    assert _files(root) == first
+
+
+def test_an_edit_that_keeps_the_model_compiles_only_that_revision(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    before = _files(root)
+    _ran(log)
+    _edit(root, "04_r4.py", "VALUES (1)", "VALUES (2)")
+    _render(root)
+    ran = _ran(log)
+    # r4 compiled again (its script changed; the models before it replayed: no snapshot in
+    # so short a history); nothing after it ran, as the model it leaves is the same
+    assert "r4 up" in ran and not {"r5 up", "r6 up", "r5 down", "r6 down"} & set(ran)
+    after = _files(root)
+    changed = sorted(k for k in after if after[k] != before.get(k))
+    # both of r4's files name the script's new digest; no other file changed
+    assert changed == [f"{d}/{direction}/0004_r4_revision_r4.sql" for d in DIALECTS
+                       for direction in ("downgrade", "upgrade")]
+    assert after == _fresh(root, tmp_path)
+
+
+def test_an_edit_that_changes_the_model_compiles_what_follows(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    before = _files(root)
+    _ran(log)
+    _edit(root, "02_r2.py", "op.create_table('t2', ",
+          "op.create_table('t2', sa.Column('note', sa.Text), ")
+    _render(root)
+    ran = set(_ran(log))
+    assert {"r2 up", "r3 up", "r6 up", "r3 down", "r6 down"} <= ran
+    assert "r1 down" not in ran  # before the edit: from the cache
+    after = _files(root)
+    assert after == _fresh(root, tmp_path)
+    changed = {k for k in after if after[k] != before.get(k)}
+    assert "postgresql/upgrade/0002_r2_revision_r2.sql" in changed
+    assert "postgresql/schema.sql" in changed
+    assert "postgresql/upgrade/0003_r3_revision_r3.sql" not in changed
+
+
+def test_an_option_or_a_tool_version_renders_everything_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    _ran(log)
+    config = root / histories.CONFIG
+    config.write_text(config.read_text() + "lock_timeout = 7\n")
+    _render(root)
+    assert "r1 up" in _ran(log)
+    assert _files(root) == _fresh(root, tmp_path)
+    _ran(log)
+    _render(root)
+    assert _ran(log) == []
+    monkeypatch.setattr(cache_module, "__version__", "0.0.0-other")
+    _render(root)
+    assert "r1 up" in _ran(log)  # entries of another version are never used
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage"])
+def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, damage: str) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    first = _files(root)
+    _ran(log)
+    stored = root / ".sqlcompile_cache" / "render-postgresql"
+    data = stored.read_bytes()
+    if damage == "truncate":
+        stored.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        middle = len(data) // 2
+        stored.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1:])
+    else:
+        stored.write_bytes(b"\x00not a cache at all")
+    _render(root)
+    assert "r1 up" in _ran(log)  # postgresql compiled again
+    assert _files(root) == first
+    _render(root)
+    assert _ran(log) == []  # and the rebuilt file is used again
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root, "--no-cache")
+    assert not (root / ".sqlcompile_cache" / "render-postgresql").exists()
+    _render(root)
+    _ran(log)
+    _render(root, "--no-cache")
+    assert "r6 down" in _ran(log)
+
+
+def test_a_project_module_the_scripts_import_is_followed(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    (root).mkdir()
+    (root / "names.py").write_text("COLUMN = 'first'\n")
+    top = "from names import COLUMN"
+    scripts = {
+        "01_a.py": script("a", None, "op.create_table('t', sa.Column(COLUMN, sa.Integer))",
+                          "op.drop_table('t')", top=top),
+    }
+    histories.write(root, scripts, DIALECTS, 'prepend_sys_path = ["."]\n')
+    _render(root)
+    (root / "names.py").write_text("COLUMN = 'second'\n")
+    import sys
+    sys.modules.pop("names", None)  # in this test process, the module is imported again
+    _render(root)
+    text = (root / histories.OUT / "postgresql" / "upgrade" / "0001_a_revision_a.sql")
+    assert "second" in text.read_text()
+
+
+def test_forked_workers_fill_the_cache_and_a_warm_render_matches(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    done = run_process(root, "render", jobs=2)
+    assert done.code == 0, done.stderr
+    first = _files(root)
+    _ran(log)
+    done = run_process(root, "render", jobs=2)
+    assert done.code == 0, done.stderr
+    assert _ran(log) == []
+    assert _files(root) == first == _fresh(root, tmp_path)
