@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import atexit
 import gc
+import io
 import re
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -93,6 +96,63 @@ def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
     return list(coerce_setting("dialects", list(chosen), "--dialect"))
 
 
+class _Tee(io.TextIOBase):
+    """Standard error, also kept: what a run printed, for :mod:`sqlcompile.pipeline.rerun`."""
+
+    def __init__(self, stream: TextIO, keep: Callable[[str], None]) -> None:
+        self.stream = stream
+        self.parts: list[str] = []
+        self._keep = keep
+
+    def remember(self) -> None:
+        """This run changed nothing: keep what it printed for the next one."""
+        self._keep("".join(self.parts))
+
+    def write(self, text: str) -> int:
+        if isinstance(text, str):
+            self.parts.append(text)
+        return self.stream.write(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return self.stream.encoding
+
+
+@contextmanager
+def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
+                baseline: str | None, dialects: tuple[str, ...] = ()) -> Iterator[_Tee | None]:
+    """Answer from an earlier run when nothing it depends on changed (raise click's Exit 0
+    then); else give a :class:`_Tee` collecting what this run prints (None: not
+    remembered), for :func:`_remember`."""
+    from dataclasses import replace
+
+    from sqlcompile.pipeline import rerun
+
+    config = settings(ctx)
+    if baseline is not None:
+        config = replace(config, baseline=baseline)
+    names = _dialects(config, dialects)
+    root = ctx.find_root().params
+    run_key = rerun.key(config, command, {**options, **{k: repr(v) for k, v in root.items()}})
+    text = rerun.answer(config, command, run_key, names)
+    if text is not None:
+        sys.stderr.write(text)
+        raise click.exceptions.Exit(0)
+    tee = _Tee(sys.stderr, lambda text: rerun.remember(config, command, run_key, names,
+                                                      text))
+    sys.stderr = tee
+    try:
+        yield tee
+    finally:
+        sys.stderr = tee.stream
+
+
 def _project(ctx: click.Context, baseline: str | None) -> Project:
     """The history, with ``baseline`` (from --baseline) instead of the configured one."""
     if baseline is None:
@@ -125,6 +185,19 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool,
            baseline: str | None, no_cache: bool) -> None:
     """Compile every revision to SQL files (or one stream with --stdout)."""
+    if to_stdout or no_cache:
+        _render(ctx, dialects, from_rev, to_rev, downgrade, to_stdout, verbose, baseline,
+                no_cache, None)
+        return
+    options = {"dialects": dialects, "verbose": verbose}
+    with _remembered(ctx, "render", options, baseline, dialects) as tee:
+        _render(ctx, dialects, from_rev, to_rev, downgrade, to_stdout, verbose, baseline,
+                no_cache, tee)
+
+
+def _render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
+            to_rev: str | None, downgrade: bool, to_stdout: bool, verbose: bool,
+            baseline: str | None, no_cache: bool, tee: _Tee | None) -> None:
     from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.pipeline.render import render_files, render_stream
 
@@ -164,6 +237,8 @@ def render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
         _irreversible(results, names, verbose)
+        if tee is not None and not staged and not removed:
+            tee.remember()
         return
     if len(names) != 1:
         raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",
@@ -301,6 +376,16 @@ def _compile_warnings(results: list[Rendered]) -> None:
 def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None,
           no_cache: bool) -> None:
     """Check the graph, that every script compiles, and that the SQL files are up to date."""
+    remembered = (nullcontext(None) if no_cache or settings(ctx).target_metadata else
+                  _remembered(ctx, "check", {"verbose": verbose, "strict": strict}, baseline))
+    with remembered as tee:
+        _check(ctx, verbose, strict, baseline, no_cache)
+        if tee is not None:
+            tee.remember()
+
+
+def _check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None,
+           no_cache: bool) -> None:
     from sqlcompile.pipeline.output import compare_outputs
     from sqlcompile.pipeline.render import render_files
 

@@ -213,3 +213,33 @@ def test_forked_workers_fill_the_cache_and_a_warm_render_matches(tmp_path: Path)
     assert done.code == 0, done.stderr
     assert _ran(log) == []
     assert _files(root) == first == _fresh(root, tmp_path)
+
+
+def test_an_unchanged_run_answers_as_before_until_a_file_or_script_changes(
+        tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    _render(root)
+    _ran(log)
+    steady = run(root, "render")  # changed nothing: remembered
+    assert steady.code == 0 and "wrote 0 changed file(s)" in steady.stderr
+    again = run(root, "render")
+    assert (again.code, again.stderr) == (0, steady.stderr)
+    checked = run(root, "check")
+    assert checked.code == 0 and run(root, "check").stderr == checked.stderr
+    assert _ran(log) == []
+    out = root / histories.OUT / "postgresql" / "upgrade"
+    edited = next(out.glob("0002_*.sql"))
+    edited.write_text(edited.read_text() + "-- a hand edit\n")
+    stale = run(root, "check")
+    assert stale.code == 1 and f"stale: {histories.OUT}/postgresql/upgrade/{edited.name}" \
+        in stale.stderr
+    fixed = run(root, "render")
+    assert "wrote 1 changed file(s)" in fixed.stderr
+    assert "a hand edit" not in edited.read_text()
+    (out / "0099_x_left_over.sql").write_text(edited.read_text())  # a generated file
+    assert "removed 1 stale file(s)" in run(root, "render").stderr
+    _edit(root, "06_r6.py", "VALUES (1)", "VALUES (3)")
+    # both files of r6 name its new digest, on both dialects
+    assert "wrote 4 changed file(s)" in run(root, "render").stderr
+    assert "r6 up" in _ran(log)
