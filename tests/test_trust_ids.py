@@ -66,7 +66,7 @@ class Tmp:
     def files(self) -> list[str]:
         """Every file and folder under ``outside`` (caches left out)."""
         return sorted(p.relative_to(self.outside).as_posix() for p in self.outside.rglob("*")
-                      if "__pycache__" not in p.parts)
+                      if not {"__pycache__", ".sqlcompile_cache"} & set(p.parts))
 
     def outputs(self) -> list[Path]:
         out = self.root / "sql_out"

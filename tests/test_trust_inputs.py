@@ -57,9 +57,11 @@ def run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def tree(root: Path) -> dict[str, bytes | None]:
-    """Every file (its bytes) and folder (None) under ``root``, but the bytecode caches."""
+    """Every file (its bytes) and folder (None) under ``root``, but the caches (bytecode,
+    .sqlcompile_cache)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() if p.is_file() else None
-            for p in sorted(root.rglob("*")) if "__pycache__" not in p.parts}
+            for p in sorted(root.rglob("*"))
+            if not {"__pycache__", ".sqlcompile_cache"} & set(p.parts)}
 
 
 def project(root: Path, config: str | None = 'dialects = ["postgresql"]\n', *,

@@ -137,6 +137,17 @@ class Comparison:
             found = cache[key] = self.dialect.type_key(type_)
         return found
 
+    def same_type(self, one: Any, other: Any) -> bool:
+        """Whether two column types render alike (equal :meth:`type_key`); the same class
+        with the same settings is, without rendering either."""
+        if type(one) is type(other):
+            try:
+                if vars(one) == vars(other):
+                    return True
+            except TypeError:
+                pass
+        return self.type_key(one) == self.type_key(other)
+
     def default_key(self, text: str | None) -> str | None:
         if text is None:
             return None

@@ -111,11 +111,13 @@ def checks(c: Comparison, old: TableModel, new: TableModel) -> None:
     """Check constraints gone and new, equal when their conditions are (as the dialect
     states them)."""
     gone, came = _match(old.checks, new.checks, lambda ck: c.dialect.sql_key(ck.sqltext))
+    if not (gone or came):
+        return
     # A new column's type makes its own check (create_constraint=True), a dropped column's
     # goes with it: neither is a constraint of its own in the script.
-    typed = {True: build.type_checks(col for col in new.columns if old.column(col.name) is None),
-             False: build.type_checks(col for col in old.columns
-                                      if new.column(col.name) is None)}
+    old_names, new_names = set(old.column_names()), set(new.column_names())
+    typed = {True: build.type_checks(col for col in new.columns if col.name not in old_names),
+             False: build.type_checks(col for col in old.columns if col.name not in new_names)}
     for check, add in [*((ck, False) for ck in gone), *((ck, True) for ck in came)]:
         if build.type_check(check, typed[add]):
             continue
@@ -161,20 +163,19 @@ def _fk_text(table: TableModel, fk: ForeignKeyModel) -> str:
 def _match(old: Iterable[Any], new: Iterable[Any], signature: Any) -> tuple[list[Any], list[Any]]:
     """(old items with no equal new one, new items with no equal old one); items are equal
     when their names and signatures are, or, where one side has no name, their signatures."""
-    old, new = list(old), list(new)
-    left = list(new)
+    left = [(n, signature(n)) for n in new]  # each signature once
     gone = []
     for item in old:
         sig = signature(item)
-        found = next((n for n in left if signature(n) == sig
-                      and (n.name == item.name or n.name is None or item.name is None)), None)
-        if found is None:
+        at = next((i for i, (n, n_sig) in enumerate(left) if n_sig == sig
+                   and (n.name == item.name or n.name is None or item.name is None)), None)
+        if at is None:
             gone.append(item)
         else:
-            left.remove(found)
+            del left[at]
     # By name then definition: the history keeps the order its scripts created things in, a
     # database its own; the script must not depend on which one it was compared with.
     def order(item: Any) -> tuple[str, str]:
         return (str(item.name), repr(item))
 
-    return sorted(gone, key=order), sorted(left, key=order)
+    return sorted(gone, key=order), sorted((n for n, _ in left), key=order)

@@ -197,8 +197,11 @@ def table_columns(c: Comparison, old: TableModel, new: TableModel) -> None:
             loss=f"drops column {old.title}.{column.name} and its values",
             removes=frozenset({column_thing(old, column.name)}),
             uses=type_things(c.dialect, [column])))
+    old_columns: dict[str, ColumnModel] = {}
+    for column in old.columns:  # (the first of a name, as old.column() finds)
+        old_columns.setdefault(column.name, column)
     for column in new.columns:
-        before = old.column(column.name)
+        before = old_columns.get(column.name)
         if before is not None:
             change = alter_column(c, new, before, column)
             if change is not None:
@@ -209,8 +212,6 @@ def alter_column(c: Comparison, table: TableModel, old: ColumnModel,
                  new: ColumnModel) -> Change | None:
     """The alter_column changing ``old`` into ``new`` (None when they are the same), and the
     one changing it back."""
-    from sqlcompile.dialects import conversion_options
-
     dialect = c.dialect
     what: list[str] = []
     changes: dict[str, Any] = {}
@@ -219,26 +220,29 @@ def alter_column(c: Comparison, table: TableModel, old: ColumnModel,
     if same_enum(old.type, new.type) and dialect.named_enum(new.type) is None:
         c.enum_columns.setdefault((new.type.schema, new.type.name), []).append(
             (table, old, new))
-    elif c.type_key(old.type) != c.type_key(new.type):
+    elif not c.same_type(old.type, new.type):
         what.append(f"type {c.type_key(old.type)} -> {c.type_key(new.type)}")
         changes["type_"] = new.type
         if other_kind(old.type, new.type):
+            from sqlcompile.dialects import conversion_options
+
             changes["kw"] = conversion_options(new.name, new.type)
             using_back = conversion_options(new.name, old.type)
         loss = narrowing(old.type, new.type, dialect)
     if old.nullable != new.nullable:
         what.append("now NULL" if new.nullable else "now NOT NULL")
         changes["nullable"] = new.nullable
-    origin = c.target.column(table.key, new.name)
     if old.default != new.default and c.default_key(old.default) \
             != c.default_key(new.default):
         what.append(f"server default {old.default or 'none'} -> {new.default or 'none'}")
-        changes["server_default"] = build.default_value(new, origin)
+        changes["server_default"] = build.default_value(new, c.target.column(table.key,
+                                                                             new.name))
     if old.comment != new.comment:
         what.append("comment changed")
         changes["comment"] = new.comment
     if not what:
         return None
+    origin = c.target.column(table.key, new.name)
     up = AlterColumn(table.name, new.name, table.schema, existing_type=old.type,
                      existing_server_default=build.default_value(old, None),
                      existing_nullable=old.nullable, existing_comment=old.comment, **changes)

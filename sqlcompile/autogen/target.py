@@ -114,7 +114,7 @@ def target_schema(metadata: sa.MetaData, dialect: DialectSupport) -> Target:
         model = table_from_sa(table, dialect, include=lambda item: created_on(item, dialect))
         schema.put(model)
         target.tables[model.key] = table
-        restricted = [item for item in _keys_and_indexes(table) if ddl_dialects(item)]
+        restricted = _keys_and_indexes(table, ddl_dialects)
         if restricted:
             target.every_dialect[model.key] = dialect.name_defaults(table_from_sa(table, dialect))
         for item in restricted:
@@ -142,7 +142,8 @@ def _only(item: Any) -> Callable[[Any], bool]:
     return lambda other: other is item
 
 
-def _keys_and_indexes(table: sa.Table) -> list[Any]:
+def _keys_and_indexes(table: sa.Table, which: Callable[[Any], Any]) -> list[Any]:
+    """The table's constraints and indexes that ``which`` accepts, by kind then name."""
     found = {*table.constraints, *table.indexes,
              *(c for column in table.columns for c in column.constraints)}
-    return sorted(found, key=lambda c: (type(c).__name__, str(c.name)))
+    return sorted((c for c in found if which(c)), key=lambda c: (type(c).__name__, str(c.name)))
