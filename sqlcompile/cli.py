@@ -153,15 +153,17 @@ def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
         sys.stderr = tee.stream
 
 
-def _project(ctx: click.Context, baseline: str | None) -> Project:
-    """The history, with ``baseline`` (from --baseline) instead of the configured one."""
+def _project(ctx: click.Context, baseline: str | None, use_cache: bool = True) -> Project:
+    """The history, with ``baseline`` (from --baseline) instead of the configured one;
+    ``use_cache`` False: .sqlcompile_cache/ neither read nor written (--no-cache)."""
     if baseline is None:
-        return project(ctx)
+        return project(ctx, use_cache)
     from dataclasses import replace
 
     from sqlcompile.pipeline.render import load_project
 
-    return load_project(replace(settings(ctx), baseline=baseline), baseline_from="--baseline")
+    return load_project(replace(settings(ctx), baseline=baseline), baseline_from="--baseline",
+                        use_cache=use_cache)
 
 
 _NO_CACHE_HELP = ("Compile every revision again, neither reading nor updating "
@@ -201,9 +203,8 @@ def _render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
     from sqlcompile.pipeline.output import commit_staged, discard_staged, remove_stale
     from sqlcompile.pipeline.render import render_files, render_stream
 
-    proj = _project(ctx, baseline)
+    proj = _project(ctx, baseline, not no_cache)
     proj.keep_going = True  # every failure is reported, not just the first
-    proj.use_cache = not no_cache
     names = _dialects(proj.config, dialects)
     if not to_stdout:
         if from_rev or to_rev or downgrade:
@@ -389,9 +390,8 @@ def _check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None
     from sqlcompile.pipeline.output import compare_outputs
     from sqlcompile.pipeline.render import render_files
 
-    proj = _project(ctx, baseline)
+    proj = _project(ctx, baseline, not no_cache)
     proj.keep_going = True  # every failure is reported, not just the first
-    proj.use_cache = not no_cache
     names = list(proj.config.dialects)
     results = [render_files(proj, name, verbose=verbose) for name in names]
     _failures(proj, results, names, "nothing else was checked", verbose)

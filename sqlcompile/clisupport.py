@@ -118,8 +118,8 @@ def settings(ctx: click.Context) -> Config:
     return load_config(path, env=opts.get("env"), x_arguments=tuple(opts.get("x_arg") or ()))
 
 
-def project(ctx: click.Context) -> Project:
+def project(ctx: click.Context, use_cache: bool = True) -> Project:
     """The history the root options select, loaded (scripts and their graph)."""
     from sqlcompile.pipeline.render import load_project
 
-    return load_project(settings(ctx))
+    return load_project(settings(ctx), use_cache=use_cache)

@@ -581,7 +581,7 @@ def show_command(ctx: click.Context, rev: str) -> None:
             click.echo(f"Depends on:   {', '.join(script.depends_on)}")
         click.echo(f"Path:         {script.rel_path}")
         click.echo(f"sha256:       {script.sha256}")
-        doc = str(script.namespace.get("__doc__") or script.message).strip()
+        doc = (script.docstring or script.message).strip()
         click.echo("")
         click.echo("    " + "\n    ".join(one_line(line) for line in doc.split("\n")))
 

@@ -18,6 +18,8 @@ T = TypeVar("T")
 
 #: Below this many items a second process costs more than it saves.
 THRESHOLD = 100
+#: Seconds between two calls of run_chunks' ``waiting`` while the parent waits.
+WAIT_TICK = 0.1
 
 _work: Callable[[int], Any] | None = None
 
@@ -52,8 +54,13 @@ def _run(index: int) -> Any:
     return _work(index)
 
 
-def run_chunks(work: Callable[[int], T], count: int) -> list[T]:
-    """``[work(0), ..., work(count - 1)]``, chunks after the first in forked workers."""
+def run_chunks(work: Callable[[int], T], count: int,
+               waiting: Callable[[], None] | None = None) -> list[T]:
+    """``[work(0), ..., work(count - 1)]``, chunks after the first in forked workers.
+
+    ``waiting`` (e.g. a progress bar's ``refresh``) is called about every ``WAIT_TICK``
+    seconds while the parent, its own chunk done, waits for the workers'.
+    """
     global _work
     if count <= 1:
         return [work(0)] if count == 1 else []
@@ -68,6 +75,10 @@ def run_chunks(work: Callable[[int], T], count: int) -> list[T]:
         with multiprocessing.get_context("fork").Pool(count - 1, _worker_start) as pool:
             pending = pool.map_async(_run, range(1, count))
             first = work(0)
+            if waiting is not None:
+                while not pending.ready():
+                    waiting()
+                    pending.wait(WAIT_TICK)
             return [first, *pending.get()]
     finally:
         _work = None

@@ -176,7 +176,7 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
     log = tmp_path / "log"
     root = _history(tmp_path / "p", log)
     _render(root, "--no-cache")
-    assert not (root / ".sqlcompile_cache" / "render-postgresql").exists()
+    assert not (root / ".sqlcompile_cache").exists()  # nor the scripts' metadata
     _render(root)
     _ran(log)
     _render(root, "--no-cache")

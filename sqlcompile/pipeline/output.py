@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import itertools
 import os
 import re
-import tempfile
+import stat
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,12 +76,6 @@ def header(fields: list[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _staging_folder(path: Path) -> Path:
     """The folder a temporary copy of ``path`` is written to: its own folder when it exists,
     else the nearest existing one above it (same file system, so the rename is atomic).
@@ -96,36 +93,104 @@ def _staging_folder(path: Path) -> Path:
     return folder
 
 
+#: Not there, as Path.exists() and is_file() read these (a missing folder, a symlink loop).
+_ABSENT = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)
+#: Not inherited by the scripts' subprocesses, and no newline translation where there is any.
+_PRIVATE = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOINHERIT", 0) | getattr(os, "O_BINARY", 0)
+#: A new file only (O_EXCL: never an existing one, nor a symlink put in its place).
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _PRIVATE
+#: Temporary names are unique per process (the pid) and per file (the counter), so the first
+#: try creates one; O_EXCL still refuses a name a crashed run left behind, and the next is tried.
+_names = itertools.count()
+_TRIES = 100
+
+
+def _target(path: Path) -> os.stat_result | None:
+    """The existing file at ``path``, None when there is none; an error for anything else."""
+    try:
+        found = os.stat(path)
+    except OSError as exc:
+        if exc.errno in _ABSENT:
+            return None
+        raise _write_error(path, exc) from None
+    if not stat.S_ISREG(found.st_mode):
+        raise SqlcompileError("cannot write it: something other than a file has its name",
+                              path=path, hint="remove or rename it, or point output_dir "
+                                              "elsewhere")
+    return found
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    """Whether the file at ``path`` holds exactly ``data`` (its size matched already)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _PRIVATE)
+        try:
+            parts = []
+            left = len(data) + 1  # one byte more: a file grown since is not a match
+            while left > 0 and (part := os.read(fd, left)):
+                parts.append(part)
+                left -= len(part)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
+    return b"".join(parts) == data
+
+
+def _chmod(fd: int, tmp: str, mode: int) -> None:
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:
+        os.chmod(tmp, mode)
+
+
+def _create(folder: Path, name: str, mode: int) -> tuple[int, str]:
+    """A new, empty temporary file in ``folder`` for the file ``name``: (descriptor, path)."""
+    pid = os.getpid()
+    for _ in range(_TRIES):
+        tmp = os.path.join(folder, f".{name}.{pid}.{next(_names)}.tmp")
+        try:
+            return os.open(tmp, _CREATE, mode), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name in {_TRIES} tries")
+
+
 def stage(path: Path, text: str) -> Path | None:
     """Write ``text`` to a temporary file (see :func:`_staging_folder`); None when ``path``
     already matches.
 
     Staged files become visible only through :func:`commit_staged`, so a failed run leaves the
-    existing files as they were. A file that cannot be written is an error naming it.
+    existing files as they were. A file that cannot be written is an error naming it. A new
+    file gets the mode a plain write would give (0o666 less the umask, which ``open`` applies);
+    a replaced one keeps its mode.
     """
     data = text.encode("utf-8")
+    found = _target(path)
+    if found is not None and found.st_size == len(data) and _holds(path, data):
+        return None
+    mode = found.st_mode & 0o777 if found is not None else 0o666
     try:
-        if path.is_file() and path.read_bytes() == data:
-            return None
+        try:
+            fd, tmp = _create(path.parent, path.name, mode)
+        except (FileNotFoundError, NotADirectoryError):
+            if found is not None:
+                raise
+            fd, tmp = _create(_staging_folder(path), path.name, mode)
     except OSError as exc:
         raise _write_error(path, exc) from None
-    if path.exists() and not path.is_file():
-        raise SqlcompileError("cannot write it: something other than a file has its name",
-                              path=path, hint="remove or rename it, or point output_dir "
-                                              "elsewhere")
-    folder = _staging_folder(path)
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise _write_error(path, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        # mkstemp creates 0600; keep the mode a plain write would give (or the file had).
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
+        try:
+            if found is not None:  # the umask applied to open's mode: undo it
+                _chmod(fd, tmp, mode)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
     except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
         if isinstance(exc, OSError):
             raise _write_error(path, exc) from None
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from sqlcompile.pipeline.output import discard_staged, format_statements, header
 from sqlcompile.pipeline.plan import VERSION_LENGTH, Framer, revisions_text
 from sqlcompile.pipeline.printer import schema_statements
 from sqlcompile.pipeline.validate import Problem, Report, Validator
+from sqlcompile.progress import Progress
 from sqlcompile.schema.model import Schema
 from sqlcompile.sources.graph import RevisionGraph, Step, check_ids
 from sqlcompile.sources.raw import new_model
@@ -50,6 +52,9 @@ from sqlcompile.sources.scripts import Script, load_scripts, scripts_code
 #: this many; between them only the latest model is kept, so memory does not grow with the
 #: number of revisions times the number of tables.
 CHECKPOINT_EVERY = 64
+#: Every this many revisions (and at the first ones) the render cache reads the model's
+#: content into its fingerprint (see Project.model_fingerprint).
+CONTENT_EVERY = 16
 
 
 @dataclass
@@ -223,14 +228,20 @@ class Project:
                     except OSError:
                         found[path.name] = "unreadable"
             self._hand_written[dialect] = found
+        if not found:  # no hand-written file for this dialect (the usual case)
+            return "-"
         name = self.config.hand_written_sql(dialect, revision, direction).name
         return found.get(name, "-")
 
     def model_fingerprint(self, dialect: DialectSupport, applied: int) -> str:
-        """The fingerprint of the model at ``applied`` (see schema/fingerprint.py): of its
-        content, or where that cannot be read, a digest of the fingerprint before and the
-        inputs of the revision that made it. Known ones (:meth:`know_fingerprint`, the
-        render cache's) are taken as they are; others replay the models they need."""
+        """The fingerprint of the model at ``applied``: at the first positions and every
+        :data:`CONTENT_EVERY`-th one, of its content (see schema/fingerprint.py), elsewhere (or
+        where the content cannot be read) a digest of the fingerprint before and the inputs of
+        the revision that made it. Reading the content costs time in the number of tables, so
+        it is read at a fraction of the positions only: after an edit that leaves the model as
+        it was, the revisions up to the next such position compile again, and those after it
+        come from the cache. Known ones (:meth:`know_fingerprint`, the render cache's) are
+        taken as they are; others replay the models they need."""
         from sqlcompile.schema.fingerprint import fingerprint
 
         name = dialect.name
@@ -241,7 +252,9 @@ class Project:
             self._fingerprints[(name, 0)] = cachefile.digest("empty", name,
                                                              self.settings_text())
         for position in range(start + 1, applied + 1):
-            content = fingerprint(self.state(dialect, position))
+            content = None
+            if position <= CONTENT_EVERY or position % CONTENT_EVERY == 0:
+                content = fingerprint(self.state(dialect, position))
             if content is None:
                 script = self.graph.scripts[self.graph.order[position - 1]]
                 content = cachefile.digest(
@@ -265,6 +278,17 @@ class Project:
         baseline covers."""
         return [pair for pair in self.graph.file_steps()
                 if pair[0].script.revision not in self.baseline_revisions]
+
+    def forget(self, step: Step, dialect: DialectSupport) -> None:
+        """Drop what compiling ``step`` kept (its body; after a downgrade, both recordings
+        of its revision): a render that wrote its file needs them no more, so memory does
+        not grow with the history. Needed again (a replay from an earlier checkpoint), a
+        recording is made again."""
+        revision = step.script.revision
+        self._bodies.pop((revision, step.direction, dialect.name), None)
+        if step.direction == "downgrade":
+            for direction in ("upgrade", "downgrade"):
+                self._recordings.pop((revision, direction, dialect.name), None)
 
     def body(self, step: Step, dialect: DialectSupport) -> Body:
         key = (step.script.revision, step.direction, dialect.name)
@@ -296,11 +320,11 @@ def _restored(dialect: DialectSupport, state: tuple[Any, ...]) -> Schema:
 
 
 def load_project(config: Config, keep_going: bool = False,
-                 baseline_from: str | None = None) -> Project:
+                 baseline_from: str | None = None, use_cache: bool = True) -> Project:
     """Load every script, check its ids (they name files and version rows) and the graph, and
     that the config's `irreversible` and `baseline` name revisions of it (``baseline_from``:
     the option the baseline came from, None: the config file)."""
-    scripts = load_scripts(config.version_dirs, config.root, config.sys_path_dirs)
+    scripts = load_scripts(config.version_dirs, config.root, config.sys_path_dirs, use_cache)
     check_ids(scripts, VERSION_LENGTH)
     graph = RevisionGraph(scripts)
     for rev in config.irreversible:
@@ -314,7 +338,8 @@ def load_project(config: Config, keep_going: bool = False,
     check_baseline(graph, config, baseline_from)
     covered = (adopt_baseline(graph, config.baseline) if config.baseline is not None
                else frozenset())
-    return Project(config, graph, keep_going=keep_going, baseline_revisions=covered)
+    return Project(config, graph, keep_going=keep_going, baseline_revisions=covered,
+                   use_cache=use_cache)
 
 
 @dataclass
@@ -485,7 +510,8 @@ def _from_entry(entry: Any, rel: str, into: Report) -> tuple[str, Body, str] | N
 
 def _render_steps(project: Project, dialect_name: str, steps: list[Step],
                   write: bool, schema: bool = False, cache: RenderCache | None = None,
-                  verbose: bool = False) -> Rendered:
+                  verbose: bool = False, progress: Progress | None = None,
+                  slot: int = 0) -> Rendered:
     """Frame, validate and format the files of ``steps`` (one file per step), and schema.sql
     with ``schema``; with ``write``, stage the changed ones once the whole chunk validated.
 
@@ -505,6 +531,8 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
     irreversible: list[IrreversibleDowngrade] = []
     failed: set[tuple[str, str]] = set()
     for step in steps:
+        if progress is not None:
+            progress.advance(1, slot)
         script = step.script
         name = f"{step.position:0{width}d}_{script.revision}_{slug(script.message)}.sql"
         rel = f"{rel_base}/{step.direction}/{name}"
@@ -542,6 +570,7 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
         warnings += [f"{rel}: {warning}" for warning in body.warnings]
         head = _file_header(project, step, dialect, name, body)
         files[folders[step.direction] / name] = head + text
+        project.forget(step, dialect)
     validator.report.files = len(files)
     if cache is not None:
         cache.kept_verdicts.update(validator.made)
@@ -689,11 +718,14 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False,
     # Scripts run while rendering (each in its own user_code() block), and so do the types
     # they define: one redirection of standard output for the whole chunk.
     scripts = project.graph.scripts.values()
+    # on the process's own standard error: never in what a run prints (see cli._Tee)
+    bar = Progress(f"{'render' if write else 'check'} {cache_name}", 2 * len(pairs),
+                   stream=sys.__stderr__, slots=max(1, len(chunks)))
     if len(chunks) <= 1:
-        with scripts_code(scripts):
+        with scripts_code(scripts), bar:
             single = _render_steps(project, dialect_name, [s for c in chunks for s in c],
                                    write, schema=bool(project.graph.order), cache=cache,
-                                   verbose=verbose)
+                                   verbose=verbose, progress=bar)
         _save_caches(project, cache_name, cache)
         if single.schema_problem is not None and not single.failures:
             raise _from_data(*single.schema_problem)
@@ -705,7 +737,7 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False,
             with scripts_code(scripts):
                 done = _render_steps(project, dialect_name, chunks[index], write,
                                      schema=index == len(chunks) - 1, cache=cache,
-                                     verbose=verbose)
+                                     verbose=verbose, progress=bar, slot=index)
                 if cache is not None:
                     done.cached = (cache.kept, cache.kept_verdicts, cache.changed,
                                    project.models[cache_name].made)
@@ -719,7 +751,8 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False,
             # waiting for its result forever.
             return "crash", (type(exc).__name__, str(exc), traceback.format_exc())
 
-    results = parallel.run_chunks(work, len(chunks))
+    with bar:
+        results = parallel.run_chunks(work, len(chunks), waiting=bar.refresh)
     merged = Rendered(dialect_name, {}, Report(dialect_name))
     failure: Exception | None = None
     for status, value in results:

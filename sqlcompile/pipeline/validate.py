@@ -135,9 +135,10 @@ class Report:
 def verdict_key(origin: str, text: str, second_opinion: bool) -> str:
     """How a verdict is stored between runs: by the statement's origin and text (or shape),
     and whether sqlglot's own verdict is in it."""
-    from sqlcompile.cachefile import digest
+    import hashlib
 
-    return digest(origin, text, str(second_opinion))
+    data = f"{origin}\x00{int(second_opinion)}\x00{text}".encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _counted(count: int, kind: str) -> str:

@@ -1,16 +1,16 @@
 """A digest of a schema model's whole content, for the render cache: two models with the same
 fingerprint compile every later revision to the same SQL.
 
-Everything a model holds is read, in order (tables, enums, raw-SQL objects, the index owners,
-the incomplete, warning and failed lists), each field of each object, including those left
-out of comparisons (server names, origins). SQLAlchemy's own types and constructs are read by
-class and public attributes. Anything else (a type a script defines, a clause element, an
-object whose state is not plain data) cannot be fingerprinted: :func:`fingerprint` then
-gives None, and the caller falls back to a digest of the inputs that made the model, which is
-always safe, only less often shared.
+Everything a model holds is read, in order (tables, enums, raw-SQL objects, the incomplete,
+warning and failed lists; the index owners are made from the tables), each field of each
+object, including those left out of comparisons (server names, origins). SQLAlchemy's own
+types and constructs are read by class and public attributes. Anything else (a type a script
+defines, a clause element, an object whose state is not plain data) cannot be fingerprinted:
+:func:`fingerprint` then gives None, and the caller falls back to a digest of the inputs that
+made the model, which is always safe, only less often shared.
 
-Tables, enums and objects are immutable and shared between model copies, so each one's digest
-is computed once and kept on the object itself (an attribute outside its fields).
+Model objects are immutable and shared between model copies, so each one's digest is computed
+once and kept on the object itself (an attribute outside its fields).
 """
 
 from __future__ import annotations
@@ -59,11 +59,10 @@ def _text(value: Any, out: list[str], depth: int = 0) -> None:
             _text(item, out, depth + 1)
         out.append(")")
     elif dataclasses.is_dataclass(value) and kind.__module__.startswith("sqlcompile."):
-        out.append(f"{kind.__module__}.{kind.__qualname__}(")
-        for f in dataclasses.fields(value):
-            out.append(f.name)
-            _text(getattr(value, f.name), out, depth + 1)
-        out.append(")")
+        found = _digest(value)  # model objects are immutable and shared: kept on each
+        if found is None:
+            raise Unprintable(kind.__qualname__)
+        out.append(found.hex())
     elif kind.__module__.startswith("sqlalchemy."):
         # SQLAlchemy's types and constructs keep their settings as public attributes;
         # private ones are caches of what those determine.
@@ -83,12 +82,15 @@ def _digest(item: Any) -> bytes | None:
     state = getattr(item, "__dict__", None)
     if state is not None and _KEPT in state:
         return state[_KEPT]  # type: ignore[no-any-return]
-    out: list[str] = []
+    kind = type(item)
+    out: list[str] = [f"{kind.__module__}.{kind.__qualname__}("]
     try:
-        _text(item, out)
+        for f in dataclasses.fields(item):
+            out.append(f.name)
+            _text(getattr(item, f.name), out)
         result: bytes | None = hashlib.blake2b("\x00".join(out).encode("utf-8", "surrogatepass"),
                                                digest_size=16).digest()
-    except Unprintable:
+    except (Unprintable, TypeError):  # TypeError: not a dataclass
         result = None
     if state is not None:
         state[_KEPT] = result  # frozen dataclasses: their fields are read-only, not __dict__
@@ -108,7 +110,6 @@ def fingerprint(schema: Schema) -> str | None:
             h.update(found)
     out: list[str] = []
     try:
-        _text(schema._index_owners, out)
         _text((schema.incomplete, schema.warnings, schema.failed), out)
     except Unprintable:
         return None

@@ -16,10 +16,13 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import CodeType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlcompile.errors import ScriptError, SqlcompileError
 from sqlcompile.sources.inspector import TableNotInModel
+
+if TYPE_CHECKING:
+    from sqlcompile.sources.script_cache import Modules
 
 
 @dataclass
@@ -34,10 +37,30 @@ class Script:
     depends_on: tuple[str, ...]
     message: str
     sha256: str
+    #: The module's globals. A script whose ids came from the metadata cache has none until it
+    #: is first read (see :class:`~sqlcompile.sources.script_cache.Modules`), nor does it
+    #: know its `failure`.
     namespace: dict[str, Any] = field(repr=False, default_factory=dict)
     #: Why the script could not be loaded, when its ids could still be read from its text (see
     #: :func:`load_scripts`): running either function raises it.
-    failure: SqlcompileError | None = field(default=None, repr=False)
+    failure: SqlcompileError | None = field(default_factory=lambda: None, repr=False)
+    #: The module's docstring (`show` prints it), None when it has none or could not load.
+    docstring: str | None = field(default=None, repr=False)
+    #: The not-yet-executed modules of the load this script came from, or None: executed.
+    modules: Modules | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.modules is not None:  # read on demand, by __getattr__
+            del self.namespace, self.failure
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an attribute the instance lacks: `namespace` and `failure` of a
+        # script read from the cache, before its load's modules are executed.
+        modules = self.__dict__.get("modules")
+        if name not in _ON_DEMAND or modules is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        modules.execute()
+        return self.__dict__.get(name, {} if name == "namespace" else None)
 
     @property
     def is_merge(self) -> bool:
@@ -49,6 +72,10 @@ class Script:
         if not callable(fn):
             raise ScriptError(f"the script defines no {direction}() function", path=self.rel_path)
         return fn  # type: ignore[no-any-return]
+
+
+#: The fields a script read from the cache fills when its modules are executed.
+_ON_DEMAND = ("namespace", "failure")
 
 
 class MissingModule(ScriptError):
@@ -385,6 +412,7 @@ def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
         message=message,
         sha256=digest,
         namespace=namespace,
+        docstring=doc if isinstance(doc, str) and doc else None,
     )
 
 
@@ -396,6 +424,27 @@ def _rel_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
+def _rel_paths(paths: list[Path], root: Path) -> list[str]:
+    """:func:`_rel_path` of each of ``paths``, resolving each folder once rather than each
+    file (a file that is a symbolic link is resolved itself)."""
+    folders: dict[str, str | None] = {}
+    out: list[str] = []
+    for path in paths:
+        text = str(path)
+        parent, name = os.path.split(text)
+        if parent not in folders:
+            try:
+                folders[parent] = path.parent.resolve().relative_to(root).as_posix()
+            except ValueError:
+                folders[parent] = None
+        folder = folders[parent]
+        if folder is None or os.path.islink(text):
+            out.append(_rel_path(path, root))
+        else:
+            out.append(name if folder == "." else f"{folder}/{name}")
+    return out
+
+
 def script_files(folder: Path) -> list[Path]:
     """Migration script files in ``folder``, sorted by name."""
     if not folder.is_dir():
@@ -404,13 +453,18 @@ def script_files(folder: Path) -> list[Path]:
 
 
 def load_scripts(folder: Path | Sequence[Path], root: Path,
-                 sys_paths: Sequence[Path] = ()) -> list[Script]:
+                 sys_paths: Sequence[Path] = (), use_cache: bool = True) -> list[Script]:
     """Load every script in ``folder`` (or in each of several folders: Alembic's
     version_locations, one history across them), Alembic compatibility imports active;
     ``sys_paths`` (the config's `prepend_sys_path`) are in front of sys.path whenever the
-    project's code runs from here on (see :func:`user_code`)."""
-    from sqlcompile.sources.proxy import alembic_compat
+    project's code runs from here on (see :func:`user_code`).
 
+    With ``use_cache``, when every script's bytes are those the project's metadata cache
+    recorded, the scripts come from the cache and their modules are executed only when one
+    is needed (see :class:`~sqlcompile.sources.script_cache.Modules`); otherwise every
+    module is executed now, and what those that loaded hold is recorded for next time.
+    ``use_cache=False`` neither reads nor writes the cache.
+    """
     global _project_paths
     _project_paths = tuple(str(path) for path in sys_paths)
 
@@ -423,7 +477,28 @@ def load_scripts(folder: Path | Sequence[Path], root: Path,
                      "in the config",
             )
 
+    from sqlcompile.sources.script_cache import ScriptCache, entry_of
+
     paths = [path for each in folders for path in script_files(each)]
+    cache = ScriptCache(root) if use_cache else None
+    if cache is not None:
+        cached = cache.scripts(paths, root)
+        if cached is not None:
+            cache.save()  # only when scripts were removed
+            return cached
+    scripts = _execute_all(paths, root)
+    if cache is not None:
+        cache.entries = {script.rel_path: entry_of(script) for script in scripts
+                         if script.failure is None}
+        cache.save()
+    return scripts
+
+
+def _execute_all(paths: list[Path], root: Path) -> list[Script]:
+    """Execute every script module, in order; a script that fails becomes a stand-in (see
+    :func:`_stand_in`), and one that cannot is an error for the whole history."""
+    from sqlcompile.sources.proxy import alembic_compat
+
     codes = precompile(paths)
     scripts: list[Script] = []
     unplaced: list[ScriptError] = []
