@@ -484,17 +484,19 @@ def _init_from_alembic(directory: str, from_alembic: str, dialects: tuple[str, .
                    "renamed, not dropped and added (repeatable).")
 @click.option("--allow-empty", is_flag=True,
               help="With --autogenerate: write a script even when nothing differs.")
+@click.option("--no-cache", is_flag=True,
+              help="Replay the history again, neither reading nor updating .sqlcompile_cache/.")
 @click.pass_context
 @handle_errors
 def revision_command(ctx: click.Context, message: str, head: str | None, rev_id: str | None,
              branch_labels: tuple[str, ...], depends_on: tuple[str, ...],
              autogenerate: bool, against: str | None, dialect: str | None,
-             renames: tuple[str, ...], allow_empty: bool) -> None:
+             renames: tuple[str, ...], allow_empty: bool, no_cache: bool) -> None:
     """Create a new migration script on the current head (empty, or with --autogenerate
     the changes that bring the history to the models)."""
     from sqlcompile.errors import SqlcompileError
 
-    proj = project(ctx)
+    proj = project(ctx, use_cache=not no_cache)
     graph = proj.graph
     if head:
         parents = graph.resolve(head)

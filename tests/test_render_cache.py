@@ -243,3 +243,36 @@ def test_an_unchanged_run_answers_as_before_until_a_file_or_script_changes(
     # both files of r6 name its new digest, on both dialects
     assert "wrote 4 changed file(s)" in run(root, "render").stderr
     assert "r6 up" in _ran(log)
+
+
+def test_autogenerate_on_an_unchanged_history_takes_its_model_from_the_cache(
+        tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    models = ["import sqlalchemy as sa", "metadata = sa.MetaData()"]
+    models += [f"sa.Table('t{i}', metadata, sa.Column('id', sa.Integer, primary_key=True))"
+               for i in range(1, 7)]
+    models.append("sa.Table('extra', metadata, sa.Column('id', sa.Integer, primary_key=True))")
+    (root / "cache_models.py").write_text("\n".join(models) + "\n")
+    config = root / histories.CONFIG
+    config.write_text(config.read_text() + 'target_metadata = "cache_models:metadata"\n'
+                      'prepend_sys_path = ["."]\n')
+    written = []
+    for attempt in range(2):
+        done = run(root, "revision", "--autogenerate", "-m", "extra", "--rev-id", "x7")
+        assert done.code == 0, done.stderr
+        (path,) = (root / "migrations" / "versions").glob("x7_*.py")
+        written.append(path.read_text())
+        path.unlink()
+        ran = _ran(log)
+        if attempt == 0:
+            assert "r6 up" in ran  # the history replayed into its model, kept
+        else:
+            assert ran == []  # the same model, from the cache
+    assert written[0] == written[1] and 'op.create_table(\n        "extra"' in written[0]
+    done = run(root, "revision", "--autogenerate", "-m", "extra", "--rev-id", "x7",
+               "--no-cache")
+    assert done.code == 0, done.stderr
+    (path,) = (root / "migrations" / "versions").glob("x7_*.py")
+    assert path.read_text() == written[0]
+    assert "r6 up" in _ran(log)  # --no-cache: replayed

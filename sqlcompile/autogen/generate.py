@@ -64,7 +64,9 @@ def autogenerate(project: Project, dialect: DialectSupport, *, against: str | No
     """Compare the models with the history's schema (or, with ``against``, a database's)."""
     from sqlcompile.autogen import sides
 
-    overlap = against is None and metadata is None and sides.worth_a_worker(project)
+    # (where the cache holds the history's model, there is nothing to replay beside)
+    overlap = (against is None and metadata is None and sides.worth_a_worker(project)
+               and not project.heads_cached(dialect))
     if overlap:  # the same two models, the history's replayed beside the models' import
         target, current = sides.models_and_history(
             project, dialect, lambda: models(project, dialect))

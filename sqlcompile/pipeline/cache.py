@@ -214,3 +214,45 @@ class ModelStore:
             self._stored = stored if isinstance(stored, dict) else {}
         kept = {fp: blob for fp, blob in {**self._stored, **self.made}.items() if fp in wanted}
         cachefile.write(self.path, self.key, kept)
+
+
+@dataclass
+class HeadsStore:
+    """The model at every head, kept by the inputs that made it (the scripts' bytes in graph
+    order, hand-written SQL, settings, versions, distributions), so a command that needs only
+    that model (`revision --autogenerate`, `check` against the models, schema.sql) on an
+    unchanged history does not replay it. The project modules the scripts imported are kept
+    with it, with their digests: when one changed, the model is replayed."""
+
+    path: Path
+    key: str
+    root: Path
+
+    @classmethod
+    def open(cls, root: Path, dialect: str, inputs: str) -> HeadsStore:
+        key = cachefile.digest(FORMAT, "heads", dialect, inputs, _versions(), _distributions())
+        return cls(cachefile.cache_dir(root) / f"heads-{dialect}", key, root)
+
+    def get(self) -> Any | None:
+        import pickle
+
+        stored = cachefile.read(self.path, self.key)
+        if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], dict)
+                and isinstance(stored[1], bytes)):
+            return None
+        modules, blob = stored
+        if any(_file_digest(self.root / rel) != digest for rel, digest in modules.items()):
+            return None
+        try:
+            return pickle.loads(blob)
+        except Exception:  # a model that no longer loads (a type that moved) is replayed
+            return None
+
+    def put(self, state: Any) -> None:
+        import pickle
+
+        try:
+            blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # a model holding what does not pickle: not kept
+            return
+        cachefile.write(self.path, self.key, (project_modules(self.root), blob))

@@ -20,7 +20,7 @@ from sqlcompile.pipeline.baseline import (
     check_baseline,
     skip_message,
 )
-from sqlcompile.pipeline.cache import ModelStore, RenderCache
+from sqlcompile.pipeline.cache import HeadsStore, ModelStore, RenderCache
 from sqlcompile.pipeline.compiler import (
     FAILED_TO_COMPILE,
     Body,
@@ -134,13 +134,38 @@ class Project:
         if applied % CHECKPOINT_EVERY == 0:
             self._checkpoints.setdefault(dialect.name, {})[applied] = schema
 
+    def heads_store(self, dialect: DialectSupport) -> HeadsStore | None:
+        """Where the model at every head is kept between runs (None: --no-cache; or with a
+        baseline, whose replay also says which revisions it skips)."""
+        if not self.use_cache or self.baseline_revisions:
+            return None
+        inputs = [self.settings_text()]
+        for rev in self.graph.order:
+            script = self.graph.scripts[rev]
+            inputs += [script.rel_path, script.sha256,
+                       self.hand_written_digest(dialect.name, rev, "upgrade")]
+        return HeadsStore.open(self.config.root, dialect.name, cachefile.digest(*inputs))
+
+    def heads_cached(self, dialect: DialectSupport) -> bool:
+        """Whether the cache holds the model at every head (see :meth:`heads_store`)."""
+        heads = self.heads_store(dialect)
+        return heads is not None and heads.get() is not None
+
     def state(self, dialect: DialectSupport, applied: int) -> Schema:
-        """A copy of the model once the first ``applied`` revisions (graph order) ran."""
+        """A copy of the model once the first ``applied`` revisions (graph order) ran (the
+        model at every head from the cache, where it holds it)."""
         checkpoints = self._checkpoints.setdefault(dialect.name, {0: new_model(dialect)})
         position, schema = self._latest.get(dialect.name, (0, checkpoints[0]))
         if position > applied:
             position = max(i for i in checkpoints if i <= applied)
             schema = checkpoints[position]
+        heads = (self.heads_store(dialect)
+                 if applied == len(self.graph.order) > position else None)
+        if heads is not None:
+            kept = heads.get()
+            if kept is not None:
+                position, schema = applied, _restored(dialect, kept)
+                self._keep(dialect, position, schema)
         store = self.models.get(dialect.name)
         if store is not None and applied > position:
             # a snapshot between here and there, from an earlier run, saves the replay
@@ -162,6 +187,8 @@ class Project:
                                                  schema), schema, dialect)
             position += 1
             self._keep(dialect, position, schema)
+        if heads is not None and kept is None:
+            heads.put(_model_state(schema))
         return schema.copy()
 
     def schema_at(self, dialect: DialectSupport, revisions: list[str] | None = None) -> Schema:
@@ -790,6 +817,11 @@ def _save_caches(project: Project, dialect: str, cache: RenderCache | None) -> N
     cache.save()
     wanted = {fp for (name, _), fp in project._fingerprints.items() if name == dialect}
     project.models[dialect].save(wanted)
+    applied, schema = project._latest.get(dialect, (0, None))
+    if cache.changed and schema is not None and applied == len(project.graph.order):
+        heads = project.heads_store(get_dialect(dialect))
+        if heads is not None:  # for the next command that needs only this model
+            heads.put(_model_state(schema))
 
 
 def _as_data(exc: Exception) -> tuple[str, Any]:
