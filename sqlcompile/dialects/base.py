@@ -35,10 +35,18 @@ def _checked_preparer(base: type[IdentifierPreparer],
     (once per name) and raises :class:`RefusedValue` for one the database cannot hold."""
     from sqlcompile.errors import RefusedValue
 
+    # Where the dialect keeps SQLAlchemy's quote(), a plain name checked and quoted before
+    # is answered from its memo (what that quote() itself returns for it).
+    plain = base.quote is IdentifierPreparer.quote
+
     class Checked(base):  # type: ignore[valid-type,misc]
         _checked: set[str] = set()
 
         def quote(self, ident: str) -> str:
+            if plain and ident in self._checked and getattr(ident, "quote", None) is None:
+                found = self._strings.get(ident)
+                if found is not None:
+                    return str(found)
             if ident not in self._checked:
                 problem = support.identifier_problem(ident)
                 if problem is not None:
@@ -233,13 +241,19 @@ class DialectSupport(Comparing):
         """An SQL string literal for ``value``, as the dialect's compiler renders it."""
         cached = self._literals.get(value)
         if cached is None:
-            cached = self._literal_compiler.render_literal_value(value, sa.String())
+            cached = self._literal_compiler.render_literal_value(value, self._string_type)
             self._literals[value] = cached
         return cached
 
     @cached_property
     def _literals(self) -> dict[str, str]:
         return {}
+
+    @cached_property
+    def _string_type(self) -> sa.String:
+        # One String for every literal: SQLAlchemy keeps a type's literal processor per
+        # dialect on the type object, so a new one per value would build it each time.
+        return sa.String()
 
     @cached_property
     def _ddl_compiler(self) -> DDLCompiler:
@@ -476,12 +490,20 @@ class DialectSupport(Comparing):
 
     def renderer(self, kind: type[Op]) -> Callable[[Any, RenderContext], list[Any]]:
         """The function rendering ops of class ``kind`` (or of its nearest base with one)."""
-        from sqlcompile.dialects.render import by_class
-
-        found = by_class(self.renderer_table, kind)
+        found = self._renderers.get(kind)
         if found is None:
-            raise KeyError(f"no renderer for {kind.__name__}")
+            from sqlcompile.dialects.render import by_class
+
+            found = by_class(self.renderer_table, kind)
+            if found is None:
+                raise KeyError(f"no renderer for {kind.__name__}")
+            self._renderers[kind] = found
         return found
+
+    @cached_property
+    def _renderers(self) -> dict[type[Op], Callable[[Any, RenderContext], list[Any]]]:
+        """:meth:`renderer` per op class, as found (the tables are fixed per class)."""
+        return {}
 
     @staticmethod
     def _declared(table: Mapping[type[Op], Mapping[str, str]], op: Op) -> dict[str, str]:
@@ -490,13 +512,26 @@ class DialectSupport(Comparing):
             out.update(table.get(base, {}))
         return out
 
+    @cached_property
+    def _declarations(self) -> dict[type[Op], tuple[list[tuple[str, str]],
+                                                     list[tuple[str, str]]]]:
+        """Per op class: the sorted items of :attr:`unsupported` and :attr:`needs` that apply
+        to it (class-level tables: read once per class)."""
+        return {}
+
     def capability_problem(self, op: Op, autocommit: bool) -> str | None:
         """Why this dialect cannot express ``op`` (None when it can): the one check, for
         every dialect, of :attr:`unsupported`, :attr:`needs` and :meth:`value_problem`."""
-        for name, why in sorted(self._declared(self.unsupported, op).items()):
+        declared = self._declarations.get(type(op))
+        if declared is None:
+            declared = self._declarations[type(op)] = (
+                sorted(self._declared(self.unsupported, op).items()),
+                sorted(self._declared(self.needs, op).items()))
+        unsupported, needs = declared
+        for name, why in unsupported:
             if is_set(getattr(op, name)):
                 return why.format(op=op, dialect=self)
-        for name, why in sorted(self._declared(self.needs, op).items()):
+        for name, why in needs:
             if not is_set(getattr(op, name)):
                 return why.format(op=op, dialect=self)
         return self.value_problem(op, autocommit)

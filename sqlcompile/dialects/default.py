@@ -391,6 +391,10 @@ def _text_clause(op: Execute, clause: sa.TextClause, ctx: RenderContext) -> sa.T
     return sa.text(text).bindparams(*binds)
 
 
+#: What starts a comment in one of the dialects' SQL (sqlglot's tokenizers included).
+_COMMENT_MARKS = ("--", "/*", "#", "//")
+
+
 def _statements(text: str, ctx: RenderContext) -> list[str]:
     """``text`` cut into the statements its client would run one by one (psql, mysql and
     sqlite3 all run a string holding several); the whole text when the tokenizer cannot read
@@ -399,6 +403,12 @@ def _statements(text: str, ctx: RenderContext) -> list[str]:
 
     from sqlcompile.dialects.splitting import split_statements
 
+    if (text and ";" not in text and text == text.strip()
+            and not any(mark in text for mark in _COMMENT_MARKS)
+            and ctx.dialect.split_batches(text) == [text]):
+        # One batch with no `;` and no comment: the one statement the tokenizer would find
+        # (a text it cannot read is given as it is, which is the same text).
+        return [text]
     try:
         return split_statements(text, ctx.dialect) or [text]
     except SqlglotError:
@@ -443,7 +453,11 @@ def bulk_insert(op: BulkInsert, ctx: RenderContext) -> list[Element]:
             else sa.literal(value, op.table.c[key].type)
             for key, value in row.items()
         }
-        out.append(typed_binds(op.table.insert().values(values)))
+        statement = op.table.insert().values(values)
+        # Only literals of typed columns: no bound value lacks its type.
+        typed = all(isinstance(value, BindParameter) and value is not row[key]
+                    and not value.type._isnull for key, value in values.items())
+        out.append(statement if typed else typed_binds(statement))
     return out
 
 

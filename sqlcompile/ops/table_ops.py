@@ -403,28 +403,33 @@ class AlterColumn(Op):
         out: dict[str, tuple[Any, str, str]] = {}
         if self.existing_type is not None:
             given = sa.types.to_instance(self.existing_type)
-            if dialect.type_key(given) != dialect.type_key(column.type):
-                out["type"] = (given, dialect.type_key(given), dialect.type_key(column.type))
+            # (the model's own type object, as completion gives it, states the same type)
+            if given is not column.type:
+                given_key, model_key = dialect.type_key(given), dialect.type_key(column.type)
+                if given_key != model_key:
+                    out["type"] = (given, given_key, model_key)
         if self.existing_nullable is not None and self.existing_nullable != column.nullable:
             out["nullable"] = (self.existing_nullable, str(self.existing_nullable),
                                str(column.nullable))
         if self.existing_server_default is not UNCHANGED:
             default = self.existing_server_default
-            holder = sa.Column(column.name, column.type,
-                               server_default=None if default is False else default)
-            text = default_text(holder, dialect)
-            if dialect.default_key(text) != dialect.default_key(column.default):
+            text = _server_default(None if default is False else default, column.name,
+                                   column.type, dialect)[0]
+            if _default_key(text, dialect) != _default_key(column.default, dialect):
                 out["default"] = (text, str(text), str(column.default))
         if self.existing_comment is not None and self.existing_comment != column.comment:
             out["comment"] = (self.existing_comment, repr(self.existing_comment),
                               repr(column.comment))
         return out
 
-    def stated(self, column: ColumnModel, dialect: DialectSupport) -> ColumnModel:
+    def stated(self, column: ColumnModel, dialect: DialectSupport,
+               found: dict[str, tuple[Any, str, str]] | None = None) -> ColumnModel:
         """``column`` as this op's explicit ``existing_*`` arguments state it, for the
         properties the dialect restates when it alters a column (MySQL's MODIFY restates all
-        of them): the statement the script makes wins over the model there, as in Alembic."""
-        found = self.disagreements(column, dialect)
+        of them): the statement the script makes wins over the model there, as in Alembic.
+        ``found``: :meth:`disagreements` for ``column``, when the caller has it already."""
+        if found is None:
+            found = self.disagreements(column, dialect)
         changes = {name: value for name, (value, _, _) in found.items()
                    if name in dialect.restated_properties}
         return replace(column, **changes) if changes else column
@@ -438,9 +443,8 @@ class AlterColumn(Op):
             changes["nullable"] = self.nullable
         if self.server_default is not UNCHANGED:
             type_ = changes.get("type", column.type)
-            holder = sa.Column(column.name, type_, server_default=self.server_default)
-            changes["default"] = default_text(holder, dialect)
-            changes["default_name"] = getattr(holder.server_default, "name", None)
+            changes["default"], changes["default_name"] = _server_default(
+                self.server_default, column.name, type_, dialect)
         if self.comment is not UNCHANGED:
             changes["comment"] = self.comment
         if self.new_column_name is not None:
@@ -494,7 +498,8 @@ class AlterColumn(Op):
         changed = {"type": self.type_ is not None, "nullable": self.nullable is not None,
                    "default": self.server_default is not UNCHANGED,
                    "comment": self.comment is not UNCHANGED}
-        for name, (_, given, model) in sorted(self.disagreements(column, schema.dialect).items()):
+        found = self.disagreements(column, schema.dialect)
+        for name, (_, given, model) in sorted(found.items()):
             new = "server_default" if name == "default" else f"{name}_" if name == "type" \
                 else name
             outcome = (f"neither is used: {new}= gives the new one" if changed.get(name)
@@ -503,7 +508,7 @@ class AlterColumn(Op):
             argument = "existing_server_default" if name == "default" else f"existing_{name}"
             schema.warn(f"{self.describe()}: {argument}={given}, the model has {model}; "
                         f"{outcome}")
-        altered = self.altered(self.stated(column, schema.dialect), schema.dialect)
+        altered = self.altered(self.stated(column, schema.dialect, found), schema.dialect)
         for check in self.old_type_checks(table, schema.dialect):
             table = table.without_item(check)
         if self.new_column_name is not None:
@@ -513,6 +518,43 @@ class AlterColumn(Op):
         added = tuple(check_from_sa(c, schema.dialect)
                       for c in self.new_type_checks(schema.dialect))
         schema.put(replace(table.with_column(altered), checks=(*table.checks, *added)))
+
+
+#: (dialect, kind, text) -> (the server default, its name) that a default given as a plain
+#: string or a text() without bound values renders to, and (dialect, text) -> its
+#: default_key: pure functions of their key (the dialect objects are get_dialect's cached
+#: ones, kept alive by the key).
+_DEFAULTS: dict[tuple[Any, type, str], tuple[str | None, str | None]] = {}
+_DEFAULT_KEYS: dict[tuple[Any, str | None], str | None] = {}
+
+
+def _server_default(default: Any, name: str, type_: Any,
+                    dialect: DialectSupport) -> tuple[str | None, str | None]:
+    """(the server default as the dialect's DDL renders it, the name it has) of a column
+    called ``name`` of ``type_`` given ``server_default=default``. A string or a text()
+    without bound values renders the same whatever the column (a literal, or the text as
+    written), and has no name: those are memoized on their text."""
+    key: tuple[Any, type, str] | None = None
+    if type(default) is str:
+        key = (dialect, str, default)
+    elif type(default) is sa.TextClause and not default._bindparams:
+        key = (dialect, sa.TextClause, default.text)
+    if key is not None:
+        found = _DEFAULTS.get(key)
+        if found is not None:
+            return found
+    holder = sa.Column(name, type_, server_default=default)
+    result = (default_text(holder, dialect), getattr(holder.server_default, "name", None))
+    if key is not None:
+        _DEFAULTS[key] = result
+    return result
+
+
+def _default_key(text: str | None, dialect: DialectSupport) -> str | None:
+    found = _DEFAULT_KEYS.get((dialect, text), UNCHANGED)
+    if found is UNCHANGED:
+        found = _DEFAULT_KEYS[(dialect, text)] = dialect.default_key(text)
+    return found  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)

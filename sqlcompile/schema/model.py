@@ -254,24 +254,31 @@ class TableModel:
         def names(cols: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(new if c == old else c for c in cols)
 
+        # (an item that does not name the column is kept as it is: an equal copy otherwise)
+        def renamed(item: Any) -> Any:
+            return replace(item, columns=names(item.columns)) if old in item.columns else item
+
+        def reindexed(index: IndexModel) -> IndexModel:
+            if not any(not p.expression and p.text == old for p in index.parts):
+                return index
+            return replace(index, parts=tuple(IndexPart(new, False) if not p.expression
+                                              and p.text == old else p for p in index.parts))
+
         column = self.column(old)
         assert column is not None
         return replace(
             self.with_column(replace(column, name=new), old_name=old),
-            primary_key=(replace(self.primary_key, columns=names(self.primary_key.columns))
-                         if self.primary_key else None),
-            foreign_keys=tuple(replace(f, columns=names(f.columns)) for f in self.foreign_keys),
-            uniques=tuple(replace(u, columns=names(u.columns)) for u in self.uniques),
+            primary_key=renamed(self.primary_key) if self.primary_key else None,
+            foreign_keys=tuple(renamed(f) for f in self.foreign_keys),
+            uniques=tuple(renamed(u) for u in self.uniques),
             checks=tuple(replace(c, column=new) if c.column == old else c for c in self.checks),
-            indexes=tuple(
-                replace(i, parts=tuple(IndexPart(new, False) if not p.expression
-                                       and p.text == old else p for p in i.parts))
-                for i in self.indexes
-            ),
+            indexes=tuple(reindexed(i) for i in self.indexes),
         )
 
     def triggers_naming(self, word: str) -> tuple[TriggerModel, ...]:
         """The triggers whose SQL mentions ``word`` (a name being renamed)."""
+        if not self.triggers:
+            return ()
         pattern = re.compile(rf"(?<![\w$]){re.escape(word)}(?![\w$])", re.IGNORECASE)
         return tuple(t for t in self.triggers if pattern.search(t.sql))
 
@@ -436,7 +443,7 @@ class Schema(ObjectStore):
             del self._tables[found]
         self._unlist_indexes(old)
         self._tables[table.key] = table
-        if old is not None:
+        if old is not None and self._objects:  # (only objects can be owned by a column)
             self.columns_changed(table.key, table.column_names(), table.title)
         for index in table.indexes:
             if index.name:
