@@ -367,9 +367,11 @@ def compiled(path: Path, data: bytes, digest: str) -> CodeType:
     return code
 
 
-def load_script(path: Path, root: Path, code: CodeType | None = None) -> Script:
-    """Execute one script file and read its revision identifiers (``code``: precompiled)."""
-    rel_path = _rel_path(path, root)
+def load_script(path: Path, root: Path, code: CodeType | None = None,
+                rel_path: str | None = None) -> Script:
+    """Execute one script file and read its revision identifiers (``code``: precompiled;
+    ``rel_path``: its :func:`_rel_path`, known)."""
+    rel_path = rel_path or _rel_path(path, root)
     data = path.read_bytes()
     module_name = f"migration_{path.stem}"
     digest = hashlib.sha256(data).hexdigest()
@@ -503,9 +505,9 @@ def _execute_all(paths: list[Path], root: Path) -> list[Script]:
     scripts: list[Script] = []
     unplaced: list[ScriptError] = []
     with alembic_compat(), user_code():  # one redirection for every script
-        for path, code in zip(paths, codes, strict=True):
+        for path, code, rel_path in zip(paths, codes, _rel_paths(paths, root), strict=True):
             try:
-                scripts.append(load_script(path, root, code))
+                scripts.append(load_script(path, root, code, rel_path))
             except ScriptError as exc:
                 stand_in = _stand_in(path, root, exc)
                 if stand_in is None:
