@@ -8,6 +8,7 @@ RSS from the resource usage `os.wait4` returns for the child (it and the workers
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -79,12 +80,22 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+#: GNU time, which reports a command's own peak RSS (see :func:`execute`); None: not here.
+TIME = shutil.which("time", path="/usr/bin:/bin") if os.name == "posix" else None
+
+
 def execute(argv: list[str], cwd: Path, stdout: Path | None, env: dict[str, str]) -> Outcome:
     """Run `argv` once as a fresh subprocess and measure it (wall, CPU, peak RSS)."""
     timed_out: list[bool] = []
+    # A child's ru_maxrss starts at the RSS of the process it was forked (or vforked) from:
+    # Linux keeps the old address space's high-water mark across exec. So the command runs
+    # under GNU time, small itself, which reports the command's own peak.
+    rss_file = tempfile.NamedTemporaryFile(suffix=".rss", delete=False)
+    rss_file.close()
+    measured = [TIME, "-f", "%M", "-o", rss_file.name, *argv] if TIME else argv
     with open(stdout or os.devnull, "wb") as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, env=env)
+        proc = subprocess.Popen(measured, cwd=cwd, stdout=out, stderr=err, env=env)
 
         def kill() -> None:
             timed_out.append(True)
@@ -106,7 +117,16 @@ def execute(argv: list[str], cwd: Path, stdout: Path | None, env: dict[str, str]
         stderr = err.read().decode(errors="replace")
     if timed_out:
         stderr += f"\ntimed out after {TIMEOUT_S} s"
-    sample = Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+    peak = usage.ru_maxrss
+    try:
+        text = Path(rss_file.name).read_text().split()
+        if TIME and text and text[-1].isdigit():
+            peak = int(text[-1])
+    except OSError:
+        pass
+    finally:
+        Path(rss_file.name).unlink(missing_ok=True)
+    sample = Sample(wall, usage.ru_utime + usage.ru_stime, peak)
     return Outcome(proc.returncode, stderr, sample)
 
 

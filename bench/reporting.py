@@ -261,8 +261,10 @@ def markdown(data: Results, path: Path, plot: str | None) -> str:
         f"autogenerate, bench/gen_models.py; seed {s.seed}), each command as a fresh "
         "subprocess.",
         "- Wall time: `time.perf_counter` around the process. CPU time: user + system from "
-        "`os.wait4` (the process and the workers it waited for). Peak RSS: `ru_maxrss` from "
-        "`os.wait4`, the largest single process (forked workers are not summed).",
+        "`os.wait4` (the process and the workers it waited for). Peak RSS: the command's "
+        "`ru_maxrss` as GNU time reports it (the command runs under `/usr/bin/time`: a child "
+        "forked from the large benchmark process would start from that process's peak), the "
+        "largest single process (forked workers are not summed).",
         "- The commands of one history run interleaved, one round after another (Alembic, "
         "sqlcompile, Alembic, ...); warm-up rounds are discarded. Tables give min / median / "
         "max wall time, median CPU time and max peak RSS; a ratio is median over median "

@@ -135,9 +135,10 @@ def define(s: Settings) -> tuple[list[Case], list[Target]]:
             "memory",
             f"5. Peak RSS, {m} revisions, cold render",
             (
-                "Peak RSS is `ru_maxrss` from `os.wait4`: the largest single process of the "
-                "command's tree. sqlcompile forks workers (up to 4, one per core) for histories of "
-                "100 revisions or more; they share the parent's pages copy-on-write and are not "
+                "Peak RSS is the command's `ru_maxrss` (through GNU time): the largest "
+                "single process of the command's tree. sqlcompile forks workers (up to 4, one "
+                "per core) for histories of 100 revisions or more; they share the parent's "
+                "pages copy-on-write and are not "
                 "summed. The SQLCOMPILE_JOBS=1 row shows one process doing all of it. "
                 "Ratio: max peak RSS against Alembic's."
             ),

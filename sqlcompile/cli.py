@@ -126,10 +126,10 @@ class _Tee(io.TextIOBase):
 
 @contextmanager
 def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
-                baseline: str | None, dialects: tuple[str, ...] = ()) -> Iterator[_Tee | None]:
+                baseline: str | None, dialects: tuple[str, ...] = ()) -> Iterator[_Tee]:
     """Answer from an earlier run when nothing it depends on changed (raise click's Exit 0
-    then); else give a :class:`_Tee` collecting what this run prints (None: not
-    remembered), for :func:`_remember`."""
+    then); else give a :class:`_Tee` collecting what this run prints, whose ``remember()``
+    keeps it when the run changed nothing."""
     from dataclasses import replace
 
     from sqlcompile.pipeline import rerun

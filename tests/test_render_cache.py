@@ -183,20 +183,26 @@ def test_no_cache_neither_reads_nor_writes(tmp_path: Path) -> None:
     assert "r6 down" in _ran(log)
 
 
-def test_a_project_module_the_scripts_import_is_followed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["root", "outside"])
+def test_a_project_module_the_scripts_import_is_followed(tmp_path: Path, where: str) -> None:
     root = tmp_path / "p"
-    (root).mkdir()
-    (root / "names.py").write_text("COLUMN = 'first'\n")
-    top = "from names import COLUMN"
+    root.mkdir()
+    folder = root if where == "root" else tmp_path / "lib"  # prepend_sys_path = ["../lib"]
+    folder.mkdir(exist_ok=True)
+    module = f"names_{where}"
+    (folder / f"{module}.py").write_text("COLUMN = 'first'\n")
+    top = f"from {module} import COLUMN"
     scripts = {
         "01_a.py": script("a", None, "op.create_table('t', sa.Column(COLUMN, sa.Integer))",
                           "op.drop_table('t')", top=top),
     }
-    histories.write(root, scripts, DIALECTS, 'prepend_sys_path = ["."]\n')
+    entry = "." if where == "root" else "../lib"
+    histories.write(root, scripts, DIALECTS, f'prepend_sys_path = ["{entry}"]\n')
     _render(root)
-    (root / "names.py").write_text("COLUMN = 'second'\n")
+    _render(root)  # remembered: nothing changed
+    (folder / f"{module}.py").write_text("COLUMN = 'second'\n")
     import sys
-    sys.modules.pop("names", None)  # in this test process, the module is imported again
+    sys.modules.pop(module, None)  # in this test process, the module is imported again
     _render(root)
     text = (root / histories.OUT / "postgresql" / "upgrade" / "0001_a_revision_a.sql")
     assert "second" in text.read_text()

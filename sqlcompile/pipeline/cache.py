@@ -65,17 +65,19 @@ def _file_digest(path: Path) -> str:
         return "-"
 
 
-def project_modules(root: Path) -> dict[str, str]:
-    """Modules now imported from under ``root`` (not scripts, not installed packages), by
-    root-relative path, with the digest of their file."""
+def project_modules(root: Path, also: tuple[Path, ...] = ()) -> dict[str, str]:
+    """Modules now imported from under ``root`` or the folders ``also`` (the config's
+    `prepend_sys_path`), not scripts, not installed packages: by path (relative to ``root``
+    when under it), with the digest of their file."""
     found: dict[str, str] = {}
     prefix = str(root) + os.sep
+    prefixes = (prefix, *(str(folder) + os.sep for folder in also))
     for name, module in list(sys.modules.items()):
         path = getattr(module, "__file__", None)
-        if (not path or not path.startswith(prefix) or name.startswith("migration_")
+        if (not path or not path.startswith(prefixes) or name.startswith("migration_")
                 or "site-packages" in path):
             continue
-        rel = path[len(prefix):]
+        rel = path[len(prefix):] if path.startswith(prefix) else path
         found[rel] = _file_digest(Path(path))
     return found
 
@@ -89,6 +91,8 @@ class RenderCache:
     key: str
     root: Path
     enabled: bool = True
+    #: the config's `prepend_sys_path` folders (see :func:`project_modules`)
+    also: tuple[Path, ...] = ()
     entries: dict[str, Any] = field(default_factory=dict)
     verdicts: dict[str, Any] = field(default_factory=dict)
     modules: dict[str, str] = field(default_factory=dict)
@@ -98,13 +102,13 @@ class RenderCache:
     changed: bool = False
 
     @classmethod
-    def open(cls, root: Path, dialect: str, settings: str, enabled: bool = True
-             ) -> RenderCache:
+    def open(cls, root: Path, dialect: str, settings: str, enabled: bool = True,
+             also: tuple[Path, ...] = ()) -> RenderCache:
         """The cache of ``dialect`` for a project at ``root`` rendered with ``settings`` (a
         text naming every setting and option the output depends on)."""
         key = cachefile.digest(FORMAT, dialect, settings, _versions(), _distributions())
         path = cachefile.cache_dir(root) / f"render-{dialect}"
-        cache = cls(path, key, root, enabled)
+        cache = cls(path, key, root, enabled, also)
         if not enabled:
             return cache
         stored = cachefile.read(path, key)
@@ -140,7 +144,7 @@ class RenderCache:
         """Write what this run used or made, when it differs from what was read."""
         if not self.enabled:
             return
-        modules = {**self.modules, **project_modules(self.root)}
+        modules = {**self.modules, **project_modules(self.root, self.also)}
         if (not self.changed and self.kept.keys() == self.entries.keys()
                 and modules == self.modules and not self.kept_verdicts.keys()
                 - self.verdicts.keys()):
@@ -227,11 +231,13 @@ class HeadsStore:
     path: Path
     key: str
     root: Path
+    also: tuple[Path, ...] = ()
 
     @classmethod
-    def open(cls, root: Path, dialect: str, inputs: str) -> HeadsStore:
+    def open(cls, root: Path, dialect: str, inputs: str,
+             also: tuple[Path, ...] = ()) -> HeadsStore:
         key = cachefile.digest(FORMAT, "heads", dialect, inputs, _versions(), _distributions())
-        return cls(cachefile.cache_dir(root) / f"heads-{dialect}", key, root)
+        return cls(cachefile.cache_dir(root) / f"heads-{dialect}", key, root, also)
 
     def get(self) -> Any | None:
         import pickle
@@ -255,4 +261,4 @@ class HeadsStore:
             blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # a model holding what does not pickle: not kept
             return
-        cachefile.write(self.path, self.key, (project_modules(self.root), blob))
+        cachefile.write(self.path, self.key, (project_modules(self.root, self.also), blob))

@@ -52,8 +52,10 @@ from sqlcompile.sources.scripts import Script, load_scripts, scripts_code
 #: this many; between them only the latest model is kept, so memory does not grow with the
 #: number of revisions times the number of tables.
 CHECKPOINT_EVERY = 64
-#: Every this many revisions (and at the first ones) the render cache reads the model's
-#: content into its fingerprint (see Project.model_fingerprint).
+#: Every this many revisions at least (and at the first ones) the render cache reads the
+#: model's content into its fingerprint (see Project.model_fingerprint); in a longer history
+#: about 64 times in all, and a snapshot of the model is kept about 16 times in all, so their
+#: cost (in the number of tables each time) stays linear in the history's length.
 CONTENT_EVERY = 16
 
 
@@ -134,6 +136,12 @@ class Project:
         if applied % CHECKPOINT_EVERY == 0:
             self._checkpoints.setdefault(dialect.name, {})[applied] = schema
 
+    def _every(self, least: int, times: int) -> int:
+        """A spacing of at least ``least`` (a multiple of it) that comes ``times`` times in
+        the history at most."""
+        count = len(self.graph.order)
+        return least * max(1, -(-count // (least * times)))
+
     def heads_store(self, dialect: DialectSupport) -> HeadsStore | None:
         """Where the model at every head is kept between runs (None: --no-cache; or with a
         baseline, whose replay also says which revisions it skips)."""
@@ -144,7 +152,8 @@ class Project:
             script = self.graph.scripts[rev]
             inputs += [script.rel_path, script.sha256,
                        self.hand_written_digest(dialect.name, rev, "upgrade")]
-        return HeadsStore.open(self.config.root, dialect.name, cachefile.digest(*inputs))
+        return HeadsStore.open(self.config.root, dialect.name, cachefile.digest(*inputs),
+                               self.config.sys_path_dirs)
 
     def heads_cached(self, dialect: DialectSupport) -> bool:
         """Whether the cache holds the model at every head (see :meth:`heads_store`)."""
@@ -171,8 +180,8 @@ class Project:
             # a snapshot between here and there, from an earlier run, saves the replay
             last = len(self.graph.order) - 1
             near = [last] if position < last <= applied else []
-            for at in [*near, *range(applied - applied % CHECKPOINT_EVERY, position,
-                                     -CHECKPOINT_EVERY)]:
+            every = self._every(CHECKPOINT_EVERY, 16)
+            for at in [*near, *range(applied - applied % every, position, -every)]:
                 known = self._fingerprints.get((dialect.name, at))
                 state = store.get(known) if known is not None else None
                 if state is not None:
@@ -261,14 +270,15 @@ class Project:
         return found.get(name, "-")
 
     def model_fingerprint(self, dialect: DialectSupport, applied: int) -> str:
-        """The fingerprint of the model at ``applied``: at the first positions and every
-        :data:`CONTENT_EVERY`-th one, of its content (see schema/fingerprint.py), elsewhere (or
-        where the content cannot be read) a digest of the fingerprint before and the inputs of
-        the revision that made it. Reading the content costs time in the number of tables, so
-        it is read at a fraction of the positions only: after an edit that leaves the model as
-        it was, the revisions up to the next such position compile again, and those after it
-        come from the cache. Known ones (:meth:`know_fingerprint`, the render cache's) are
-        taken as they are; others replay the models they need."""
+        """The fingerprint of the model at ``applied``: of its content (see
+        schema/fingerprint.py) at the first positions and at every one of a spacing (see
+        :data:`CONTENT_EVERY`); elsewhere, or where the content cannot be read, a digest of
+        the fingerprint before and the inputs of the revision that made it. Reading the
+        content costs time in the number of tables, so it is read at a fraction of the
+        positions only: after an edit that leaves the model as it was, the revisions up to the
+        next such position compile again, and those after it come from the cache. Known ones
+        (:meth:`know_fingerprint`, the render cache's) are taken as they are; others replay
+        the models they need."""
         from sqlcompile.schema.fingerprint import fingerprint
 
         name = dialect.name
@@ -278,9 +288,11 @@ class Project:
         if start == 0 and (name, 0) not in self._fingerprints:
             self._fingerprints[(name, 0)] = cachefile.digest("empty", name,
                                                              self.settings_text())
+        content_every = self._every(CONTENT_EVERY, 64)
+        snapshot_every = self._every(CHECKPOINT_EVERY, 16)
         for position in range(start + 1, applied + 1):
             content = None
-            if position <= CONTENT_EVERY or position % CONTENT_EVERY == 0:
+            if position <= CONTENT_EVERY or position % content_every == 0:
                 content = fingerprint(self.state(dialect, position))
             if content is None:
                 script = self.graph.scripts[self.graph.order[position - 1]]
@@ -291,7 +303,7 @@ class Project:
             store = self.models.get(name)
             # the model before the last revision too: editing the newest revision is the
             # common case, and it then starts from there
-            if store is not None and (position % CHECKPOINT_EVERY == 0
+            if store is not None and (position % snapshot_every == 0
                                       or position == len(self.graph.order) - 1):
                 store.add(content, _model_state(self.state(dialect, position)))
         return self._fingerprints[(name, applied)]
@@ -731,7 +743,8 @@ def render_files(project: Project, dialect_name: str, *, write: bool = False,
     check_output_dir(project.config)
     pairs = project.file_steps()
     cache_name = get_dialect(dialect_name).name
-    cache = (RenderCache.open(project.config.root, cache_name, project.settings_text())
+    cache = (RenderCache.open(project.config.root, cache_name, project.settings_text(),
+                              also=project.config.sys_path_dirs)
              if project.use_cache else None)
     if cache is not None:
         project.models[cache_name] = ModelStore.open(project.config.root, cache_name,

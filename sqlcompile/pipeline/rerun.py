@@ -94,5 +94,5 @@ def remember(config: Config, command: str, run_key: str, dialects: Iterable[str]
              text: str) -> None:
     """Keep what an unchanged run printed, with the modules and files it depended on."""
     cachefile.write(cachefile.cache_dir(config.root) / f"{_NAME}-{command}", run_key, {
-        "text": text, "modules": project_modules(config.root),
+        "text": text, "modules": project_modules(config.root, config.sys_path_dirs),
         "outputs": _outputs(config, dialects)})
