@@ -124,12 +124,9 @@ class _Tee(io.TextIOBase):
         return self.stream.encoding
 
 
-@contextmanager
-def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
-                baseline: str | None, dialects: tuple[str, ...] = ()) -> Iterator[_Tee]:
-    """Answer from an earlier run when nothing it depends on changed (raise click's Exit 0
-    then); else give a :class:`_Tee` collecting what this run prints, whose ``remember()``
-    keeps it when the run changed nothing."""
+def _run_key(ctx: click.Context, command: str, options: dict[str, Any], baseline: str | None,
+             dialects: tuple[str, ...] = ()) -> tuple[Config, list[str], str]:
+    """(settings, dialects, key) of a run of ``command`` (see pipeline/rerun.py)."""
     from dataclasses import replace
 
     from sqlcompile.pipeline import rerun
@@ -139,7 +136,41 @@ def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
         config = replace(config, baseline=baseline)
     names = _dialects(config, dialects)
     root = ctx.find_root().params
-    run_key = rerun.key(config, command, {**options, **{k: repr(v) for k, v in root.items()}})
+    return config, names, rerun.key(config, command,
+                                    {**options, **{k: repr(v) for k, v in root.items()}})
+
+
+def _prime_check(ctx: click.Context, proj: Project, results: list[Rendered]) -> None:
+    """After a render of every configured dialect wrote its files: remember what `check`
+    (without options) would print now, so the first check after a render answers at once.
+    Not with `target_metadata` (check then also compares the models)."""
+    from sqlcompile.pipeline import rerun
+
+    names = list(proj.config.dialects)
+    if proj.config.target_metadata or [r.dialect for r in results] != names:
+        return
+    options = {"verbose": False, "strict": False}
+    config, names, run_key = _run_key(ctx, "check", options, None)
+    kept = io.StringIO()
+    stream, sys.stderr = sys.stderr, kept
+    try:
+        _checked(proj, results, names, False, False, written=True)
+    except (Findings, SqlcompileError):
+        return
+    finally:
+        sys.stderr = stream
+    rerun.remember(config, "check", run_key, names, kept.getvalue())
+
+
+@contextmanager
+def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
+                baseline: str | None, dialects: tuple[str, ...] = ()) -> Iterator[_Tee]:
+    """Answer from an earlier run when nothing it depends on changed (raise click's Exit 0
+    then); else give a :class:`_Tee` collecting what this run prints, whose ``remember()``
+    keeps it when the run changed nothing."""
+    from sqlcompile.pipeline import rerun
+
+    config, names, run_key = _run_key(ctx, command, options, baseline, dialects)
     text = rerun.answer(config, command, run_key, names)
     if text is not None:
         sys.stderr.write(text)
@@ -238,8 +269,11 @@ def _render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
         click.echo(f"wrote {len(staged)} changed file(s), removed {removed} stale file(s) under "
                    f"{proj.config.output_dir}/", err=True)
         _irreversible(results, names, verbose)
-        if tee is not None and not staged and not removed:
-            tee.remember()
+        if tee is not None:
+            if not staged and not removed:
+                tee.remember()
+            if baseline is None and not verbose:
+                _prime_check(ctx, proj, results)
         return
     if len(names) != 1:
         raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",
@@ -387,19 +421,28 @@ def check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None,
 
 def _check(ctx: click.Context, verbose: bool, strict: bool, baseline: str | None,
            no_cache: bool) -> None:
-    from sqlcompile.pipeline.output import compare_outputs
     from sqlcompile.pipeline.render import render_files
 
     proj = _project(ctx, baseline, not no_cache)
     proj.keep_going = True  # every failure is reported, not just the first
     names = list(proj.config.dialects)
     results = [render_files(proj, name, verbose=verbose) for name in names]
+    _checked(proj, results, names, verbose, strict)
+
+
+def _checked(proj: Project, results: list[Rendered], names: list[str], verbose: bool,
+             strict: bool, written: bool = False) -> None:
+    """Print what `check` finds in the renders ``results`` of every configured dialect
+    (``written``: their files were just written, so none is stale, missing or extra);
+    raise Findings when something is wrong."""
+    from sqlcompile.pipeline.output import compare_outputs
+
     _failures(proj, results, names, "nothing else was checked", verbose)
     ok = _report(results, verbose)
     warnings = _model_warnings(proj, results, strict)
     _compile_warnings(results)
     root = proj.config.root
-    for result in results:
+    for result in [] if written else results:
         stale, missing, extra = compare_outputs(
             result.files, [proj.config.output_path / result.dialect]
         )

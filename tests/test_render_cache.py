@@ -282,3 +282,25 @@ def test_autogenerate_on_an_unchanged_history_takes_its_model_from_the_cache(
     (path,) = (root / "migrations" / "versions").glob("x7_*.py")
     assert path.read_text() == written[0]
     assert "r6 up" in _ran(log)  # --no-cache: replayed
+
+
+def test_the_first_check_after_a_render_answers_as_a_full_check_would(
+        tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    root = _history(tmp_path / "p", log)
+    odd = script("r7", "r6", "op.drop_table('made_by_the_application')",
+                 "raise NotImplementedError('no way back')")
+    (root / "migrations" / "versions" / "07_r7.py").write_text(odd)
+    _render(root)
+    _ran(log)
+    first = run(root, "check")
+    assert first.code == 0, first.stderr
+    assert _ran(log) == []  # answered from what the render remembered
+    full = run(root, "check", "--no-cache")
+    assert full.code == 0
+    assert first.stderr == full.stderr
+    assert "irreversible" in full.stderr and "made_by_the_application" in full.stderr
+    edited = next((root / histories.OUT / "sqlite" / "upgrade").glob("0003_*.sql"))
+    edited.write_text(edited.read_text() + "-- edited\n")
+    stale = run(root, "check")
+    assert stale.code == 1 and "stale:" in stale.stderr
