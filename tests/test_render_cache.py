@@ -3,11 +3,14 @@ compiles again, and that the files are the same bytes as a render without the ca
 
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 from pathlib import Path
 
 import histories
 import pytest
+import sqlalchemy as sa
 from histories import run, run_process, script
 
 from sqlcompile.pipeline import cache as cache_module
@@ -304,3 +307,30 @@ def test_the_first_check_after_a_render_answers_as_a_full_check_would(
     edited.write_text(edited.read_text() + "-- edited\n")
     stale = run(root, "check")
     assert stale.code == 1 and "stale:" in stale.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_autogenerate_shows_the_replay_on_a_terminal_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlcompile import progress
+    from sqlcompile.autogen.generate import autogenerate
+    from sqlcompile.config import load_config
+    from sqlcompile.dialects import get_dialect
+    from sqlcompile.pipeline.render import load_project
+
+    root = _history(tmp_path / "p", tmp_path / "log")
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr(progress.Progress.__init__, "__defaults__", (None, 0.0, 1))
+    metadata = sa.MetaData()
+    for stream, shown in ((_Terminal(), True), (io.StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        proj = load_project(load_config(root / histories.CONFIG), use_cache=False)
+        autogenerate(proj, get_dialect("postgresql"), metadata=metadata)
+        assert ("replay postgresql" in stream.getvalue()) is shown
+        assert stream.getvalue().endswith("\r") or not shown  # the line is erased
+        assert proj.replay_progress is None

@@ -52,6 +52,22 @@ def history_schema(project: Project, dialect: DialectSupport) -> Schema:
     return project.schema_at(dialect)
 
 
+def _replayed(project: Project, dialect: DialectSupport) -> Schema:
+    """:func:`history_schema`, with a progress line on a terminal while the history replays
+    (see sqlcompile/progress.py: only after a second, never in a pipe or under CI)."""
+    import sys
+
+    from sqlcompile.progress import Progress
+
+    with Progress(f"replay {dialect.name}", len(project.graph.order),
+                  stream=sys.stderr) as bar:
+        project.replay_progress = bar
+        try:
+            return history_schema(project, dialect)
+        finally:
+            project.replay_progress = None
+
+
 def models(project: Project, dialect: DialectSupport,
            metadata: sa.MetaData | None = None) -> Target:
     return target_schema(metadata if metadata is not None else load_metadata(project.config),
@@ -75,7 +91,7 @@ def autogenerate(project: Project, dialect: DialectSupport, *, against: str | No
     warnings: list[str] = []
     if against is None:
         if not overlap:
-            current = history_schema(project, dialect)
+            current = _replayed(project, dialect)
         heads = ", ".join(project.graph.heads()) or "base (no revisions)"
         where = f"the history at {heads}"
         warnings += [f"{m}; the comparison may report differences that are not there"

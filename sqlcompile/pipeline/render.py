@@ -98,6 +98,9 @@ class Project:
     _hand_written: dict[str, dict[str, str]] = field(default_factory=dict)
     #: dialect -> model snapshots kept between runs (set by render_files)
     models: dict[str, ModelStore] = field(default_factory=dict)
+    #: Counts the revisions replayed into a model (see :meth:`state`) where a command shows
+    #: that as its progress (autogenerate); None elsewhere.
+    replay_progress: Progress | None = None
 
     def recording(self, script: Script, direction: str, dialect: DialectSupport,
                   model: Schema | None = None) -> Recording:
@@ -196,6 +199,8 @@ class Project:
                                                  schema), schema, dialect)
             position += 1
             self._keep(dialect, position, schema)
+            if self.replay_progress is not None:
+                self.replay_progress.advance()
         if heads is not None and kept is None:
             heads.put(_model_state(schema))
         return schema.copy()
