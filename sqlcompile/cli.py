@@ -99,10 +99,12 @@ def _dialects(config: Config, chosen: tuple[str, ...]) -> list[str]:
 class _Tee(io.TextIOBase):
     """Standard error, also kept: what a run printed, for :mod:`sqlcompile.pipeline.rerun`."""
 
-    def __init__(self, stream: TextIO, keep: Callable[[str], None]) -> None:
+    def __init__(self, stream: TextIO, keep: Callable[[str], None], inputs: str) -> None:
         self.stream = stream
         self.parts: list[str] = []
         self._keep = keep
+        #: the project's rerun.inputs() when the run started
+        self.inputs = inputs
 
     def remember(self) -> None:
         """This run changed nothing: keep what it printed for the next one."""
@@ -125,8 +127,10 @@ class _Tee(io.TextIOBase):
 
 
 def _run_key(ctx: click.Context, command: str, options: dict[str, Any], baseline: str | None,
-             dialects: tuple[str, ...] = ()) -> tuple[Config, list[str], str]:
-    """(settings, dialects, key) of a run of ``command`` (see pipeline/rerun.py)."""
+             dialects: tuple[str, ...] = (), inputs: str | None = None
+             ) -> tuple[Config, list[str], str, str]:
+    """(settings, dialects, key, inputs) of a run of ``command`` (see pipeline/rerun.py);
+    ``inputs``: the project's rerun.inputs(), when known."""
     from dataclasses import replace
 
     from sqlcompile.pipeline import rerun
@@ -136,11 +140,13 @@ def _run_key(ctx: click.Context, command: str, options: dict[str, Any], baseline
         config = replace(config, baseline=baseline)
     names = _dialects(config, dialects)
     root = ctx.find_root().params
-    return config, names, rerun.key(config, command,
-                                    {**options, **{k: repr(v) for k, v in root.items()}})
+    inputs = inputs if inputs is not None else rerun.inputs(config)
+    run_key = rerun.key(inputs, command, {**options, **{k: repr(v) for k, v in root.items()}})
+    return config, names, run_key, inputs
 
 
-def _prime_check(ctx: click.Context, proj: Project, results: list[Rendered]) -> None:
+def _prime_check(ctx: click.Context, proj: Project, results: list[Rendered],
+                 inputs: str) -> None:
     """After a render of every configured dialect wrote its files: remember what `check`
     (without options) would print now, so the first check after a render answers at once.
     Not with `target_metadata` (check then also compares the models)."""
@@ -150,7 +156,7 @@ def _prime_check(ctx: click.Context, proj: Project, results: list[Rendered]) -> 
     if proj.config.target_metadata or [r.dialect for r in results] != names:
         return
     options = {"verbose": False, "strict": False}
-    config, names, run_key = _run_key(ctx, "check", options, None)
+    config, names, run_key, _ = _run_key(ctx, "check", options, None, inputs=inputs)
     kept = io.StringIO()
     stream, sys.stderr = sys.stderr, kept
     try:
@@ -170,13 +176,13 @@ def _remembered(ctx: click.Context, command: str, options: dict[str, Any],
     keeps it when the run changed nothing."""
     from sqlcompile.pipeline import rerun
 
-    config, names, run_key = _run_key(ctx, command, options, baseline, dialects)
+    config, names, run_key, inputs = _run_key(ctx, command, options, baseline, dialects)
     text = rerun.answer(config, command, run_key, names)
     if text is not None:
         sys.stderr.write(text)
         raise click.exceptions.Exit(0)
     tee = _Tee(sys.stderr, lambda text: rerun.remember(config, command, run_key, names,
-                                                      text))
+                                                      text), inputs)
     sys.stderr = tee
     try:
         yield tee
@@ -273,7 +279,7 @@ def _render(ctx: click.Context, dialects: tuple[str, ...], from_rev: str | None,
             if not staged and not removed:
                 tee.remember()
             if baseline is None and not verbose:
-                _prime_check(ctx, proj, results)
+                _prime_check(ctx, proj, results, tee.inputs)
         return
     if len(names) != 1:
         raise SqlcompileError(f"--stdout prints one dialect, but {len(names)} are configured",

@@ -33,7 +33,7 @@ from sqlcompile import __version__, cachefile
 FORMAT = "render-1"
 
 
-def _distributions() -> str:
+def distributions() -> str:
     """The installed distributions (name and version, from their metadata folders' names):
     a plugin or library upgrade may change what a script's ops compile to."""
     names: list[str] = []
@@ -46,7 +46,7 @@ def _distributions() -> str:
     return cachefile.digest(*sorted(names))
 
 
-def _versions() -> str:
+def versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     found = [__version__, sys.version, sys.implementation.cache_tag or ""]
@@ -106,7 +106,7 @@ class RenderCache:
              also: tuple[Path, ...] = ()) -> RenderCache:
         """The cache of ``dialect`` for a project at ``root`` rendered with ``settings`` (a
         text naming every setting and option the output depends on)."""
-        key = cachefile.digest(FORMAT, dialect, settings, _versions(), _distributions())
+        key = cachefile.digest(FORMAT, dialect, settings, versions(), distributions())
         path = cachefile.cache_dir(root) / f"render-{dialect}"
         cache = cls(path, key, root, enabled, also)
         if not enabled:
@@ -179,8 +179,8 @@ class ModelStore:
 
     @classmethod
     def open(cls, root: Path, dialect: str, settings: str) -> ModelStore:
-        key = cachefile.digest(FORMAT, "models", dialect, settings, _versions(),
-                               _distributions())
+        key = cachefile.digest(FORMAT, "models", dialect, settings, versions(),
+                               distributions())
         return cls(cachefile.cache_dir(root) / f"models-{dialect}", key)
 
     def get(self, fingerprint: str) -> Any | None:
@@ -232,14 +232,22 @@ class HeadsStore:
     key: str
     root: Path
     also: tuple[Path, ...] = ()
+    _read: bool = False
+    _state: Any = None
 
     @classmethod
     def open(cls, root: Path, dialect: str, inputs: str,
              also: tuple[Path, ...] = ()) -> HeadsStore:
-        key = cachefile.digest(FORMAT, "heads", dialect, inputs, _versions(), _distributions())
+        key = cachefile.digest(FORMAT, "heads", dialect, inputs, versions(), distributions())
         return cls(cachefile.cache_dir(root) / f"heads-{dialect}", key, root, also)
 
     def get(self) -> Any | None:
+        """The kept model state (read once; later calls give the same), or None."""
+        if not self._read:
+            self._read, self._state = True, self._load()
+        return self._state
+
+    def _load(self) -> Any | None:
         import pickle
 
         stored = cachefile.read(self.path, self.key)

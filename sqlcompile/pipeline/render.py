@@ -98,6 +98,8 @@ class Project:
     _hand_written: dict[str, dict[str, str]] = field(default_factory=dict)
     #: dialect -> model snapshots kept between runs (set by render_files)
     models: dict[str, ModelStore] = field(default_factory=dict)
+    #: dialect -> where the model at every head is kept (see :meth:`heads_store`)
+    _heads: dict[str, HeadsStore | None] = field(default_factory=dict)
     #: Counts the revisions replayed into a model (see :meth:`state`) where a command shows
     #: that as its progress (autogenerate); None elsewhere.
     replay_progress: Progress | None = None
@@ -150,13 +152,16 @@ class Project:
         baseline, whose replay also says which revisions it skips)."""
         if not self.use_cache or self.baseline_revisions:
             return None
-        inputs = [self.settings_text()]
-        for rev in self.graph.order:
-            script = self.graph.scripts[rev]
-            inputs += [script.rel_path, script.sha256,
-                       self.hand_written_digest(dialect.name, rev, "upgrade")]
-        return HeadsStore.open(self.config.root, dialect.name, cachefile.digest(*inputs),
-                               self.config.sys_path_dirs)
+        if dialect.name not in self._heads:
+            inputs = [self.settings_text()]
+            for rev in self.graph.order:
+                script = self.graph.scripts[rev]
+                inputs += [script.rel_path, script.sha256,
+                           self.hand_written_digest(dialect.name, rev, "upgrade")]
+            self._heads[dialect.name] = HeadsStore.open(
+                self.config.root, dialect.name, cachefile.digest(*inputs),
+                self.config.sys_path_dirs)
+        return self._heads[dialect.name]
 
     def heads_cached(self, dialect: DialectSupport) -> bool:
         """Whether the cache holds the model at every head (see :meth:`heads_store`)."""
@@ -357,9 +362,15 @@ def _model_state(schema: Schema) -> tuple[Any, ...]:
 
 
 def _restored(dialect: DialectSupport, state: tuple[Any, ...]) -> Schema:
+    """A model holding a snapshot's state; its maps are copied on its first change, as a
+    :meth:`Schema.copy`'s are (the same state may be restored again)."""
     schema = new_model(dialect)
-    (schema._tables, schema._enums, schema._objects, schema._index_owners, schema.incomplete,
-     schema.warnings, schema.failed) = state
+    tables, enums, objects, index_owners, incomplete, warnings, failed = state
+    (schema._tables, schema._enums, schema._objects, schema._index_owners) = (
+        tables, enums, objects, index_owners)
+    schema.incomplete, schema.warnings, schema.failed = (list(incomplete), list(warnings),
+                                                         list(failed))
+    schema._shared = True
     return schema
 
 
@@ -480,6 +491,19 @@ def _frame(project: Project, dialect: DialectSupport, steps: list[Step],
     return framer.finish()
 
 
+def _compiled(project: Project, step: Step, dialect: DialectSupport,
+              failures: list[Failure]) -> Body | None:
+    """The step's body; None when it failed to compile, the failure added to ``failures``
+    (without the project's ``keep_going``, raised)."""
+    try:
+        return project.body(step, dialect)
+    except SqlcompileError as exc:
+        if not project.keep_going:
+            raise
+        failures.append(failure_from(exc, step, dialect.name, project.config))
+        return None
+
+
 def _compile_steps(project: Project, dialect: DialectSupport, steps: list[Step],
             until_irreversible: bool = False
             ) -> tuple[list[Failure], list[IrreversibleDowngrade]]:
@@ -489,12 +513,8 @@ def _compile_steps(project: Project, dialect: DialectSupport, steps: list[Step],
     failures: list[Failure] = []
     irreversible: list[IrreversibleDowngrade] = []
     for step in steps:
-        try:
-            body = project.body(step, dialect)
-        except SqlcompileError as exc:
-            if not project.keep_going:
-                raise
-            failures.append(failure_from(exc, step, dialect.name, project.config))
+        body = _compiled(project, step, dialect, failures)
+        if body is None:
             continue
         if body.irreversible is not None:
             irreversible.append(irreversible_from(body.irreversible, step, dialect.name))
@@ -589,14 +609,11 @@ def _render_steps(project: Project, dialect_name: str, steps: list[Step],
             if step.direction == "upgrade":
                 project.know_fingerprint(dialect, step.position, after)
         else:
-            try:
-                body = project.body(step, dialect)
-            except SqlcompileError as exc:
-                if not project.keep_going:
-                    raise
-                failures.append(failure_from(exc, step, dialect.name, project.config))
+            compiled = _compiled(project, step, dialect, failures)
+            if compiled is None:
                 failed.add((script.revision, failures[-1].direction))
                 continue
+            body = compiled
             if {(script.revision, step.direction), (script.revision, "")} & failed:
                 continue
             part = Report(dialect.name)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlcompile import cachefile
 from sqlcompile.config import Config
-from sqlcompile.pipeline.cache import _distributions, _versions, project_modules
+from sqlcompile.pipeline.cache import distributions, project_modules, versions
 
 _NAME = "rerun"
 
@@ -37,15 +37,21 @@ def _tree(folder: Path) -> Iterable[tuple[str, bytes]]:
                 yield path.as_posix(), b"\x00unreadable"
 
 
-def key(config: Config, command: str, options: Mapping[str, object]) -> str:
-    """What a run of ``command`` with ``options`` depends on (see the module docstring)."""
-    parts: list[str | bytes] = [command, repr(sorted(options.items())), repr(config),
-                                _versions(), _distributions()]
+def inputs(config: Config) -> str:
+    """The digest of what any run on the project depends on besides its command and options:
+    the settings, versions, distributions, and every script and hand-written SQL file."""
+    parts: list[str | bytes] = [repr(config), versions(), distributions()]
     for folder in (*config.version_dirs, config.root / config.script_location / "sql"):
         for path, data in _tree(folder):
             if path.endswith((".py", ".sql")):
                 parts += [path, data]
     return cachefile.digest(*parts)
+
+
+def key(inputs_digest: str, command: str, options: Mapping[str, object]) -> str:
+    """What a run of ``command`` with ``options`` depends on (see the module docstring), on
+    a project whose :func:`inputs` are ``inputs_digest``."""
+    return cachefile.digest(inputs_digest, command, repr(sorted(options.items())))
 
 
 #: pipeline/output.py's names (not imported: it needs SQLAlchemy, which this module avoids)

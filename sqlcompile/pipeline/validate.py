@@ -11,6 +11,7 @@ unless a leading comment line ``-- sqlcompile: unvalidated <reason>`` accepts it
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Callable
@@ -135,8 +136,6 @@ class Report:
 def verdict_key(origin: str, text: str, second_opinion: bool) -> str:
     """How a verdict is stored between runs: by the statement's origin and text (or shape),
     and whether sqlglot's own verdict is in it."""
-    import hashlib
-
     data = f"{origin}\x00{int(second_opinion)}\x00{text}".encode("utf-8", "surrogatepass")
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
